@@ -1,0 +1,30 @@
+"""spatial-asmr: binaural 3D spatial audio for ASMR.
+
+Public API
+----------
+load_scene
+    Read and validate a YAML scene file.
+render
+    Render a scene to binaural audio, ``(audio (n, 2), sample_rate)``.
+load_hrtf
+    Load and preprocess an HRTF set (bundled name or SOFA path).
+read_sofa, write_sofa
+    SOFA (SimpleFreeFieldHRIR) input and output.
+"""
+
+__version__ = "0.1.0"
+
+from .errors import (AudioFileError, HrtfError, HrtfWarning, OutputError, SceneError,
+                     SpatialAsmrError, SpatialAsmrWarning)
+from .hrtf import HrtfSet, load_hrtf
+from .render import render
+from .scene import Scene, load_scene
+from .sofa import read_sofa, write_sofa
+
+__all__ = [
+    "load_scene", "render", "load_hrtf", "read_sofa", "write_sofa",
+    "Scene", "HrtfSet",
+    "SpatialAsmrError", "SceneError", "HrtfError", "AudioFileError", "OutputError",
+    "SpatialAsmrWarning", "HrtfWarning",
+    "__version__",
+]

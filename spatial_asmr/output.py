@@ -1,0 +1,153 @@
+"""Writing rendered audio: atomic, streamed, never clipping silently.
+
+The file is written under a temporary name in the destination folder and
+renamed when complete, so an existing file is never left half-written or
+replaced by a broken one.  Integer output is quantised here (TPDF dither for
+16-bit, seeded so the same scene gives the same bytes); if any sample would
+exceed full scale the write is abandoned and an :class:`OutputError` reports
+the peak in dBFS and the gain change that avoids clipping.
+"""
+
+__all__ = ["write_audio", "WriteReport", "BIT_DEPTHS", "FORMATS"]
+
+import os as _os
+import tempfile as _tempfile
+from dataclasses import dataclass as _dataclass
+from pathlib import Path as _Path
+
+import numpy as _np
+
+from .errors import OutputError as _OutputError
+
+BIT_DEPTHS = (16, 24, "float")
+FORMATS = {".wav": "WAV", ".flac": "FLAC"}
+_SUBTYPES = {16: "PCM_16", 24: "PCM_24", "float": "FLOAT"}
+_DITHER_SEED = 20260
+
+
+@_dataclass(frozen=True)
+class WriteReport:
+    """What :func:`write_audio` wrote.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+    n_samples : int
+        Frames written.
+    peak : float
+        Largest absolute sample before quantisation (linear, 1 = full scale).
+    """
+
+    path: _Path
+    n_samples: int
+    peak: float
+
+    @property
+    def peak_dbfs(self):
+        """Peak in dB relative to full scale."""
+        return 20 * _np.log10(self.peak) if self.peak > 0 else -_np.inf
+
+
+def _parse_bit_depth(bit_depth):
+    if bit_depth in ("16", "24"):
+        bit_depth = int(bit_depth)
+    if bit_depth not in BIT_DEPTHS:
+        raise _OutputError(f"bit depth is {bit_depth!r} but must be 16, 24 or 'float'")
+    return bit_depth
+
+
+def _quantise(block, bits, rng):
+    scale = float(2 ** (bits - 1))
+    x = block * scale
+    if bits == 16:
+        x = x + (rng.random(x.shape) - rng.random(x.shape))
+    q = _np.round(x)
+    overflow = bool((q > scale - 1).any() or (q < -scale).any())
+    q = _np.clip(q, -scale, scale - 1).astype(_np.int32)
+    if bits == 24:
+        q = q << 8  # soundfile takes the top 24 bits of int32
+    else:
+        q = q.astype(_np.int16)
+    return q, overflow
+
+
+def write_audio(path, chunks, sample_rate, bit_depth=24):
+    """Write chunks of stereo audio to a WAV or FLAC file, atomically.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Destination; the format follows the suffix (``.wav``, ``.flac``).
+    chunks : iterable of ndarray, shape (n, 2)
+        Audio in [-1, 1] full scale.
+    sample_rate : int
+        Hz.
+    bit_depth : {16, 24, 'float'}
+        16/24-bit integer or 32-bit float (WAV only).
+
+    Returns
+    -------
+    WriteReport
+
+    Raises
+    ------
+    OutputError
+        Unknown format or bit depth, an unwritable destination, or integer
+        output that would clip (nothing is written then).
+    """
+    import soundfile
+
+    path = _Path(path)
+    bit_depth = _parse_bit_depth(bit_depth)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise _OutputError(f"output file {str(path)!r} has suffix {path.suffix!r} but "
+                           f"must be one of {', '.join(FORMATS)}")
+    if fmt == "FLAC" and bit_depth == "float":
+        raise _OutputError(f"output file {str(path)!r}: FLAC stores integers only; "
+                           "use bit depth 16 or 24, or a .wav file for float")
+    folder = path.parent if str(path.parent) else _Path(".")
+    if not folder.is_dir():
+        raise _OutputError(f"output folder {str(folder)!r} does not exist")
+    try:
+        fd, tmp = _tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
+                                    dir=folder)
+    except OSError as exc:
+        raise _OutputError(f"cannot write to {str(folder)!r}: {exc.strerror}") from None
+    _os.close(fd)
+    rng = _np.random.default_rng(_DITHER_SEED)
+    peak, peak_at, n_written, clipped = 0.0, 0, 0, False
+    try:
+        with soundfile.SoundFile(tmp, "w", samplerate=int(sample_rate), channels=2,
+                                 subtype=_SUBTYPES[bit_depth], format=fmt) as sf:
+            for chunk in chunks:
+                chunk = _np.asarray(chunk, dtype=_np.float64)
+                if len(chunk):
+                    i = int(_np.argmax(_np.abs(chunk).max(axis=1)))
+                    value = float(_np.abs(chunk[i]).max())
+                    if value > peak:
+                        peak, peak_at = value, n_written + i
+                if bit_depth == "float":
+                    sf.write(chunk.astype(_np.float32))
+                elif not clipped:
+                    q, overflow = _quantise(chunk, bit_depth, rng)
+                    clipped = overflow
+                    if not clipped:
+                        sf.write(q)
+                n_written += len(chunk)
+        if clipped:
+            level = 20 * _np.log10(peak)
+            need = level + (0.1 if bit_depth == 24 else 0.2)
+            raise _OutputError(
+                f"output peak is {level:+.2f} dBFS (at {peak_at / sample_rate:.3f} s) and "
+                f"would clip as {bit_depth}-bit integers; lower the level by at least "
+                f"{max(need, 0.1):.1f} dB (the sources' gain_db) or write 32-bit float "
+                f"(--bit-depth float); {str(path)!r} was not written")
+        _os.replace(tmp, path)
+    except BaseException:
+        try:
+            _os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return WriteReport(path=path, n_samples=n_written, peak=peak)

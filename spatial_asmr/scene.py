@@ -1,0 +1,908 @@
+"""Scene files: the data model, loading and validation.
+
+A scene file is YAML; its structure is defined once, by the JSON Schema
+:data:`spatial_asmr.scene_schema.SCENE_SCHEMA`.  :func:`load_scene` reads a
+file, checks it against that schema and then against the rules a schema
+cannot express (see :func:`parse_scene`), and raises one
+:class:`~spatial_asmr.errors.SceneError` listing every problem, each with the
+line it was found on::
+
+    scenes/brush.yaml:14: sources[1].trajectory[0].distance is -0.3 but must be > 0
+
+A valid file gives a frozen :class:`Scene` of plain Python values with the
+defaults filled in and all paths absolute.
+"""
+
+__all__ = [
+    "BUNDLED_HRTFS",
+    "Keyframe",
+    "OutputSettings",
+    "RenderSettings",
+    "Scene",
+    "SourceSpec",
+    "load_scene",
+    "parse_scene",
+]
+
+import difflib as _difflib
+import math as _math
+import os as _os
+import pathlib as _pathlib
+from dataclasses import dataclass as _dataclass
+from dataclasses import replace as _replace
+
+import jsonschema as _jsonschema
+import soundfile as _soundfile
+from ruamel.yaml import YAML as _YAML
+from ruamel.yaml.comments import TaggedScalar as _TaggedScalar
+from ruamel.yaml.error import MarkedYAMLError as _MarkedYAMLError
+from ruamel.yaml.error import YAMLError as _YAMLError
+from ruamel.yaml.nodes import MappingNode as _MappingNode
+from ruamel.yaml.nodes import ScalarNode as _ScalarNode
+from ruamel.yaml.nodes import SequenceNode as _SequenceNode
+from ruamel.yaml.scalarbool import ScalarBoolean as _ScalarBoolean
+
+from .errors import SceneError as _SceneError
+from .errors import SceneProblem as _SceneProblem
+from .scene_schema import SCENE_SCHEMA as _SCENE_SCHEMA
+
+BUNDLED_HRTFS = ("kemar",)
+"""tuple of str : Names of the HRTF sets shipped with spatial-asmr."""
+
+
+@_dataclass(frozen=True)
+class Keyframe:
+    """Position of a moving source at one point in time.
+
+    Attributes
+    ----------
+    time : float
+        Time in seconds from the start of the scene, >= 0.
+    azimuth : float
+        Horizontal angle in degrees; not wrapped, so 0 -> 360 is a full turn.
+    elevation : float
+        Vertical angle in degrees, in [-90, 90].
+    distance : float
+        Distance from the centre of the head in metres, in (0, 100].
+    """
+
+    time: float
+    azimuth: float
+    elevation: float
+    distance: float
+
+
+@_dataclass(frozen=True)
+class RenderSettings:
+    """How the sources of a scene are rendered.
+
+    Attributes
+    ----------
+    interpolation : {'barycentric', 'nearest'}
+        How HRTFs between measured directions are obtained.
+    block_size : int
+        Samples per processing block, a power of two from 16 to 8192.
+    distance_gain : bool
+        Whether sources get quieter with distance.
+    """
+
+    interpolation: str = "barycentric"
+    block_size: int = 128
+    distance_gain: bool = True
+
+
+@_dataclass(frozen=True)
+class OutputSettings:
+    """Format of the rendered file.
+
+    Attributes
+    ----------
+    bit_depth : {16, 24, 'float'}
+        16 or 24 bit integer samples, or ``'float'`` for 32 bit float.
+    """
+
+    bit_depth: object = 24
+
+
+@_dataclass(frozen=True)
+class SourceSpec:
+    """One sound source of a scene.
+
+    Exactly one of `position` and `trajectory` is set.
+
+    Attributes
+    ----------
+    name : str
+        Unique name; ``'source<index>'`` (0-based) if the file gave none.
+    file : pathlib.Path
+        Absolute, resolved path of the mono audio file.
+    gain_db : float
+        Gain in dB, in [-120, 40].
+    position : tuple of float, shape (3,), or None
+        ``(azimuth, elevation, distance)`` in degrees, degrees and metres
+        for a static source.
+    trajectory : tuple of Keyframe or None
+        At least two keyframes with strictly increasing times for a moving
+        source; the position is linear between them.
+    """
+
+    name: str
+    file: _pathlib.Path
+    gain_db: float = 0.0
+    position: tuple | None = None
+    trajectory: tuple | None = None
+
+
+@_dataclass(frozen=True)
+class Scene:
+    """A validated scene.
+
+    Attributes
+    ----------
+    sources : tuple of SourceSpec
+        The sources, in file order; at least one.
+    sample_rate : int
+        Output sample rate in Hz, in [8000, 384000].
+    duration : float or None
+        Output length in seconds; None renders until the last source ends.
+    hrtf : str
+        A name from :data:`BUNDLED_HRTFS`, or the absolute path of a .sofa
+        file.
+    render : RenderSettings
+        How the sources are rendered.
+    output : OutputSettings
+        Format of the rendered file.
+    path : pathlib.Path or None
+        Absolute path of the scene file; None if the scene was parsed from
+        text with :func:`parse_scene`.
+    """
+
+    sources: tuple
+    sample_rate: int = 48000
+    duration: float | None = None
+    hrtf: str = "kemar"
+    render: RenderSettings = RenderSettings()
+    output: OutputSettings = OutputSettings()
+    path: _pathlib.Path | None = None
+
+
+def load_scene(path):
+    """Read and validate a scene file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The YAML scene file.  Relative paths inside it are relative to its
+        folder.
+
+    Returns
+    -------
+    Scene
+        The scene with defaults filled in, all paths absolute and
+        ``Scene.path`` set to the resolved scene file.
+
+    Raises
+    ------
+    SceneError
+        If the file does not exist, cannot be read, is not UTF-8 YAML, or
+        breaks any rule of the scene format.  ``error.problems`` lists every
+        problem found, each naming the file as given in `path`, the line and
+        the field.
+    """
+    shown = _os.fsdecode(path)
+    file = _pathlib.Path(shown)
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise _SceneError(_SceneProblem(
+            shown, None, "",
+            f"scene file does not exist (looked for {file.resolve()})"),
+        ) from None
+    except IsADirectoryError:
+        raise _SceneError(_SceneProblem(
+            shown, None, "", "scene file is a folder but must be a file"),
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise _SceneError(_SceneProblem(
+            shown, None, "", f"scene file cannot be read: {reason}"),
+        ) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise _SceneError(_SceneProblem(
+            shown, line, "",
+            f"scene file is not UTF-8 text: byte 0x{raw[exc.start]:02x} "
+            "cannot be decoded"),
+        ) from None
+    scene = parse_scene(text, shown, file.parent)
+    return _replace(scene, path=file.resolve())
+
+
+def parse_scene(data_text, path_for_messages, base_dir):
+    """Validate the text of a scene file.
+
+    The text is checked against
+    :data:`~spatial_asmr.scene_schema.SCENE_SCHEMA` and then against rules
+    a schema cannot state: YAML keys appear once, each source has exactly
+    one of ``position`` and ``trajectory``, keyframe times strictly
+    increase, source names are unique, ``render.block_size`` is a power of
+    two, source files exist and are mono audio files, and ``hrtf`` is a
+    bundled name or an existing .sofa file.  Numbers must be finite and
+    booleans are not numbers.
+
+    Parameters
+    ----------
+    data_text : str
+        YAML text of the scene.
+    path_for_messages : str
+        How to name the scene in problems, e.g. the file as the user gave it.
+    base_dir : pathlib.Path
+        Folder that relative paths in the scene are relative to.
+
+    Returns
+    -------
+    Scene
+        The scene with defaults filled in and all paths absolute;
+        ``Scene.path`` is None.
+
+    Raises
+    ------
+    SceneError
+        With every problem found, sorted by line.
+    """
+    base_dir = _pathlib.Path(base_dir).resolve()
+    document = _Document(data_text, path_for_messages)
+    if document.data is None:
+        raise _SceneError(document.problems)
+    data = document.data
+
+    invalid = set()
+    for error in _VALIDATOR.iter_errors(data):
+        document.problems.extend(_translate(error, document, invalid))
+    checks = _SemanticChecks(document, invalid, base_dir)
+    checks.run()
+
+    if document.problems:
+        document.problems.sort(key=lambda problem: problem.line or 0)
+        raise _SceneError(document.problems)
+    return _build_scene(data, checks)
+
+
+# -- reading YAML -------------------------------------------------------------
+
+
+class _Document:
+    """Plain Python data of a YAML scene and the line of every value.
+
+    Parameters
+    ----------
+    text : str
+        YAML text.
+    name : str
+        The scene as named in problems.
+
+    Attributes
+    ----------
+    data : dict or None
+        The top-level mapping, of plain dict, list, str, int, float, bool and
+        None; None if the text is not YAML or not a mapping.
+    problems : list of SceneProblem
+        Problems found so far.
+    lines : dict
+        1-based line by field path (tuple of str and int).  Scalars map to
+        their own line; mappings, lists and null values to the line of
+        their key or list item, which is where a reader looks for them.
+    key_lines : dict
+        1-based line of the key of every mapping entry, by field path.
+    """
+
+    def __init__(self, text, name):
+        self.name = name
+        self.problems = []
+        self.lines = {}
+        self.key_lines = {}
+        self.data = None
+        yaml = _YAML(typ="rt")
+        yaml.allow_duplicate_keys = True
+        try:
+            # The composed node tree still holds repeated keys, which the
+            # constructor collapses; look for them there so that all are
+            # reported, then go on with the first value of each.
+            self._report_duplicate_keys(yaml.compose(text))
+            loaded = yaml.load(text)
+        except _YAMLError as exc:
+            self.problems.append(self._yaml_problem(exc, text))
+            return
+        if loaded is None:
+            self.add((), None,
+                     "the scene is empty but must be a mapping with at least "
+                     "'sources'")
+            return
+        if not isinstance(loaded, dict):
+            shown = loaded if isinstance(loaded, list) else _plain_scalar(
+                loaded)
+            self.add((), loaded.lc.line + 1 if hasattr(loaded, "lc") else 1,
+                     f"the top level is {_show(shown)} but must be a mapping "
+                     "of scene settings")
+            return
+        self.lines[()] = loaded.lc.line + 1
+        self.data = self._plain(loaded, (), set())
+
+    def add(self, path, line, message):
+        """Record a problem.
+
+        Parameters
+        ----------
+        path : tuple of str and int
+            Field path of the problem.
+        line : int or None
+            1-based line.
+        message : str
+            The message, starting with the formatted path.
+        """
+        self.problems.append(
+            _SceneProblem(self.name, line, _format_path(path), message))
+
+    def line(self, path):
+        """Line of a field, or of its nearest ancestor with a known line.
+
+        Parameters
+        ----------
+        path : tuple of str and int
+            Field path.
+
+        Returns
+        -------
+        int or None
+            1-based line.
+        """
+        path = tuple(path)
+        while path not in self.lines and path:
+            path = path[:-1]
+        return self.lines.get(path)
+
+    def _yaml_problem(self, exc, text):
+        """Turn a ruamel error into a problem at the parser's line."""
+        line = None
+        if isinstance(exc, _MarkedYAMLError):
+            mark = exc.problem_mark or exc.context_mark
+            if mark is not None:
+                line = mark.line + 1
+            message = f"not valid YAML: {exc.problem or exc.context}"
+            if exc.context and exc.problem:
+                message += f" ({exc.context}"
+                if exc.context_mark is not None:
+                    message += f" started on line {exc.context_mark.line + 1}"
+                message += ")"
+        else:
+            position = getattr(exc, "position", None)
+            if isinstance(position, int):
+                line = text.count("\n", 0, position) + 1
+            message = f"not valid YAML: {str(exc).splitlines()[0]}"
+        return _SceneProblem(self.name, line, "", message)
+
+    def _report_duplicate_keys(self, root):
+        seen_nodes = set()
+
+        def walk(node, path):
+            if id(node) in seen_nodes:
+                # An alias: its keys were checked where it was anchored.
+                return
+            seen_nodes.add(id(node))
+            if isinstance(node, _SequenceNode):
+                for index, item in enumerate(node.value):
+                    walk(item, path + (index,))
+            elif isinstance(node, _MappingNode):
+                first_lines = {}
+                for key, value in node.value:
+                    if not isinstance(key, _ScalarNode):
+                        walk(value, path + ("?",))
+                        continue
+                    if key.value == "<<":
+                        continue
+                    child = path + (key.value,)
+                    line = key.start_mark.line + 1
+                    if key.value in first_lines:
+                        self.add(child, line,
+                                 f"{_format_path(child)} is given twice "
+                                 f"(first on line {first_lines[key.value]}) "
+                                 "but each key must appear only once")
+                    else:
+                        first_lines[key.value] = line
+                    walk(value, child)
+
+        if root is not None:
+            walk(root, ())
+
+    def _plain(self, node, path, active):
+        """Convert ruamel containers below `node`, recording lines."""
+        if isinstance(node, dict):
+            children = node.items()
+        elif isinstance(node, list):
+            children = enumerate(node)
+        else:
+            return _plain_scalar(node)
+        if id(node) in active:
+            self.add(path, self.lines.get(path),
+                     f"{_format_path(path)} is a recursive alias but must be "
+                     "a plain value")
+            return None
+        active = active | {id(node)}
+        mapping = isinstance(node, dict)
+        result = {} if mapping else []
+        for key, value in children:
+            if mapping:
+                name = key if isinstance(key, str) else str(_plain_scalar(key))
+                child = path + (name,)
+                key_line = _lc_line(node.lc.key, key)
+                value_line = _lc_line(node.lc.value, key)
+            else:
+                child = path + (key,)
+                key_line = value_line = _lc_line(node.lc.item, key)
+            if key_line is None:
+                # e.g. keys merged in with "<<"
+                key_line = value_line = self.lines.get(path)
+            if mapping:
+                self.key_lines[child] = key_line
+            scalar = not isinstance(value, (dict, list)) and value is not None
+            # An alias points at its anchor, which may be far above.
+            if scalar and value_line is not None and value_line >= key_line:
+                self.lines[child] = value_line
+            else:
+                self.lines[child] = key_line
+            converted = self._plain(value, child, active)
+            if mapping:
+                result[name] = converted
+            else:
+                result.append(converted)
+        return result
+
+
+def _lc_line(getter, key):
+    """1-based line from a ruamel ``lc`` accessor, or None if unknown."""
+    try:
+        position = getter(key)
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return None if position is None else position[0] + 1
+
+
+def _plain_scalar(value):
+    """Plain Python value of a ruamel scalar."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, _ScalarBoolean):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, _TaggedScalar):
+        return str(value.value)
+    # Dates, timestamps, sets, complex keys: keep the text, so that type
+    # checks can show it.
+    return str(value)
+
+
+# -- messages -----------------------------------------------------------------
+
+
+def _format_path(path):
+    """Field path as written in messages: ``sources[1].trajectory[0].time``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _show(value):
+    """A value as shown in messages: strings quoted, numbers plain."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping" if value else "an empty mapping"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else repr(value[:57]) + "..."
+    return repr(value)
+
+
+def _plural(count, noun):
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+_TYPE_NAMES = {
+    "integer": "an integer",
+    "number": "a number",
+    "string": "a string",
+    "boolean": "a boolean (true or false)",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
+}
+
+_ITEM_NOUNS = {"sources": "source", "trajectory": "keyframe"}
+
+_COMPARISONS = {
+    "minimum": ">=",
+    "maximum": "<=",
+    "exclusiveMinimum": ">",
+    "exclusiveMaximum": "<",
+}
+
+
+def _is_finite_number(checker, instance):
+    # JSON has no NaN or infinity, YAML does (.nan, .inf); a scene number
+    # must be finite, so they do not count as numbers at all.
+    if not _jsonschema.Draft202012Validator.TYPE_CHECKER.is_type(
+            instance, "number"):
+        return False
+    return isinstance(instance, int) or _math.isfinite(instance)
+
+
+_VALIDATOR = _jsonschema.validators.extend(
+    _jsonschema.Draft202012Validator,
+    type_checker=_jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "number", _is_finite_number),
+)(_SCENE_SCHEMA)
+
+
+def _translate(error, document, invalid):
+    """Problems for one jsonschema error.
+
+    Parameters
+    ----------
+    error : jsonschema.ValidationError
+        The error.
+    document : _Document
+        Lines of the scene.
+    invalid : set
+        Field paths with a problem; the paths of this error are added.
+
+    Returns
+    -------
+    list of SceneProblem
+    """
+    path = tuple(error.absolute_path)
+    shown_path = _format_path(path) or "the scene"
+    value = error.instance
+    expected = error.validator_value
+    kind = error.validator
+    problems = []
+
+    def problem(at, message, line=None):
+        invalid.add(at)
+        if line is None:
+            line = document.line(at)
+        problems.append(_SceneProblem(
+            document.name, line, _format_path(at), message))
+
+    if kind == "required":
+        # jsonschema reports each missing key separately but gives only the
+        # parent; report them all at the first report for that parent.
+        if ("required", path) in invalid:
+            return problems
+        invalid.add(("required", path))
+        for key in expected:
+            if key not in value:
+                child = path + (key,)
+                problem(child, f"{_format_path(child)} is missing (required)",
+                        document.line(path))
+        return problems
+    if kind == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        for key in value:
+            if key in allowed:
+                continue
+            child = path + (key,)
+            message = (f"{_format_path(child)} is not a known key; "
+                       f"allowed: {', '.join(allowed)}")
+            close = _difflib.get_close_matches(key.lower(), allowed, n=1)
+            if close:
+                message += f"; did you mean {close[0]}?"
+            problem(child, message,
+                    document.key_lines.get(child, document.line(child)))
+        return problems
+
+    if kind == "type":
+        types = [expected] if isinstance(expected, str) else list(expected)
+        names = [_TYPE_NAMES.get(name, name) for name in types]
+        if (isinstance(value, float) and not _math.isfinite(value)
+                and "number" in types):
+            names[types.index("number")] = "a finite number"
+        allowed = " or ".join(names)
+    elif kind in _COMPARISONS:
+        allowed = f"{_COMPARISONS[kind]} {_show(expected)}"
+    elif kind == "enum":
+        allowed = "one of " + ", ".join(_show(option) for option in expected)
+    elif kind == "const":
+        allowed = _show(expected)
+    elif kind == "minLength" and expected == 1:
+        allowed = "a non-empty string"
+    elif kind in ("minLength", "maxLength"):
+        bound = "at least" if kind == "minLength" else "at most"
+        allowed = f"a string of {bound} {_plural(expected, 'character')}"
+    elif kind in ("minItems", "maxItems"):
+        noun = _ITEM_NOUNS.get(path[-1] if path else None, "item")
+        bound = "at least" if kind == "minItems" else "at most"
+        has = "is an empty list" if not value else (
+            f"has {_plural(len(value), noun)}")
+        problem(path, f"{shown_path} {has} but must have {bound} "
+                      f"{_plural(expected, noun)}")
+        return problems
+    else:
+        # Only reached if the schema gains a keyword handled nowhere above.
+        problem(path, f"{shown_path} is {_show(value)} but is invalid: "
+                      f"{error.message}")
+        return problems
+    problem(path, f"{shown_path} is {_show(value)} but must be {allowed}")
+    return problems
+
+
+# -- rules beyond the schema --------------------------------------------------
+
+
+def _is_number(value):
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and _math.isfinite(value))
+
+
+def _resolve(base_dir, name):
+    """Absolute path of `name` relative to `base_dir`, or None if invalid."""
+    try:
+        return (base_dir / name).resolve()
+    except (OSError, ValueError):
+        # e.g. an embedded NUL character
+        return None
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class _SemanticChecks:
+    """Checks a schema cannot express, skipping values it already rejected.
+
+    Parameters
+    ----------
+    document : _Document
+        The scene; problems are added to it.
+    invalid : set
+        Field paths the schema found a problem at.
+    base_dir : pathlib.Path
+        Absolute folder relative paths are relative to.
+
+    Attributes
+    ----------
+    files : dict
+        Resolved audio file by source index, for sources whose file is fine.
+    hrtf : str or None
+        Bundled name or absolute .sofa path, if `hrtf` is given and fine.
+    """
+
+    def __init__(self, document, invalid, base_dir):
+        self.document = document
+        self.data = document.data
+        self.invalid = invalid
+        self.base_dir = base_dir
+        self.files = {}
+        self.hrtf = None
+
+    def value(self, path):
+        """The value at `path` if it exists and passed the schema.
+
+        Returns
+        -------
+        tuple
+            ``(True, value)`` or ``(False, None)``.
+        """
+        node = self.data
+        for part in path:
+            if isinstance(part, int):
+                if not isinstance(node, list) or part >= len(node):
+                    return False, None
+            elif not isinstance(node, dict) or part not in node:
+                return False, None
+            node = node[part]
+        if tuple(path) in self.invalid:
+            return False, None
+        return True, node
+
+    def add(self, path, message, line=None):
+        if line is None:
+            line = self.document.line(path)
+        self.document.add(path, line, message)
+
+    def run(self):
+        self.check_block_size()
+        self.check_hrtf()
+        found, sources = self.value(("sources",))
+        if not found or not isinstance(sources, list):
+            return
+        names = {}
+        for index, source in enumerate(sources):
+            if not isinstance(source, dict):
+                continue
+            path = ("sources", index)
+            self.check_motion(path, source)
+            self.check_trajectory_times(path)
+            self.check_name(path, source, index, names)
+            self.check_file(path, index)
+
+    def check_block_size(self):
+        path = ("render", "block_size")
+        found, size = self.value(path)
+        # A power of two has a single bit set: n & (n - 1) clears it.
+        if found and _is_int(size) and size > 0 and size & (size - 1):
+            self.add(path, f"render.block_size is {size} but must be a power "
+                           "of two (16, 32, 64, ..., 8192)")
+
+    def check_motion(self, path, source):
+        has_position = "position" in source
+        has_trajectory = "trajectory" in source
+        if has_position and has_trajectory:
+            state = "has both position and trajectory"
+        elif not has_position and not has_trajectory:
+            state = "has neither position nor trajectory"
+        else:
+            return
+        self.add(path, f"{_format_path(path)} {state} but must have exactly "
+                       "one of them")
+
+    def check_trajectory_times(self, path):
+        found, keyframes = self.value(path + ("trajectory",))
+        if not found or not isinstance(keyframes, list):
+            return
+        previous = None
+        for index in range(len(keyframes)):
+            time_path = path + ("trajectory", index, "time")
+            found, time = self.value(time_path)
+            if not found or not _is_number(time):
+                continue
+            if previous is not None and time <= previous[1]:
+                before = _format_path(
+                    path + ("trajectory", previous[0], "time"))
+                self.add(time_path,
+                         f"{_format_path(time_path)} is {_show(time)} but "
+                         f"must be greater than {before}, which is "
+                         f"{_show(previous[1])} (times must strictly "
+                         "increase)")
+            previous = (index, time)
+
+    def check_name(self, path, source, index, names):
+        if "name" in source:
+            found, name = self.value(path + ("name",))
+            if not found or not isinstance(name, str):
+                return
+            note = ""
+        else:
+            name = f"source{index}"
+            note = " (by default)"
+        name_path = path + ("name",)
+        if name in names:
+            other, other_note = names[name]
+            self.add(name_path,
+                     f"{_format_path(name_path)} is {_show(name)}{note} but "
+                     f"must be unique; sources[{other}] has that name"
+                     f"{other_note}")
+        else:
+            names[name] = (index, note)
+
+    def check_file(self, path, index):
+        file_path = path + ("file",)
+        found, name = self.value(file_path)
+        if not found or not isinstance(name, str):
+            return
+        file = _resolve(self.base_dir, name)
+        shown = f"{_format_path(file_path)} is {_show(name)}"
+        if file is None:
+            self.add(file_path, f"{shown} but must be a valid path")
+            return
+        if not file.exists():
+            self.add(file_path,
+                     f"{shown} but must be an existing audio file; {file} "
+                     "does not exist (paths are relative to the folder of "
+                     "the scene file)")
+            return
+        if not file.is_file():
+            self.add(file_path,
+                     f"{shown} but must be an audio file; {file} is a folder")
+            return
+        try:
+            info = _soundfile.info(str(file))
+        except (_soundfile.SoundFileError, RuntimeError, OSError) as exc:
+            reason = getattr(exc, "error_string", None) or str(exc)
+            self.add(file_path,
+                     f"{shown} but must be an audio file soundfile can read; "
+                     f"{file} cannot be read: {reason}")
+            return
+        if info.channels != 1:
+            self.add(file_path,
+                     f"{shown} but must be a mono audio file; {file} has "
+                     f"{_plural(info.channels, 'channel')}")
+            return
+        self.files[index] = file
+
+    def check_hrtf(self):
+        found, name = self.value(("hrtf",))
+        if not found or not isinstance(name, str):
+            return
+        is_path = ("/" in name or "\\" in name or _os.sep in name
+                   or name.lower().endswith(".sofa"))
+        message = (f"hrtf is {_show(name)} but must be a bundled name "
+                   f"({', '.join(BUNDLED_HRTFS)}) or an existing .sofa file")
+        if not is_path:
+            if name.lower() in BUNDLED_HRTFS:
+                self.hrtf = name.lower()
+            else:
+                self.add(("hrtf",), message)
+            return
+        file = _resolve(self.base_dir, name)
+        if file is None:
+            self.add(("hrtf",), message)
+        elif file.suffix.lower() != ".sofa":
+            self.add(("hrtf",), f"{message}; {file} is not a .sofa file")
+        elif not file.is_file():
+            self.add(("hrtf",), f"{message}; {file} does not exist")
+        else:
+            self.hrtf = str(file)
+
+
+# -- building the scene -------------------------------------------------------
+
+
+def _build_scene(data, checks):
+    """The Scene of valid plain `data`, with defaults for what is missing."""
+    render = data.get("render") or {}
+    output = data.get("output") or {}
+    scene = {}
+    if "sample_rate" in data:
+        scene["sample_rate"] = int(data["sample_rate"])
+    if data.get("duration") is not None:
+        scene["duration"] = float(data["duration"])
+    if checks.hrtf is not None:
+        scene["hrtf"] = checks.hrtf
+    settings = {}
+    if "interpolation" in render:
+        settings["interpolation"] = render["interpolation"]
+    if "block_size" in render:
+        settings["block_size"] = int(render["block_size"])
+    if "distance_gain" in render:
+        settings["distance_gain"] = render["distance_gain"]
+    bit_depth = {}
+    if "bit_depth" in output:
+        depth = output["bit_depth"]
+        bit_depth["bit_depth"] = depth if depth == "float" else int(depth)
+
+    sources = []
+    for index, source in enumerate(data["sources"]):
+        spec = {
+            "name": source.get("name", f"source{index}"),
+            "file": checks.files[index],
+            "gain_db": float(source.get("gain_db", 0.0)),
+        }
+        if "position" in source:
+            point = source["position"]
+            spec["position"] = (float(point["azimuth"]),
+                                float(point["elevation"]),
+                                float(point["distance"]))
+        else:
+            spec["trajectory"] = tuple(
+                Keyframe(time=float(key["time"]),
+                         azimuth=float(key["azimuth"]),
+                         elevation=float(key["elevation"]),
+                         distance=float(key["distance"]))
+                for key in source["trajectory"])
+        sources.append(SourceSpec(**spec))
+    return Scene(sources=tuple(sources), render=RenderSettings(**settings),
+                 output=OutputSettings(**bit_depth), **scene)

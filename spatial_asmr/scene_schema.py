@@ -1,0 +1,247 @@
+"""JSON Schema of spatial-asmr scene files.
+
+:data:`SCENE_SCHEMA` is the one place where the structure of a scene file is
+defined: keys, types, ranges, units and defaults.  :func:`spatial_asmr.scene.
+load_scene` validates against it, and it can be printed for editors that
+offer completion and checking of YAML files from a JSON Schema.
+
+Rules that JSON Schema cannot state clearly are checked in
+:mod:`spatial_asmr.scene` instead and are mentioned in the descriptions here:
+the block size must be a power of two, keyframe times must increase, source
+names must be unique, each source has exactly one of ``position`` and
+``trajectory``, and files must exist.  Numbers must also be finite, which
+JSON cannot express but YAML can (``.nan``, ``.inf``).
+"""
+
+__all__ = ["SCENE_SCHEMA"]
+
+_AZIMUTH = {
+    "title": "Azimuth",
+    "description": (
+        "Horizontal angle in degrees (SOFA convention: 0 is straight "
+        "ahead, 90 to the left).  Any finite number; values are not "
+        "wrapped, so a trajectory from 0 to 360 makes one full turn."),
+    "type": "number",
+    "x-unit": "degree",
+}
+
+_ELEVATION = {
+    "title": "Elevation",
+    "description": (
+        "Vertical angle in degrees: 0 is ear level, 90 straight up, -90 "
+        "straight down."),
+    "type": "number",
+    "minimum": -90,
+    "maximum": 90,
+    "x-unit": "degree",
+}
+
+_DISTANCE = {
+    "title": "Distance",
+    "description": (
+        "Distance from the centre of the head in metres, greater than 0 and "
+        "at most 100."),
+    "type": "number",
+    "exclusiveMinimum": 0,
+    "maximum": 100,
+    "x-unit": "m",
+}
+
+SCENE_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "spatial-asmr scene",
+    "description": (
+        "A binaural scene: mono sound sources placed or moved around the "
+        "listener's head.  Relative paths are relative to the folder of the "
+        "scene file."),
+    "type": "object",
+    "properties": {
+        "sample_rate": {
+            "title": "Sample rate",
+            "description": "Sample rate of the rendered output in Hz.",
+            "type": "integer",
+            "minimum": 8000,
+            "maximum": 384000,
+            "default": 48000,
+            "x-unit": "Hz",
+        },
+        "duration": {
+            "title": "Duration",
+            "description": (
+                "Length of the rendered output in seconds, greater than 0.  "
+                "Null (the default) renders until the last source ends."),
+            "type": ["number", "null"],
+            "exclusiveMinimum": 0,
+            "default": None,
+            "x-unit": "s",
+        },
+        "hrtf": {
+            "title": "HRTF",
+            "description": (
+                "Head-related transfer functions to render with: a bundled "
+                "name (kemar) or the path of a .sofa file."),
+            "type": "string",
+            "minLength": 1,
+            "default": "kemar",
+        },
+        "render": {
+            "title": "Render settings",
+            "description": "How sources are rendered.  Null means defaults.",
+            "type": ["object", "null"],
+            "properties": {
+                "interpolation": {
+                    "title": "HRTF interpolation",
+                    "description": (
+                        "How HRTFs between measured directions are obtained: "
+                        "'barycentric' blends the three nearest measurements, "
+                        "'nearest' uses the closest one."),
+                    "enum": ["barycentric", "nearest"],
+                    "default": "barycentric",
+                },
+                "block_size": {
+                    "title": "Block size",
+                    "description": (
+                        "Samples per processing block; positions are updated "
+                        "once per block.  A power of two from 16 to 8192."),
+                    "type": "integer",
+                    "minimum": 16,
+                    "maximum": 8192,
+                    "default": 128,
+                    "x-unit": "sample",
+                },
+                "distance_gain": {
+                    "title": "Distance gain",
+                    "description": (
+                        "Whether sources get quieter with distance (true or "
+                        "false)."),
+                    "type": "boolean",
+                    "default": True,
+                },
+            },
+            "additionalProperties": False,
+            "default": {},
+        },
+        "output": {
+            "title": "Output settings",
+            "description": "Format of the rendered file.  Null means defaults.",
+            "type": ["object", "null"],
+            "properties": {
+                "bit_depth": {
+                    "title": "Bit depth",
+                    "description": (
+                        "Sample format of the output file: 16 or 24 bit "
+                        "integer, or 'float' for 32 bit floating point."),
+                    "enum": [16, 24, "float"],
+                    "default": 24,
+                    "x-unit": "bit",
+                },
+            },
+            "additionalProperties": False,
+            "default": {},
+        },
+        "sources": {
+            "title": "Sources",
+            "description": "The sound sources of the scene; at least one.",
+            "type": "array",
+            "minItems": 1,
+            "items": {"$ref": "#/$defs/source"},
+        },
+    },
+    "required": ["sources"],
+    "additionalProperties": False,
+    "$defs": {
+        "source": {
+            "title": "Source",
+            "description": (
+                "One mono sound file, either at a fixed position or moving "
+                "along a trajectory: exactly one of 'position' and "
+                "'trajectory' must be given."),
+            "type": "object",
+            "properties": {
+                "name": {
+                    "title": "Name",
+                    "description": (
+                        "Name of the source, unique within the scene.  "
+                        "Defaults to 'source<index>', with the 0-based index "
+                        "in the list of sources."),
+                    "type": "string",
+                    "minLength": 1,
+                },
+                "file": {
+                    "title": "Audio file",
+                    "description": (
+                        "Path of a mono audio file (any format libsndfile "
+                        "reads, e.g. WAV or FLAC)."),
+                    "type": "string",
+                    "minLength": 1,
+                },
+                "gain_db": {
+                    "title": "Gain",
+                    "description": (
+                        "Gain applied to the source in dB, from -120 to 40."),
+                    "type": "number",
+                    "minimum": -120,
+                    "maximum": 40,
+                    "default": 0,
+                    "x-unit": "dB",
+                },
+                "position": {
+                    "title": "Position",
+                    "description": "Fixed position of the source.",
+                    "type": "object",
+                    "properties": {
+                        "azimuth": {"$ref": "#/$defs/azimuth"},
+                        "elevation": {"$ref": "#/$defs/elevation"},
+                        "distance": {"$ref": "#/$defs/distance"},
+                    },
+                    "required": ["azimuth", "elevation", "distance"],
+                    "additionalProperties": False,
+                },
+                "trajectory": {
+                    "title": "Trajectory",
+                    "description": (
+                        "Positions of a moving source at given times, at "
+                        "least two, with strictly increasing times.  The "
+                        "position moves linearly between keyframes (azimuth "
+                        "is not wrapped)."),
+                    "type": "array",
+                    "minItems": 2,
+                    "items": {"$ref": "#/$defs/keyframe"},
+                },
+            },
+            "required": ["file"],
+            "additionalProperties": False,
+        },
+        "keyframe": {
+            "title": "Keyframe",
+            "description": "Position of a moving source at one time.",
+            "type": "object",
+            "properties": {
+                "time": {
+                    "title": "Time",
+                    "description": (
+                        "Time of the keyframe in seconds from the start, at "
+                        "least 0 and greater than the previous keyframe's."),
+                    "type": "number",
+                    "minimum": 0,
+                    "x-unit": "s",
+                },
+                "azimuth": {"$ref": "#/$defs/azimuth"},
+                "elevation": {"$ref": "#/$defs/elevation"},
+                "distance": {"$ref": "#/$defs/distance"},
+            },
+            "required": ["time", "azimuth", "elevation", "distance"],
+            "additionalProperties": False,
+        },
+        "azimuth": _AZIMUTH,
+        "elevation": _ELEVATION,
+        "distance": _DISTANCE,
+    },
+}
+"""dict : JSON Schema (draft 2020-12) of a scene file.
+
+Every key has a ``title`` and a ``description``; optional keys carry their
+``default`` and quantities their unit in ``x-unit`` (an annotation that
+validators ignore).  The dict holds only JSON types, so ``json.dumps`` prints
+it as is.
+"""
