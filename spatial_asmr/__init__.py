@@ -14,8 +14,15 @@ read_sofa, write_sofa
 
 __version__ = "0.1.0"
 
-from .errors import (AudioFileError, HrtfError, HrtfWarning, OutputError, SceneError,
-                     SpatialAsmrError, SpatialAsmrWarning)
+from .errors import (
+                     AudioFileError,
+                     HrtfError,
+                     HrtfWarning,
+                     OutputError,
+                     SceneError,
+                     SpatialAsmrError,
+                     SpatialAsmrWarning,
+)
 from .hrtf import HrtfSet, load_hrtf
 from .render import render
 from .scene import Scene, load_scene

@@ -45,7 +45,8 @@ from pathlib import Path as _Path
 import numba as _numba
 import numpy as _np
 from scipy import fft as _fft
-from scipy.spatial import ConvexHull as _ConvexHull, cKDTree as _cKDTree
+from scipy.spatial import ConvexHull as _ConvexHull
+from scipy.spatial import cKDTree as _cKDTree
 
 from .coordinates import unit_vectors as _unit_vectors
 from .errors import HrtfError as _HrtfError

@@ -21,7 +21,8 @@ from dataclasses import dataclass as _dataclass
 import numpy as _np
 
 from .convolution import PartitionedConvolver as _PartitionedConvolver
-from .delay import HALF_LENGTH as _HALF_LENGTH, delay_signal as _delay_signal
+from .delay import HALF_LENGTH as _HALF_LENGTH
+from .delay import delay_signal as _delay_signal
 from .hrtf import load_hrtf as _load_hrtf
 from .signals import read_mono as _read_mono
 from .trajectory import keyframe_positions as _keyframe_positions

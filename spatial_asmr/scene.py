@@ -7,7 +7,7 @@ cannot express (see :func:`parse_scene`), and raises one
 :class:`~spatial_asmr.errors.SceneError` listing every problem, each with the
 line it was found on::
 
-    scenes/brush.yaml:14: sources[1].trajectory[0].distance is -0.3 but must be > 0
+    brush.yaml:14: sources[1].trajectory[0].distance is -0.3 but must be > 0
 
 A valid file gives a frozen :class:`Scene` of plain Python values with the
 defaults filled in and all paths absolute.
@@ -44,9 +44,10 @@ from ruamel.yaml.scalarbool import ScalarBoolean as _ScalarBoolean
 
 from .errors import SceneError as _SceneError
 from .errors import SceneProblem as _SceneProblem
+from .hrtf import BUNDLED as _BUNDLED
 from .scene_schema import SCENE_SCHEMA as _SCENE_SCHEMA
 
-BUNDLED_HRTFS = ("kemar",)
+BUNDLED_HRTFS = tuple(_BUNDLED)
 """tuple of str : Names of the HRTF sets shipped with spatial-asmr."""
 
 
@@ -255,19 +256,28 @@ def parse_scene(data_text, path_for_messages, base_dir):
     base_dir = _pathlib.Path(base_dir).resolve()
     document = _Document(data_text, path_for_messages)
     if document.data is None:
-        raise _SceneError(document.problems)
+        raise _SceneError(sorted(document.problems, key=_line_order))
     data = document.data
 
     invalid = set()
+    required_reported = set()
     for error in _VALIDATOR.iter_errors(data):
-        document.problems.extend(_translate(error, document, invalid))
+        document.problems.extend(
+            problem for problem in _translate(
+                error, document, invalid, required_reported)
+            # A recursive alias was replaced by null and already reported.
+            if problem.path not in document.recursive)
     checks = _SemanticChecks(document, invalid, base_dir)
     checks.run()
 
     if document.problems:
-        document.problems.sort(key=lambda problem: problem.line or 0)
-        raise _SceneError(document.problems)
+        raise _SceneError(sorted(document.problems, key=_line_order))
     return _build_scene(data, checks)
+
+
+def _line_order(problem):
+    # Problems without a line concern the whole file: list them first.
+    return problem.line or 0
 
 
 # -- reading YAML -------------------------------------------------------------
@@ -296,6 +306,9 @@ class _Document:
         their key or list item, which is where a reader looks for them.
     key_lines : dict
         1-based line of the key of every mapping entry, by field path.
+    recursive : set of str
+        Formatted field paths of aliases that contain themselves; their
+        value is replaced by None.
     """
 
     def __init__(self, text, name):
@@ -303,6 +316,7 @@ class _Document:
         self.problems = []
         self.lines = {}
         self.key_lines = {}
+        self.recursive = set()
         self.data = None
         yaml = _YAML(typ="rt")
         yaml.allow_duplicate_keys = True
@@ -384,6 +398,7 @@ class _Document:
         return _SceneProblem(self.name, line, "", message)
 
     def _report_duplicate_keys(self, root):
+        """Report every repeated key in the composed node tree `root`."""
         seen_nodes = set()
 
         def walk(node, path):
@@ -425,6 +440,7 @@ class _Document:
         else:
             return _plain_scalar(node)
         if id(node) in active:
+            self.recursive.add(_format_path(path))
             self.add(path, self.lines.get(path),
                      f"{_format_path(path)} is a recursive alias but must be "
                      "a plain value")
@@ -512,9 +528,8 @@ def _show(value):
         return "a mapping" if value else "an empty mapping"
     if isinstance(value, list):
         return "a list" if value else "an empty list"
-    if isinstance(value, str):
-        return repr(value) if len(value) <= 60 else repr(value[:57]) + "..."
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _plural(count, noun):
@@ -557,7 +572,7 @@ _VALIDATOR = _jsonschema.validators.extend(
 )(_SCENE_SCHEMA)
 
 
-def _translate(error, document, invalid):
+def _translate(error, document, invalid, required_reported):
     """Problems for one jsonschema error.
 
     Parameters
@@ -568,6 +583,8 @@ def _translate(error, document, invalid):
         Lines of the scene.
     invalid : set
         Field paths with a problem; the paths of this error are added.
+    required_reported : set
+        Paths of mappings whose missing keys were reported; updated.
 
     Returns
     -------
@@ -590,9 +607,9 @@ def _translate(error, document, invalid):
     if kind == "required":
         # jsonschema reports each missing key separately but gives only the
         # parent; report them all at the first report for that parent.
-        if ("required", path) in invalid:
+        if path in required_reported:
             return problems
-        invalid.add(("required", path))
+        required_reported.add(path)
         for key in expected:
             if key not in value:
                 child = path + (key,)

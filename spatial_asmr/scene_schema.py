@@ -123,7 +123,8 @@ SCENE_SCHEMA = {
         },
         "output": {
             "title": "Output settings",
-            "description": "Format of the rendered file.  Null means defaults.",
+            "description": (
+                "Format of the rendered file.  Null means defaults."),
             "type": ["object", "null"],
             "properties": {
                 "bit_depth": {

@@ -10,13 +10,16 @@ __all__ = ["SofaData", "read_sofa", "write_sofa"]
 
 import datetime as _datetime
 import warnings as _warnings
-from dataclasses import dataclass as _dataclass, field as _field
+from dataclasses import dataclass as _dataclass
+from dataclasses import field as _field
 from pathlib import Path as _Path
 
 import numpy as _np
 
-from .coordinates import cart2sph as _cart2sph, sph2cart as _sph2cart
-from .errors import HrtfError as _HrtfError, HrtfWarning as _HrtfWarning
+from .coordinates import cart2sph as _cart2sph
+from .coordinates import sph2cart as _sph2cart
+from .errors import HrtfError as _HrtfError
+from .errors import HrtfWarning as _HrtfWarning
 
 
 @_dataclass

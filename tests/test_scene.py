@@ -623,7 +623,8 @@ def test_a_multichannel_source_file_is_named_with_its_channel_count(
 
 
 def test_an_unreadable_audio_file_is_named(scene_dir):
-    path = write_scene(scene_dir, edit(FULL_SCENE, {16: "    file: noise.wav"}))
+    path = write_scene(scene_dir,
+                       edit(FULL_SCENE, {16: "    file: noise.wav"}))
     resolved = scene_dir.resolve() / "noise.wav"
 
     with pytest.raises(SceneError, match=re.escape(
@@ -669,4 +670,21 @@ def test_an_hrtf_that_is_neither_bundled_nor_an_existing_sofa_file_is_an_error(
     with pytest.raises(SceneError, match=re.escape(
             f"{path}:3: hrtf is {name!r} but must be a bundled name (kemar) "
             f"or an existing .sofa file{detail}")):
+        load_scene(path)
+
+
+def test_an_alias_that_contains_itself_is_reported_once(tmp_path):
+    path = write_scene(tmp_path, "&scene\nsources: *scene\n")
+
+    assert problems_of(path) == [SceneProblem(
+        str(path), 2, "sources",
+        "sources is a recursive alias but must be a plain value")]
+
+
+def test_long_values_are_shortened_in_messages(scene_dir):
+    path = write_scene(scene_dir,
+                       edit(FULL_SCENE, {1: "sample_rate: " + "9" * 100}))
+
+    with pytest.raises(SceneError, match=re.escape(
+            f"{path}:1: sample_rate is {'9' * 57}... but must be <= 384000")):
         load_scene(path)
