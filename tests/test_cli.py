@@ -1,0 +1,136 @@
+"""The command line: rendering, errors without tracebacks, atomic output."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from spatial_asmr import cli
+from spatial_asmr.scene import OutputSettings
+
+RATE = 48000
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "spatial_asmr", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.fixture
+def scene(tmp_path):
+    rng = np.random.default_rng(0)
+    sf.write(tmp_path / "noise.wav", 0.01 * rng.standard_normal(RATE // 4), RATE)
+    path = tmp_path / "scene.yaml"
+    path.write_text("""
+duration: 0.5
+sources:
+  - file: noise.wav
+    position: {azimuth: 30, elevation: 0, distance: 1.4}
+""")
+    return path
+
+
+@pytest.mark.parametrize(("bit_depth", "subtype"),
+                         [("16", "PCM_16"), ("24", "PCM_24"), ("float", "FLOAT")])
+def test_render_writes_the_requested_sample_format(tmp_path, scene, bit_depth, subtype):
+    out = tmp_path / "out.wav"
+    result = run("render", scene, "-o", out, "--bit-depth", bit_depth)
+    assert result.returncode == 0, result.stderr
+    info = sf.info(out)
+    assert (info.samplerate, info.channels, info.frames, info.subtype) == (
+        RATE, 2, RATE // 2, subtype)
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_render_writes_flac_from_the_suffix(tmp_path, scene):
+    out = tmp_path / "out.flac"
+    assert run("render", scene, "-o", out, "-q").returncode == 0
+    assert sf.info(out).format == "FLAC"
+
+
+def test_output_matches_the_python_api_within_quantisation(tmp_path, scene):
+    from spatial_asmr import load_scene, render
+
+    out = tmp_path / "out.wav"
+    assert run("render", scene, "-o", out, "--bit-depth", "float").returncode == 0
+    written, _ = sf.read(out)
+    audio, _ = render(load_scene(scene))
+    np.testing.assert_allclose(written, audio, atol=1e-7)
+
+
+def test_bad_scene_prints_every_problem_and_no_traceback(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("""
+render:
+  block_size: 100
+sources:
+  - file: missing.wav
+    position: {azimuth: 30, elevation: 0, distance: -0.3}
+""")
+    out = tmp_path / "out.wav"
+    result = run("render", path, "-o", out)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ")
+    assert "broken.yaml:3: render.block_size is 100" in result.stderr
+    assert "sources[0].position.distance is -0.3 but must be > 0" in result.stderr
+    assert "missing.wav" in result.stderr
+    assert not out.exists()
+
+
+def test_missing_scene_file_is_an_error_naming_it(tmp_path):
+    result = run("render", tmp_path / "nope.yaml", "-o", tmp_path / "out.wav")
+    assert result.returncode == 1
+    assert "nope.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_clipping_integer_output_is_refused_with_peak_and_gain_advice(tmp_path):
+    rng = np.random.default_rng(1)
+    sf.write(tmp_path / "loud.wav", np.clip(rng.standard_normal(RATE // 4), -1, 1), RATE)
+    path = tmp_path / "loud.yaml"
+    path.write_text("""
+sources:
+  - file: loud.wav
+    gain_db: 20
+    position: {azimuth: 90, elevation: 0, distance: 0.5}
+""")
+    out = tmp_path / "out.wav"
+    out.write_bytes(b"previous render")
+    result = run("render", path, "-o", out)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "dBFS" in result.stderr and "lower the level by at least" in result.stderr
+    assert out.read_bytes() == b"previous render"  # untouched
+    assert not list(tmp_path.glob("*.partial"))
+    # the same scene as float is written, peak above 0 dBFS kept
+    assert run("render", path, "-o", out, "--bit-depth", "float").returncode == 0
+    assert np.abs(sf.read(out)[0]).max() > 1
+
+
+def test_unknown_output_suffix_is_an_error(tmp_path, scene):
+    result = run("render", scene, "-o", tmp_path / "out.mp3")
+    assert result.returncode == 1
+    assert "'.mp3'" in result.stderr and ".wav, .flac" in result.stderr
+
+
+def test_help_documents_every_render_option():
+    text = run("render", "--help").stdout
+    for option in ("SCENE", "--output", "--bit-depth", "--quiet"):
+        assert option in text
+    assert "render" in run("--help").stdout
+
+
+def test_cli_default_bit_depth_is_the_scene_default():
+    parser = cli._build_parser()
+    args = parser.parse_args(["render", "s.yaml", "-o", "o.wav"])
+    assert args.bit_depth is None  # None means: take the scene's output.bit_depth
+    assert OutputSettings().bit_depth == 24
+
+
+def test_sixteen_bit_output_is_dithered_and_deterministic(tmp_path, scene):
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    assert run("render", scene, "-o", a, "--bit-depth", "16").returncode == 0
+    assert run("render", scene, "-o", b, "--bit-depth", "16").returncode == 0
+    assert a.read_bytes() == b.read_bytes()
