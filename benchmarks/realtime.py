@@ -107,9 +107,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="shorter signals")
-    parser.add_argument("--float32", action="store_true", help="process in float32")
+    parser.add_argument("--float64", action="store_true",
+                        help="process in float64 (default: float32, as the renderer)")
     args = parser.parse_args()
-    dtype = np.float32 if args.float32 else np.float64
+    dtype = np.float64 if args.float64 else np.float32
     scale = 0.25 if args.quick else 1.0
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -17,7 +17,7 @@ line interpolates it linearly sample by sample, so a moving source's delay
 (ITD, and propagation delay with Doppler) has no steps.
 """
 
-__all__ = ["HALF_LENGTH", "fractional_kernel", "delay_signal", "shift_filter"]
+__all__ = ["HALF_LENGTH", "fractional_kernel", "delay_signal", "DelayBank", "shift_filter"]
 
 import numba as _numba
 import numpy as _np
@@ -60,38 +60,46 @@ def _kernel_table():
 _TABLE = _kernel_table()
 
 
-@_numba.njit(cache=True, nogil=True)
-def _delay_kernel(x, start, delays_a, delays_b, block, out, table, half):
-    # x: (n_in,) input; output sample j of this call is output time
-    # start + j.  Delay at block boundary b is delays_a[b] (old) ramping
-    # linearly to delays_b[b] across block b, sample by sample.
+@_numba.njit(cache=True, nogil=True, fastmath=True)
+def _read_delayed(x, start, delays, block, out, table, half):
+    # out[j] = x(start + j - d(j)), d linear from delays[b] to delays[b + 1]
+    # across block b.  x is zero outside [0, len(x)).
     phases = table.shape[0] - 1
-    n_out = out.shape[0]
-    n_in = x.shape[0]
     ntaps = table.shape[1]
-    for j in range(n_out):
+    n_in = x.shape[0]
+    zero = out.dtype.type(0)
+    for j in range(out.shape[0]):
         b = j // block
         r = (j - b * block) / block
-        d = delays_a[b] + (delays_b[b] - delays_a[b]) * r
+        d = delays[b] + (delays[b + 1] - delays[b]) * r
         pos = start + j - d
         base = int(_np.floor(pos))
-        frac = pos - base
-        # The sample at base has offset 'frac' before pos... express the
-        # tap offsets relative to n = base + 1 with delay 1 - frac.
-        fd = 1.0 - frac
-        ph = fd * phases
-        p0 = int(ph)
-        if p0 >= phases:
-            p0 = phases - 1
-        a = ph - p0
-        n = base + 1
-        acc = 0.0
-        for k in range(ntaps):
-            idx = n - (k - half + 1)
-            if 0 <= idx < n_in:
-                c = table[p0, k] + a * (table[p0 + 1, k] - table[p0, k])
-                acc += c * x[idx]
+        # relative to n = base + 1 the delay is 1 - frac, in (0, 1]
+        ph = (1.0 - (pos - base)) * phases
+        p0 = min(int(ph), phases - 1)
+        a = table.dtype.type(ph - p0)
+        t0 = table[p0]
+        t1 = table[p0 + 1]
+        # table rows are stored reversed: tap k reads x[lo + k], where
+        # lo = n - half, n = base + 1
+        lo = base + 1 - half
+        acc = zero
+        if lo >= 0 and lo + ntaps <= n_in:
+            for k in range(ntaps):
+                acc += (t0[k] + a * (t1[k] - t0[k])) * x[lo + k]
+        else:
+            for k in range(ntaps):
+                i = lo + k
+                if 0 <= i < n_in:
+                    acc += (t0[k] + a * (t1[k] - t0[k])) * x[i]
         out[j] = acc
+
+
+@_numba.njit(cache=True, parallel=True)
+def _read_delayed_many(signals, offsets, lengths, start, delays, block, out, table, half):
+    for c in _numba.prange(out.shape[0]):
+        x = signals[offsets[c]:offsets[c] + lengths[c]]
+        _read_delayed(x, start, delays[c], block, out[c], table, half)
 
 
 def delay_signal(x, start, n_out, delays, block_size):
@@ -116,10 +124,67 @@ def delay_signal(x, start, n_out, delays, block_size):
         ``y[j] = x(start + j - delay(j))`` with band-limited interpolation.
     """
     delays = _np.ascontiguousarray(delays, dtype=_np.float64)
+    x = _np.ascontiguousarray(x)
     out = _np.empty(n_out, dtype=x.dtype)
-    _delay_kernel(x, start, delays[:-1], delays[1:], block_size, out,
-                  _TABLE.astype(x.dtype), HALF_LENGTH)
+    _read_delayed(x, start, delays, block_size, out, _table(x.dtype), HALF_LENGTH)
     return out
+
+
+class DelayBank:
+    """Delay lines for many channels, read chunk by chunk in parallel.
+
+    Parameters
+    ----------
+    signals : list of ndarray
+        One input signal per channel (channels may share a signal object).
+    dtype : numpy dtype
+    """
+
+    def __init__(self, signals, dtype=_np.float64):
+        unique = {}
+        for s in signals:
+            unique.setdefault(id(s), s)
+        order = list(unique)
+        lengths = [len(unique[k]) for k in order]
+        starts = _np.concatenate([[0], _np.cumsum(lengths)[:-1]]).astype(_np.int64)
+        where = dict(zip(order, starts))
+        self._buffer = (_np.concatenate([unique[k] for k in order]).astype(dtype)
+                        if order else _np.zeros(0, dtype))
+        self._offsets = _np.array([where[id(s)] for s in signals], dtype=_np.int64)
+        self._lengths = _np.array([len(s) for s in signals], dtype=_np.int64)
+        self._table = _table(dtype)
+        self.dtype = _np.dtype(dtype)
+
+    def read(self, start, n_out, delays, block_size, out=None):
+        """Read ``n_out`` samples from output time ``start`` for every channel.
+
+        Parameters
+        ----------
+        delays : ndarray, shape (n_channels, n_out // block_size + 1)
+            Delays in samples at the block boundaries.
+        out : ndarray, shape (n_channels, n_out), optional
+
+        Returns
+        -------
+        ndarray, shape (n_channels, n_out)
+        """
+        if out is None:
+            out = _np.empty((len(self._offsets), n_out), dtype=self.dtype)
+        _read_delayed_many(self._buffer, self._offsets, self._lengths, start,
+                           _np.ascontiguousarray(delays, dtype=_np.float64), block_size,
+                           out, self._table, HALF_LENGTH)
+        return out
+
+
+def _table(dtype):
+    dtype = _np.dtype(dtype)
+    if dtype not in _TABLES:
+        # reversed along the taps, so the delay line reads x forwards
+        _TABLES[dtype] = _np.ascontiguousarray(_TABLE[:, ::-1], dtype=dtype)
+    return _TABLES[dtype]
+
+
+_TABLES = {}
 
 
 def shift_filter(h, delay, length=None):

@@ -22,7 +22,7 @@ import numpy as _np
 
 from .convolution import PartitionedConvolver as _PartitionedConvolver
 from .delay import HALF_LENGTH as _HALF_LENGTH
-from .delay import delay_signal as _delay_signal
+from .delay import DelayBank as _DelayBank
 from .hrtf import load_hrtf as _load_hrtf
 from .signals import read_mono as _read_mono
 from .trajectory import keyframe_positions as _keyframe_positions
@@ -60,12 +60,13 @@ class RenderPlan:
     scene : Scene
         A validated scene (see :func:`spatial_asmr.load_scene`).
     dtype : numpy dtype, optional
-        Processing precision (float64 by default).
+        Processing precision: float32 (default; rounding noise near -150 dB
+        full scale) or float64.
     hrtf : HrtfSet, optional
         Use this set instead of loading ``scene.hrtf``.
     """
 
-    def __init__(self, scene, dtype=_np.float64, hrtf=None):
+    def __init__(self, scene, dtype=_np.float32, hrtf=None):
         self.scene = scene
         self.sample_rate = sr = int(scene.sample_rate)
         self.block_size = B = int(scene.render.block_size)
@@ -101,7 +102,6 @@ class RenderPlan:
             self.n_samples = int(round(scene.duration * sr))
         else:
             self.n_samples = longest + self.tail
-        self.n_blocks = -(-self.n_samples // B)
 
     def _reference_distance(self, distance):
         d = self.hrtf.distances
@@ -115,7 +115,7 @@ class RenderPlan:
 
     def _control(self, src, boundaries):
         """Lookup for boundary indices: index, weights (Q, 3) and delays (Q, 2)."""
-        times = _np.maximum(boundaries, 0) * (self.block_size / self.sample_rate)
+        times = _np.maximum(boundaries, 0) * (self.engine_block_size / self.sample_rate)
         pos = src.positions(times)
         index, weights = self.hrtf.lookup(pos[:, 0], pos[:, 1], pos[:, 2], self.interpolation)
         gain = _distance_gain(pos[:, 2], self._reference_distance(pos[:, 2]),
@@ -123,46 +123,67 @@ class RenderPlan:
         delays = _np.einsum("qk,qke->qe", weights, self._delay_table[index])
         return index, weights * gain[:, None], delays
 
+    @property
+    def engine_block_size(self):
+        """Block size the engine runs at.
+
+        The scene's block size is the control rate: filters and delays
+        change once per block.  When nothing moves there is nothing to
+        control, and the exact same output comes out faster with blocks at
+        least as long as the filters (one partition).
+        """
+        if any(ear is not None for _, ear, _ in self.channels):
+            return self.block_size
+        n_taps = self.filters.shape[-1]
+        return max(self.block_size, min(8192, 1 << int(_np.ceil(_np.log2(n_taps)))))
+
     def chunks(self):
         """Yield the rendered output in chunks.
 
         Yields
         ------
         audio : ndarray, shape (n, 2)
-            Consecutive pieces of the output (left, right).
+            Consecutive pieces of the output (left, right), ``dtype``.
         """
-        B = self.block_size
+        B = self.engine_block_size
+        n_blocks = -(-self.n_samples // B)
         K = max(1, CHUNK_SAMPLES // B)
         C = len(self.channels)
         engine = _PartitionedConvolver(self.filters, B, C, self.dtype)
         workers = _os.cpu_count() or 1
+        moving = [c for c, (_, ear, _) in enumerate(self.channels) if ear is not None]
+        static = [c for c, (_, ear, _) in enumerate(self.channels) if ear is None]
+        bank = _DelayBank([self.sources[self.channels[c][0]].signal for c in moving],
+                          self.dtype)
+        index = _np.zeros((C, K + 1, 2, 3), dtype=_np.int64)
+        weights = _np.zeros((C, K + 1, 2, 3), dtype=self.dtype)
+        for c in static:
+            index[c, :, :, 0] = self.channels[c][2]
+            weights[c, :, :, 0] = 1.0
+        delays = _np.zeros((len(moving), K + 2))
         done = 0
-        for k0 in range(0, self.n_blocks, K):
-            k_n = min(K, self.n_blocks - k0)
+        for k0 in range(0, n_blocks, K):
+            k_n = min(K, n_blocks - k0)
             x = _np.zeros((C, (k_n + 1) * B), dtype=self.dtype)
-            index = _np.zeros((C, k_n + 1, 2, 3), dtype=_np.int64)
-            weights = _np.zeros((C, k_n + 1, 2, 3), dtype=self.dtype)
             start = (k0 - 1) * B
             boundaries = _np.arange(k0 - 1, k0 + k_n + 1)
-            previous = None
-            for c, (s, ear, row) in enumerate(self.channels):
-                src = self.sources[s]
-                if ear is None:
-                    _copy_segment(src.signal, start, x[c])
-                    index[c, :, :, 0] = row
-                    weights[c, :, :, 0] = 1.0
-                    continue
-                if previous is None or previous[0] != s:
-                    previous = (s, self._control(src, boundaries))
-                idx, w, delays = previous[1]
-                x[c] = _delay_signal(src.signal, start, (k_n + 1) * B, delays[:, ear], B)
-                index[c, :, ear] = idx[1:]
-                weights[c, :, ear] = w[1:]
-            y = engine.process(x, index, weights, workers=workers)
+            control = None
+            for m, c in enumerate(moving):
+                s, ear, _ = self.channels[c]
+                if control is None or control[0] != s:
+                    control = (s, self._control(self.sources[s], boundaries))
+                idx, w, d = control[1]
+                delays[m, :k_n + 2] = d[:, ear]
+                index[c, :k_n + 1, ear] = idx[1:]
+                weights[c, :k_n + 1, ear] = w[1:]
+            if moving:
+                x[moving] = bank.read(start, (k_n + 1) * B, delays[:, :k_n + 2], B)
+            for c in static:
+                _copy_segment(self.sources[self.channels[c][0]].signal, start, x[c])
+            y = engine.process(x, index[:, :k_n + 1], weights[:, :k_n + 1], workers=workers)
             n = min(k_n * B, self.n_samples - done)
             done += n
             yield y[:, :n].T
-
 
 def _copy_segment(signal, start, out):
     lo = max(start, 0)
@@ -171,12 +192,12 @@ def _copy_segment(signal, start, out):
         out[lo - start:hi - start] = signal[lo:hi]
 
 
-def render_chunks(scene, dtype=_np.float64):
+def render_chunks(scene, dtype=_np.float32):
     """Render a scene piece by piece (see :meth:`RenderPlan.chunks`)."""
     return RenderPlan(scene, dtype).chunks()
 
 
-def render(scene, dtype=_np.float64):
+def render(scene, dtype=_np.float32):
     """Render a scene to binaural audio.
 
     Parameters
@@ -184,7 +205,7 @@ def render(scene, dtype=_np.float64):
     scene : Scene
         From :func:`spatial_asmr.load_scene`.
     dtype : numpy dtype, optional
-        Processing precision.
+        Processing precision: float32 (default) or float64.
 
     Returns
     -------

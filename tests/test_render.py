@@ -131,7 +131,7 @@ def test_distance_gain_follows_inverse_distance_relative_to_measurement(tmp_path
 sources:
   - file: noise.wav
     position: {{azimuth: 20, elevation: 0, distance: {distance}}}
-"""))
+"""), np.float64)
         levels.append(10 * np.log10(np.sum(audio ** 2)))
     np.testing.assert_allclose(np.diff(levels), [20 * np.log10(2), -20 * np.log10(4)],
                                atol=1e-9)
@@ -147,7 +147,7 @@ sources:
   - file: noise.wav
     gain_db: {gain}
     position: {{azimuth: 20, elevation: 0, distance: 1.4}}
-"""))
+"""), np.float64)
         out.append(audio)
     np.testing.assert_allclose(out[1], out[0] * 10 ** (-6 / 20), atol=1e-15)
 
@@ -174,7 +174,7 @@ def test_default_duration_keeps_the_whole_hrtf_tail(tmp_path):
 sources:
   - file: click.wav
     position: {azimuth: 45, elevation: 0, distance: 1.4}
-"""))
+"""), np.float64)
     hrtf = load_hrtf("kemar", RATE)
     assert len(audio) >= 100 + hrtf.n_taps
     assert np.abs(audio[-50:]).max() < 1e-9 * np.abs(audio).max()

@@ -60,7 +60,7 @@ def test_delta_through_nearest_mode_returns_the_nearest_measured_hrir_exactly(
     delta[0] = 1.0
     source = tmp_path / "delta.wav"
     sf.write(source, delta, KEMAR_RATE, subtype="DOUBLE")
-    audio, rate = render(_static_scene(tmp_path, source, azimuth, elevation))
+    audio, rate = render(_static_scene(tmp_path, source, azimuth, elevation), np.float64)
     expected = kemar.ir[_nearest_index(kemar, azimuth, elevation)]
     assert rate == KEMAR_RATE
     n = expected.shape[-1]

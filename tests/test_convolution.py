@@ -1,0 +1,248 @@
+"""Tests of spatial_asmr.convolution: time-varying uniformly partitioned convolution."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.signal import fftconvolve
+
+from spatial_asmr.convolution import PartitionedConvolver, crossfade_ramp
+
+BLOCK_SIZES = [32, 64, 128, 256, 512, 1024]
+
+
+def fixed_filter(n_channels, n_blocks, rows):
+    """index/weights that give channel c the filter-table row rows[c], both ears."""
+    index = np.zeros((n_channels, n_blocks + 1, 2, 3), dtype=np.int64)
+    weights = np.zeros((n_channels, n_blocks + 1, 2, 3))
+    for c, row in enumerate(rows):
+        index[c, ..., 0] = row
+        weights[c, ..., 0] = 1.0
+    return index, weights
+
+
+def render(convolver, signal, index, weights, chunks):
+    """Feed ``signal`` (C, n_blocks * B) to ``convolver`` in chunks of K blocks.
+
+    Each call gets the block before its chunk (zeros before the start) and the
+    filters at the chunk's K + 1 block boundaries.
+    """
+    block = convolver.block_size
+    n_channels, n = signal.shape
+    assert sum(chunks) * block == n
+    padded = np.concatenate([np.zeros((n_channels, block), signal.dtype), signal], axis=1)
+    out, first = [], 0
+    for k in chunks:
+        y = convolver.process(padded[:, first * block:(first + k + 1) * block],
+                              index[:, first:first + k + 1], weights[:, first:first + k + 1])
+        assert y.shape == (2, k * block)
+        out.append(y)
+        first += k
+    return np.concatenate(out, axis=1)
+
+
+def reference(signal, filters_per_channel):
+    """sum_c fftconvolve(signal[c], filters_per_channel[c][ear]), cut to the input length."""
+    n = signal.shape[1]
+    return np.stack([
+        sum(fftconvolve(signal[c], filters[ear])[:n]
+            for c, filters in enumerate(filters_per_channel))
+        for ear in range(2)])
+
+
+def relative_error(actual, expected):
+    """max |error| / max |reference|."""
+    return np.max(np.abs(actual - expected)) / np.max(np.abs(expected))
+
+
+# -- time-invariant filters -------------------------------------------------------
+
+
+@pytest.mark.parametrize("filter_length", ["17", "B", "3B+5"])
+@pytest.mark.parametrize("block", BLOCK_SIZES)
+def test_a_fixed_filter_gives_the_linear_convolution(rng, block, filter_length):
+    n_taps = {"17": 17, "B": block, "3B+5": 3 * block + 5}[filter_length]
+    filters = rng.standard_normal((1, 2, n_taps))
+    signal = rng.standard_normal((1, 8 * block))
+    index, weights = fixed_filter(1, 8, [0])
+    convolver = PartitionedConvolver(filters, block, 1)
+
+    y = render(convolver, signal, index, weights, chunks=[1, 3, 2, 2])
+
+    assert y.dtype == np.float64
+    assert relative_error(y, reference(signal, [filters[0]])) < 1e-9
+
+
+@pytest.mark.parametrize("chunks", [[8], [1] * 8, [5, 1, 2]], ids=["8", "1x8", "5-1-2"])
+def test_the_output_does_not_depend_on_how_the_input_is_chunked(rng, chunks):
+    block = 64
+    filters = rng.standard_normal((2, 2, 300))
+    signal = rng.standard_normal((2, 8 * block))
+    index, weights = fixed_filter(2, 8, [1, 0])
+
+    y = render(PartitionedConvolver(filters, block, 2), signal, index, weights, chunks)
+
+    expected = reference(signal, [filters[1], filters[0]])
+    assert relative_error(y, expected) < 1e-9
+
+
+def test_the_output_is_causal_with_no_latency(rng):
+    block = 64
+    filters = np.zeros((1, 2, 100))
+    filters[0, :, 0] = 1.0  # identity
+    signal = rng.standard_normal((1, 4 * block))
+    index, weights = fixed_filter(1, 4, [0])
+
+    y = render(PartitionedConvolver(filters, block, 1), signal, index, weights, [4])
+
+    assert_allclose(y, np.vstack([signal, signal]), rtol=0, atol=1e-12)
+
+
+def test_several_channels_are_summed_into_each_ear(rng):
+    block, n_blocks = 128, 6
+    filters = rng.standard_normal((3, 2, 200))
+    signal = rng.standard_normal((3, n_blocks * block))
+    index, weights = fixed_filter(3, n_blocks, [2, 0, 1])
+
+    y = render(PartitionedConvolver(filters, block, 3), signal, index, weights, [2, 4])
+
+    expected = reference(signal, [filters[2], filters[0], filters[1]])
+    assert relative_error(y, expected) < 1e-9
+
+
+def test_a_channel_with_zero_weights_for_one_ear_does_not_feed_that_ear(rng):
+    block, n_blocks = 64, 6
+    filters = rng.standard_normal((2, 2, 150))
+    signal = rng.standard_normal((3, n_blocks * block))
+    index, weights = fixed_filter(3, n_blocks, [0, 1, 0])
+    weights[0, :, 1] = 0.0  # channel 0: left ear only
+    weights[2] = 0.0  # channel 2: neither ear
+
+    y = render(PartitionedConvolver(filters, block, 3), signal, index, weights, [3, 3])
+
+    left = fftconvolve(signal[0], filters[0, 0])[:n_blocks * block] \
+        + fftconvolve(signal[1], filters[1, 0])[:n_blocks * block]
+    right = fftconvolve(signal[1], filters[1, 1])[:n_blocks * block]
+    assert relative_error(y[0], left) < 1e-9
+    assert relative_error(y[1], right) < 1e-9
+
+
+def test_a_blend_of_two_filters_equals_the_convolution_with_the_blended_filter(rng):
+    block, n_blocks = 64, 6
+    filters = rng.standard_normal((4, 2, 180))
+    signal = rng.standard_normal((1, n_blocks * block))
+    index = np.zeros((1, n_blocks + 1, 2, 3), dtype=np.int64)
+    weights = np.zeros((1, n_blocks + 1, 2, 3))
+    index[..., :2] = [3, 1]
+    weights[..., :2] = [0.3, 0.7]
+
+    y = render(PartitionedConvolver(filters, block, 1), signal, index, weights, [2, 4])
+
+    blended = 0.3 * filters[3] + 0.7 * filters[1]
+    assert relative_error(y, reference(signal, [blended])) < 1e-9
+
+
+# -- filter switches ---------------------------------------------------------------
+
+
+def test_the_crossfade_ramp_is_a_raised_cosine_rising_to_exactly_1():
+    block = 64
+    n = np.arange(block)
+
+    ramp = crossfade_ramp(block)
+
+    assert ramp.shape == (block,)
+    assert ramp[-1] == 1.0
+    assert_allclose(ramp, (1 - np.cos(np.pi * (n + 1) / block)) / 2, rtol=0, atol=1e-15)
+    assert np.all(np.diff(ramp) > 0)
+    assert 0.0 < ramp[0] < 1e-3
+    # symmetric about its middle: ramp[n] + ramp[B - 2 - n] = 1
+    assert_allclose(ramp[:-1] + ramp[-2::-1], 1.0, rtol=0, atol=1e-15)
+
+
+def test_the_crossfade_ramp_has_the_requested_dtype():
+    assert crossfade_ramp(32, np.float32).dtype == np.float32
+
+
+@pytest.mark.parametrize("switch_block", [0, 2, 3, 7])
+def test_a_filter_switch_crossfades_within_one_block_between_the_two_outputs(
+        rng, switch_block):
+    # The filter is row 0 at boundaries 0..s and row 1 at s+1..: block s fades.
+    block, n_blocks = 64, 8
+    filters = rng.standard_normal((2, 2, 150))
+    signal = rng.standard_normal((1, n_blocks * block))
+    index, weights = fixed_filter(1, n_blocks, [0])
+    index[0, switch_block + 1:] = 1
+
+    y = render(PartitionedConvolver(filters, block, 1), signal, index, weights, [3, 5])
+
+    y_old = reference(signal, [filters[0]])
+    y_new = reference(signal, [filters[1]])
+    fade = slice(switch_block * block, (switch_block + 1) * block)
+    ramp = (1 - np.cos(np.pi * (np.arange(block) + 1) / block)) / 2
+    expected = y_old.copy()
+    expected[:, fade] = (1 - ramp) * y_old[:, fade] + ramp * y_new[:, fade]
+    expected[:, fade.stop:] = y_new[:, fade.stop:]
+    assert relative_error(y, expected) < 1e-9
+
+
+def test_a_switch_on_one_channel_leaves_the_other_channels_unfaded(rng):
+    block, n_blocks = 64, 6
+    filters = rng.standard_normal((3, 2, 100))
+    signal = rng.standard_normal((2, n_blocks * block))
+    index, weights = fixed_filter(2, n_blocks, [0, 2])
+    index[0, 3:] = 1  # channel 0 switches in block 2
+
+    y = render(PartitionedConvolver(filters, block, 2), signal, index, weights, [6])
+
+    n = n_blocks * block
+    ramp = (1 - np.cos(np.pi * (np.arange(block) + 1) / block)) / 2
+    fade = np.ones(n)
+    fade[:2 * block] = 0.0
+    fade[2 * block:3 * block] = ramp
+    static = reference(signal[1:], [filters[2]])
+    switching = (1 - fade) * reference(signal[:1], [filters[0]]) \
+        + fade * reference(signal[:1], [filters[1]])
+    assert relative_error(y, static + switching) < 1e-9
+
+
+def test_a_gain_change_is_crossfaded_like_a_filter_switch(rng):
+    block, n_blocks = 32, 4
+    filters = rng.standard_normal((1, 2, 40))
+    signal = rng.standard_normal((1, n_blocks * block))
+    index, weights = fixed_filter(1, n_blocks, [0])
+    weights[0, 2:, :, 0] = 0.25  # gain 1 -> 0.25 across block 1
+
+    y = render(PartitionedConvolver(filters, block, 1), signal, index, weights, [4])
+
+    gain = np.ones(n_blocks * block)
+    ramp = (1 - np.cos(np.pi * (np.arange(block) + 1) / block)) / 2
+    gain[block:2 * block] = 1 - 0.75 * ramp
+    gain[2 * block:] = 0.25
+    assert relative_error(y, gain * reference(signal, [filters[0]])) < 1e-9
+
+
+# -- precision ----------------------------------------------------------------------
+
+
+def test_float32_mode_agrees_with_float64_within_1e_minus_5(rng):
+    block, n_blocks = 128, 8
+    filters = rng.standard_normal((2, 2, 400))
+    signal = rng.standard_normal((2, n_blocks * block))
+    index, weights = fixed_filter(2, n_blocks, [0, 1])
+    index[0, 5:] = 1
+
+    y64 = render(PartitionedConvolver(filters, block, 2), signal, index, weights, [3, 5])
+    y32 = render(PartitionedConvolver(filters, block, 2, dtype=np.float32),
+                 signal.astype(np.float32), index, weights.astype(np.float32), [3, 5])
+
+    assert y32.dtype == np.float32
+    assert relative_error(y32, y64) < 1e-5
+
+
+def test_silence_in_gives_exact_silence_out():
+    filters = np.ones((1, 2, 70))
+    index, weights = fixed_filter(1, 4, [0])
+
+    y = render(PartitionedConvolver(filters, 32, 1), np.zeros((1, 128)), index, weights, [4])
+
+    assert_array_equal(y, 0.0)
