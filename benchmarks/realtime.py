@@ -84,7 +84,7 @@ def _naive(scene, repeat):
     for _ in range(repeat):
         t0 = time.perf_counter()
         out = np.zeros((2, n_blocks * B + n_fft))
-        for src, x in zip(scene.sources, signals):
+        for src, x in zip(scene.sources, signals, strict=True):
             t = np.arange(n_blocks + 1) * B / RATE
             pos = np.stack([np.interp(t, [k.time for k in src.trajectory],
                                       [getattr(k, a) for k in src.trajectory])

@@ -9,8 +9,8 @@ stays within 0.0013 dB of flat up to 16 kHz for every fractional delay, at
 ``tests/test_delay.py``.
 
 The kernel is tabulated at ``PHASES`` fractional positions and linearly
-interpolated between neighbouring phases; with 512 phases the tabulation
-error is below -120 dB.
+interpolated between neighbouring phases; with 512 phases the largest
+per-tap tabulation error is 1.6e-6 (-116 dB).
 
 The delay moves smoothly: the renderer gives it at block boundaries and the
 line interpolates it linearly sample by sample, so a moving source's delay
@@ -147,7 +147,7 @@ class DelayBank:
         order = list(unique)
         lengths = [len(unique[k]) for k in order]
         starts = _np.concatenate([[0], _np.cumsum(lengths)[:-1]]).astype(_np.int64)
-        where = dict(zip(order, starts))
+        where = dict(zip(order, starts, strict=True))
         self._buffer = (_np.concatenate([unique[k] for k in order]).astype(dtype)
                         if order else _np.zeros(0, dtype))
         self._offsets = _np.array([where[id(s)] for s in signals], dtype=_np.int64)

@@ -64,7 +64,7 @@ def _hrtf_dir():
 
 
 BUNDLED = {"kemar": "MIT_KEMAR_normal_pinna.sofa"}
-_PREPROCESSING_VERSION = "1"
+_PREPROCESSING_VERSION = "2"
 
 
 def bundled_hrtf_path(name):
@@ -87,15 +87,20 @@ def _resample_ir(ir, rate_in, rate_out):
     return _np.ascontiguousarray(out.T.reshape(ir.shape[:-1] + (out.shape[0],)))
 
 
-def minimum_phase(ir, n_fft=None):
+def minimum_phase(ir, n_fft=None, chunk=64):
     """Minimum-phase responses with the magnitude of ``ir`` (cepstral method).
 
     Parameters
     ----------
     ir : ndarray, shape (..., n_taps)
     n_fft : int, optional
-        FFT size; at least 8 times the length (default) keeps cepstral
-        aliasing below the measurement noise.
+        FFT size.  Measured HRIRs have zeros very close to the unit circle
+        (KEMAR: within 5e-5), whose cepstra decay slowly and alias; the
+        default, at least 64 times the length, keeps the magnitude error of
+        every KEMAR response below 0.08 dB where the response is within
+        40 dB of its peak (4096 gave errors up to 2.8 dB).
+    chunk : int
+        Responses transformed at a time (bounds memory).
 
     Returns
     -------
@@ -103,16 +108,21 @@ def minimum_phase(ir, n_fft=None):
     """
     n = ir.shape[-1]
     if n_fft is None:
-        n_fft = max(4096, 1 << int(_np.ceil(_np.log2(8 * n))))
-    mag = _np.abs(_fft.rfft(ir, n_fft, axis=-1))
-    floor = 1e-10 * max(float(mag.max()), 1e-300)
-    cep = _fft.irfft(_np.log(_np.maximum(mag, floor)), n_fft, axis=-1)
+        n_fft = 1 << int(_np.ceil(_np.log2(64 * n)))
+    flat = ir.reshape(-1, n)
+    out = _np.empty_like(flat, dtype=_np.float64)
     fold = _np.zeros(n_fft)
     fold[0] = 1.0
     fold[1:n_fft // 2] = 2.0
     fold[n_fft // 2] = 1.0
-    spectrum = _np.exp(_fft.rfft(cep * fold, axis=-1))
-    return _fft.irfft(spectrum, n_fft, axis=-1)[..., :n]
+    for lo in range(0, len(flat), chunk):
+        part = flat[lo:lo + chunk]
+        mag = _np.abs(_fft.rfft(part, n_fft, axis=-1, workers=-1))
+        floor = 1e-10 * _np.maximum(mag.max(axis=-1, keepdims=True), 1e-300)
+        cep = _fft.irfft(_np.log(_np.maximum(mag, floor)), n_fft, axis=-1, workers=-1)
+        spectrum = _np.exp(_fft.rfft(cep * fold, axis=-1, workers=-1))
+        out[lo:lo + chunk] = _fft.irfft(spectrum, n_fft, axis=-1, workers=-1)[:, :n]
+    return out.reshape(ir.shape)
 
 
 def onset_delays(ir, minphase, upsample=8):
@@ -169,9 +179,10 @@ class _Layer:
         self.kind = "sphere"
 
     def _circle(self, positions):
-        order = _np.argsort(positions[:, 0])
+        azimuth = positions[:, 0] % 360.0  # queries are wrapped the same way
+        order = _np.argsort(azimuth)
         self.circle_order = order.astype(_np.int64)
-        self.circle_azimuth = positions[order, 0].astype(float)
+        self.circle_azimuth = azimuth[order].astype(float)
         self.kind = "circle"
 
     def lookup(self, vectors, mode):
@@ -332,7 +343,8 @@ class HrtfSet:
             Degrees.  Consecutive queries should be close (a trajectory):
             the triangle search starts from the previous answer.
         distance : array_like, shape (Q,)
-            Metres; the nearest measured distance is used.
+            Metres; the measured distance nearest in ratio (log distance)
+            is used.
         interpolation : {'barycentric', 'nearest'}
 
         Returns
@@ -432,7 +444,8 @@ def load_hrtf(name_or_path, sample_rate):
     and in memory for the life of the process.
     """
     text = str(name_or_path)
-    path = bundled_hrtf_path(text) if text in BUNDLED else _Path(text)
+    looks_like_name = not (_os.sep in text or "/" in text or text.lower().endswith(".sofa"))
+    path = bundled_hrtf_path(text) if looks_like_name else _Path(text)
     if not path.is_file():
         raise _HrtfError(f"HRTF file {text!r} does not exist")
     return _load_cached(str(path.resolve()), float(sample_rate), _file_digest(path))

@@ -29,6 +29,7 @@ from .trajectory import keyframe_positions as _keyframe_positions
 from .trajectory import static_positions as _static_positions
 
 CHUNK_SAMPLES = 16384
+STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
 #: Sources closer than this (metres) get the gain of this distance.
 DISTANCE_GAIN_MIN = 0.1
 
@@ -69,7 +70,7 @@ class RenderPlan:
     def __init__(self, scene, dtype=_np.float32, hrtf=None):
         self.scene = scene
         self.sample_rate = sr = int(scene.sample_rate)
-        self.block_size = B = int(scene.render.block_size)
+        self.block_size = int(scene.render.block_size)
         self.interpolation = scene.render.interpolation
         self.hrtf = hrtf if hrtf is not None else _load_hrtf(scene.hrtf, sr)
         self.dtype = _np.dtype(dtype)
@@ -79,14 +80,21 @@ class RenderPlan:
             for s in scene.sources]
         table, delays = self.hrtf.tables(self.interpolation)
         self._delay_table = delays
-        # One channel per static source, two per moving one (left, right).
+        # Channels: (source index, ear, filter row).  A static source is one
+        # channel (ear STATIC) with a fixed filter row; a moving source is one
+        # delayed channel per ear (ear 0, 1), or, when the table has no
+        # delays at all (nearest mode on a set without Data.Delay), one
+        # undelayed channel feeding both ears (ear BOTH).
         static_filters = []
-        self.channels = []  # (source index, ear or None, filter row or None)
+        self.channels = []
+        undelayed = not delays.any()
         for i, src in enumerate(self.sources):
             if src.position is not None:
                 row = table.shape[0] + len(static_filters)
                 static_filters.append(self._static_filter(src.position))
-                self.channels.append((i, None, row))
+                self.channels.append((i, STATIC, row))
+            elif undelayed:
+                self.channels.append((i, BOTH, None))
             else:
                 self.channels.append((i, 0, None))
                 self.channels.append((i, 1, None))
@@ -113,15 +121,34 @@ class RenderPlan:
                               self.scene.render.distance_gain)[0]
         return gain * self.hrtf.interpolate([az], [el], [dist], self.interpolation)[0]
 
-    def _control(self, src, boundaries):
-        """Lookup for boundary indices: index, weights (Q, 3) and delays (Q, 2)."""
+    def _control(self, sources, boundaries):
+        """Filter and delay of each ear of some sources at block boundaries.
+
+        Parameters
+        ----------
+        sources : list of int
+            Source indices.
+        boundaries : ndarray of int, shape (Q,)
+            Block boundaries (negative ones are clamped to 0).
+
+        Returns
+        -------
+        index, weights : ndarray, shape (len(sources), Q, 2, 3)
+            Filter-table rows and blend weights (gain included) per ear.
+        delays : ndarray, shape (len(sources), Q, 2)
+            Delay-line delay per ear, samples.
+        """
         times = _np.maximum(boundaries, 0) * (self.engine_block_size / self.sample_rate)
-        pos = src.positions(times)
+        pos = _np.concatenate([self.sources[s].positions(times) for s in sources])
         index, weights = self.hrtf.lookup(pos[:, 0], pos[:, 1], pos[:, 2], self.interpolation)
         gain = _distance_gain(pos[:, 2], self._reference_distance(pos[:, 2]),
                               self.scene.render.distance_gain)
         delays = _np.einsum("qk,qke->qe", weights, self._delay_table[index])
-        return index, weights * gain[:, None], delays
+        weights = weights * gain[:, None]
+        shape = (len(sources), len(times))
+        return (_np.stack([index, index], axis=1).reshape(shape + (2, 3)),
+                _np.stack([weights, weights], axis=1).reshape(shape + (2, 3)),
+                delays.reshape(shape + (2,)))
 
     @property
     def engine_block_size(self):
@@ -132,7 +159,7 @@ class RenderPlan:
         control, and the exact same output comes out faster with blocks at
         least as long as the filters (one partition).
         """
-        if any(ear is not None for _, ear, _ in self.channels):
+        if any(ear != STATIC for _, ear, _ in self.channels):
             return self.block_size
         n_taps = self.filters.shape[-1]
         return max(self.block_size, min(8192, 1 << int(_np.ceil(_np.log2(n_taps)))))
@@ -151,8 +178,9 @@ class RenderPlan:
         C = len(self.channels)
         engine = _PartitionedConvolver(self.filters, B, C, self.dtype)
         workers = _os.cpu_count() or 1
-        moving = [c for c, (_, ear, _) in enumerate(self.channels) if ear is not None]
-        static = [c for c, (_, ear, _) in enumerate(self.channels) if ear is None]
+        moving = [c for c, (_, ear, _) in enumerate(self.channels) if ear in (0, 1)]
+        shared = [c for c, (_, ear, _) in enumerate(self.channels) if ear == BOTH]
+        static = [c for c, (_, ear, _) in enumerate(self.channels) if ear == STATIC]
         bank = _DelayBank([self.sources[self.channels[c][0]].signal for c in moving],
                           self.dtype)
         index = _np.zeros((C, K + 1, 2, 3), dtype=_np.int64)
@@ -167,18 +195,23 @@ class RenderPlan:
             x = _np.zeros((C, (k_n + 1) * B), dtype=self.dtype)
             start = (k0 - 1) * B
             boundaries = _np.arange(k0 - 1, k0 + k_n + 1)
-            control = None
-            for m, c in enumerate(moving):
-                s, ear, _ = self.channels[c]
-                if control is None or control[0] != s:
-                    control = (s, self._control(self.sources[s], boundaries))
-                idx, w, d = control[1]
-                delays[m, :k_n + 2] = d[:, ear]
-                index[c, :k_n + 1, ear] = idx[1:]
-                weights[c, :k_n + 1, ear] = w[1:]
+            if moving or shared:
+                controlled = moving + shared
+                row_of = {}
+                for c in controlled:
+                    row_of.setdefault(self.channels[c][0], len(row_of))
+                idx, w, d = self._control(list(row_of), boundaries)
+                for m, c in enumerate(controlled):
+                    s, ear, _ = self.channels[c]
+                    r = row_of[s]
+                    ears = slice(None) if ear == BOTH else ear
+                    index[c, :k_n + 1, ears] = idx[r, 1:, ears]
+                    weights[c, :k_n + 1, ears] = w[r, 1:, ears]
+                    if ear != BOTH:
+                        delays[m, :k_n + 2] = d[r, :, ear]
             if moving:
                 x[moving] = bank.read(start, (k_n + 1) * B, delays[:, :k_n + 2], B)
-            for c in static:
+            for c in static + shared:
                 _copy_segment(self.sources[self.channels[c][0]].signal, start, x[c])
             y = engine.process(x, index[:, :k_n + 1], weights[:, :k_n + 1], workers=workers)
             n = min(k_n * B, self.n_samples - done)

@@ -5,8 +5,11 @@ import pytest
 import soundfile as sf
 
 from spatial_asmr import load_hrtf, load_scene, render
-from spatial_asmr.quality import (leave_one_out_responses, log_spectral_distortion,
-                                  motion_artefact_level)
+from spatial_asmr.quality import (
+    leave_one_out_responses,
+    log_spectral_distortion,
+    motion_artefact_level,
+)
 
 RATE = 48000
 
