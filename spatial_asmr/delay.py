@@ -146,7 +146,7 @@ class DelayBank:
             unique.setdefault(id(s), s)
         order = list(unique)
         lengths = [len(unique[k]) for k in order]
-        starts = _np.concatenate([[0], _np.cumsum(lengths)[:-1]]).astype(_np.int64)
+        starts = _np.cumsum([0] + lengths)[:-1]
         where = dict(zip(order, starts, strict=True))
         self._buffer = (_np.concatenate([unique[k] for k in order]).astype(dtype)
                         if order else _np.zeros(0, dtype))
