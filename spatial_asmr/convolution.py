@@ -85,7 +85,7 @@ def _mac(x, k, h, acc):
 def _accumulate(X, n_hist, spectra, index, weights, y_static, y_old, y_new, moving):
     # X: (C, n_hist + K, bins) input spectra, the first n_hist rows are the
     #    FDL history before this chunk.
-    # index, weights: (C, K + 1, 2, 3) filter at each block boundary.
+    # index, weights: (C, K + 1, 2, n_blend) filter at each block boundary.
     # y_*: (2, K, bins) accumulators; moving: (K,) flag out.
     n_ch = X.shape[0]
     n_blocks = y_static.shape[1]
@@ -95,9 +95,10 @@ def _accumulate(X, n_hist, spectra, index, weights, y_static, y_old, y_new, movi
         a = _np.empty((n_part, n_bins), dtype=spectra.dtype)
         b = _np.empty((n_part, n_bins), dtype=spectra.dtype)
         for c in range(n_ch):
+            n_blend = weights.shape[3]
             active = False
             for j in range(n_blocks + 1):
-                for i in range(3):
+                for i in range(n_blend):
                     if weights[c, j, ear, i] != 0.0:
                         active = True
             if not active:
@@ -105,7 +106,7 @@ def _accumulate(X, n_hist, spectra, index, weights, y_static, y_old, y_new, movi
             _blend(spectra, index[c, 0, ear], weights[c, 0, ear], ear, a)
             for k in range(n_blocks):
                 same = True
-                for i in range(3):
+                for i in range(n_blend):
                     if (index[c, k, ear, i] != index[c, k + 1, ear, i]
                             or weights[c, k, ear, i] != weights[c, k + 1, ear, i]):
                         same = False
@@ -167,9 +168,10 @@ class PartitionedConvolver:
         ----------
         x : ndarray, shape (n_channels, (K + 1) * B)
             Input: the block before the chunk, then the chunk's ``K`` blocks.
-        index : ndarray of int, shape (n_channels, K + 1, 2, 3)
-            Filter-table rows blended at each block boundary, per ear.
-        weights : ndarray, shape (n_channels, K + 1, 2, 3)
+        index : ndarray of int, shape (n_channels, K + 1, 2, n_blend)
+            Filter-table rows blended at each block boundary, per ear
+            (3 for a triangle, 6 for a triangle in two distance layers).
+        weights : ndarray, shape (n_channels, K + 1, 2, n_blend)
             Blend weights (gains folded in); all zero where a channel does
             not feed an ear.
         workers : int, optional

@@ -107,7 +107,7 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128):
     measured = _np.zeros((len(held_out), 2, n))
     everything = _np.arange(len(hrtf.positions))
     settings = RenderSettings(interpolation=interpolation, block_size=block_size,
-                              distance_gain=False)
+                              distance_gain=False, near_field=False)
     with tempfile.TemporaryDirectory() as tmp:
         impulse = Path(tmp) / "impulse.wav"
         soundfile.write(impulse, _np.r_[1.0, _np.zeros(n - 1)], rate, subtype="DOUBLE")

@@ -13,7 +13,7 @@ Blocks are processed in chunks (``CHUNK_SAMPLES`` per chunk), so memory does
 not grow with the length of the track.
 """
 
-__all__ = ["render", "render_chunks", "RenderPlan", "DISTANCE_GAIN_MIN"]
+__all__ = ["render", "render_chunks", "RenderPlan"]
 
 import os as _os
 from dataclasses import dataclass as _dataclass
@@ -21,23 +21,20 @@ from dataclasses import dataclass as _dataclass
 import numpy as _np
 
 from .convolution import PartitionedConvolver as _PartitionedConvolver
+from .coordinates import sph2cart as _sph2cart
 from .delay import HALF_LENGTH as _HALF_LENGTH
 from .delay import DelayBank as _DelayBank
+from .delay import shift_filter as _shift_filter
+from .errors import SpatialAsmrWarning as _SpatialAsmrWarning
 from .hrtf import load_hrtf as _load_hrtf
+from .nearfield import Spatializer as _Spatializer
 from .signals import read_mono as _read_mono
+from .sphere import SPEED_OF_SOUND as _SPEED_OF_SOUND
 from .trajectory import keyframe_positions as _keyframe_positions
 from .trajectory import static_positions as _static_positions
 
 CHUNK_SAMPLES = 16384
 STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
-#: Sources closer than this (metres) get the gain of this distance.
-DISTANCE_GAIN_MIN = 0.1
-
-
-def _distance_gain(distance, reference, enabled):
-    if not enabled:
-        return _np.ones_like(distance)
-    return reference / _np.maximum(distance, DISTANCE_GAIN_MIN)
 
 
 @_dataclass
@@ -78,16 +75,24 @@ class RenderPlan:
             _Source(_read_mono(s.file, sr) * 10.0 ** (s.gain_db / 20.0), 1.0,
                     s.position, s.trajectory)
             for s in scene.sources]
-        table, delays = self.hrtf.tables(self.interpolation)
-        self._delay_table = delays
+        settings = scene.render
+        closest = min(spec.position[2] if spec.position is not None
+                      else min(k.distance for k in spec.trajectory)
+                      for spec in scene.sources)
+        self.spatializer = _Spatializer(
+            self.hrtf, self.interpolation, near_field=settings.near_field,
+            head_radius=settings.head_radius, doppler=settings.doppler, closest=closest)
+        table = self.spatializer.table
+        delays = self.spatializer.delay_table
+        self._warn_inside_head(scene)
         # Channels: (source index, ear, filter row).  A static source is one
         # channel (ear STATIC) with a fixed filter row; a moving source is one
-        # delayed channel per ear (ear 0, 1), or, when the table has no
-        # delays at all (nearest mode on a set without Data.Delay), one
+        # delayed channel per ear (ear 0, 1), or, when there are no delays at
+        # all (nearest mode on a set without Data.Delay, no Doppler), one
         # undelayed channel feeding both ears (ear BOTH).
         static_filters = []
         self.channels = []
-        undelayed = not delays.any()
+        undelayed = not delays.any() and not settings.doppler
         for i, src in enumerate(self.sources):
             if src.position is not None:
                 row = table.shape[0] + len(static_filters)
@@ -99,27 +104,52 @@ class RenderPlan:
                 self.channels.append((i, 0, None))
                 self.channels.append((i, 1, None))
         n_taps = max([table.shape[-1]] + [f.shape[-1] for f in static_filters])
-        full = _np.zeros((table.shape[0] + len(static_filters), 2, n_taps))
+        full = _np.zeros((table.shape[0] + len(static_filters), 2, n_taps), dtype=self.dtype)
         full[:table.shape[0], :, :table.shape[-1]] = table
         for k, f in enumerate(static_filters):
             full[table.shape[0] + k, :, :f.shape[-1]] = f
         self.filters = full
-        self.tail = n_taps + int(_np.ceil(delays.max())) + _HALF_LENGTH + 1
+        max_delay = delays.max()
+        if settings.doppler:
+            farthest = max(spec.position[2] if spec.position is not None
+                           else max(k.distance for k in spec.trajectory)
+                           for spec in scene.sources)
+            max_delay += farthest / _SPEED_OF_SOUND * sr
+        self.tail = n_taps + int(_np.ceil(max_delay)) + _HALF_LENGTH + 1
         longest = max((len(s.signal) for s in self.sources), default=0)
         if scene.duration is not None:
             self.n_samples = int(round(scene.duration * sr))
         else:
             self.n_samples = longest + self.tail
 
-    def _reference_distance(self, distance):
-        d = self.hrtf.distances
-        return d[_np.argmin(_np.abs(_np.log(_np.asarray(distance)[..., None] / d)), axis=-1)]
+    def _warn_inside_head(self, scene):
+        import warnings
+
+        limit = self.spatializer.min_distance
+        for spec in scene.sources:
+            if spec.position is not None:
+                closest = spec.position[2]
+            else:
+                closest = min(k.distance for k in spec.trajectory)
+            if closest < limit:
+                warnings.warn(
+                    f"source {spec.name!r} comes to {closest:g} m from the head centre; "
+                    f"closer than the head radius plus 1 cm ({limit:.4g} m) it is "
+                    f"rendered at that distance", _SpatialAsmrWarning, stacklevel=3)
+
+    def _gains(self, distance):
+        if not self.scene.render.distance_gain:
+            return _np.ones_like(distance)
+        return self.spatializer.reference_distance / distance
 
     def _static_filter(self, position):
-        az, el, dist = position
-        gain = _distance_gain(_np.array([dist]), self._reference_distance([dist]),
-                              self.scene.render.distance_gain)[0]
-        return gain * self.hrtf.interpolate([az], [el], [dist], self.interpolation)[0]
+        xyz = _sph2cart(*position)[None]
+        index, weights, delays, distance = self.spatializer.query(xyz)
+        weights = weights[0] * self._gains(distance)[0]
+        table = self.spatializer.table
+        blended = _np.einsum("ek,eket->et", weights, table[index[0]])
+        length = table.shape[-1] + int(_np.ceil(delays.max())) + _HALF_LENGTH + 1
+        return _np.stack([_shift_filter(blended[e], delays[0, e], length) for e in range(2)])
 
     def _control(self, sources, boundaries):
         """Filter and delay of each ear of some sources at block boundaries.
@@ -133,21 +163,18 @@ class RenderPlan:
 
         Returns
         -------
-        index, weights : ndarray, shape (len(sources), Q, 2, 3)
+        index, weights : ndarray, shape (len(sources), Q, 2, 6)
             Filter-table rows and blend weights (gain included) per ear.
         delays : ndarray, shape (len(sources), Q, 2)
             Delay-line delay per ear, samples.
         """
         times = _np.maximum(boundaries, 0) * (self.engine_block_size / self.sample_rate)
         pos = _np.concatenate([self.sources[s].positions(times) for s in sources])
-        index, weights = self.hrtf.lookup(pos[:, 0], pos[:, 1], pos[:, 2], self.interpolation)
-        gain = _distance_gain(pos[:, 2], self._reference_distance(pos[:, 2]),
-                              self.scene.render.distance_gain)
-        delays = _np.einsum("qk,qke->qe", weights, self._delay_table[index])
-        weights = weights * gain[:, None]
+        xyz = _sph2cart(pos[:, 0], pos[:, 1], pos[:, 2])
+        index, weights, delays, distance = self.spatializer.query(xyz)
+        weights = weights * self._gains(distance)[:, None, None]
         shape = (len(sources), len(times))
-        return (_np.stack([index, index], axis=1).reshape(shape + (2, 3)),
-                _np.stack([weights, weights], axis=1).reshape(shape + (2, 3)),
+        return (index.reshape(shape + (2, 6)), weights.reshape(shape + (2, 6)),
                 delays.reshape(shape + (2,)))
 
     @property
@@ -183,8 +210,8 @@ class RenderPlan:
         static = [c for c, (_, ear, _) in enumerate(self.channels) if ear == STATIC]
         bank = _DelayBank([self.sources[self.channels[c][0]].signal for c in moving],
                           self.dtype)
-        index = _np.zeros((C, K + 1, 2, 3), dtype=_np.int64)
-        weights = _np.zeros((C, K + 1, 2, 3), dtype=self.dtype)
+        index = _np.zeros((C, K + 1, 2, 6), dtype=_np.int64)
+        weights = _np.zeros((C, K + 1, 2, 6), dtype=self.dtype)
         for c in static:
             index[c, :, :, 0] = self.channels[c][2]
             weights[c, :, :, 0] = 1.0

@@ -85,11 +85,21 @@ class RenderSettings:
         Samples per processing block, a power of two from 16 to 8192.
     distance_gain : bool
         Whether sources get quieter with distance.
+    near_field : bool
+        Distance variation function and acoustic parallax closer than the
+        HRTF's measurement distance.
+    head_radius : float
+        Spherical head radius in metres, 0.05 to 0.15.
+    doppler : bool
+        Propagation delay (and so Doppler shift) on the delay lines.
     """
 
     interpolation: str = "barycentric"
     block_size: int = 128
     distance_gain: bool = True
+    near_field: bool = True
+    head_radius: float = 0.0875
+    doppler: bool = False
 
 
 @_dataclass(frozen=True)
@@ -894,8 +904,11 @@ def _build_scene(data, checks):
         settings["interpolation"] = render["interpolation"]
     if "block_size" in render:
         settings["block_size"] = int(render["block_size"])
-    if "distance_gain" in render:
-        settings["distance_gain"] = render["distance_gain"]
+    for key in ("distance_gain", "near_field", "doppler"):
+        if key in render:
+            settings[key] = render[key]
+    if "head_radius" in render:
+        settings["head_radius"] = float(render["head_radius"])
     bit_depth = {}
     if "bit_depth" in output:
         depth = output["bit_depth"]

@@ -113,9 +113,41 @@ SCENE_SCHEMA = {
                     "title": "Distance gain",
                     "description": (
                         "Whether sources get quieter with distance (true or "
-                        "false)."),
+                        "false): inverse distance relative to the HRTF's "
+                        "measurement distance, smoothly clamped at the head "
+                        "surface plus 1 cm."),
                     "type": "boolean",
                     "default": True,
+                },
+                "near_field": {
+                    "title": "Near-field rendering",
+                    "description": (
+                        "Closer than the HRTF's measurement distance, correct "
+                        "each ear's HRTF with a rigid-sphere distance "
+                        "variation function and take it from the direction "
+                        "seen from that ear (acoustic parallax)."),
+                    "type": "boolean",
+                    "default": True,
+                },
+                "head_radius": {
+                    "title": "Head radius",
+                    "description": (
+                        "Radius of the spherical head model in metres, used "
+                        "for near-field rendering and the closest approach."),
+                    "type": "number",
+                    "minimum": 0.05,
+                    "maximum": 0.15,
+                    "default": 0.0875,
+                    "x-unit": "m",
+                },
+                "doppler": {
+                    "title": "Doppler",
+                    "description": (
+                        "Delay each source by its propagation time, so that "
+                        "moving sources are Doppler-shifted.  When false only "
+                        "the interaural delay moves."),
+                    "type": "boolean",
+                    "default": False,
                 },
             },
             "additionalProperties": False,

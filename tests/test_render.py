@@ -131,6 +131,7 @@ def test_distance_gain_follows_inverse_distance_relative_to_measurement(tmp_path
     levels = []
     for distance in (1.4, 0.7, 2.8):
         audio, _ = render(_scene(tmp_path, f"""
+render: {{near_field: false}}
 sources:
   - file: noise.wav
     position: {{azimuth: 20, elevation: 0, distance: {distance}}}

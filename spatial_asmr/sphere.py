@@ -1,0 +1,145 @@
+"""Rigid-sphere head model (Duda & Martens 1998).
+
+The pressure on the surface of a rigid sphere of radius ``a`` due to a
+point source at distance ``r = rho * a`` from its centre, at an angle
+``theta`` between the source direction and the observation point (the ear),
+normalised by the free-field pressure that the source would produce at the
+centre of the sphere without it:
+
+    H(rho, mu, theta) = -(rho / mu) exp(-i mu rho)
+                        * sum_m (2m + 1) P_m(cos theta) h_m(mu rho) / h'_m(mu)
+
+with ``mu = 2 pi f a / c`` and ``h_m`` the spherical Hankel function of the
+first kind (time convention exp(-i omega t)); derived from the expansion of
+``exp(ik|r - r_s|) / |r - r_s|`` in spherical waves, the rigid boundary
+condition and the Wronskian ``j_m h'_m - j'_m h_m = i / x^2``.  As ``rho``
+goes to infinity it tends to the plane-wave solution
+
+    H(mu, theta) = (i / mu^2) sum_m (2m + 1) (-i)^m P_m(cos theta) / h'_m(mu).
+
+Numerics (Duda & Martens 1998, appendix, in substance): the Hankel functions
+are never formed.  With ``q_m(x) = h_m(x) / h_{m-1}(x)``, which obeys the
+stable forward recurrence ``q_{m+1} = (2m + 1) / x - 1 / q_m`` from
+``q_1 = 1/x - i``,
+
+    h'_m(x) = h_m(x) (1 / q_m(x) - (m + 1) / x),
+    h_m(mu rho) / h_m(mu) = (h_0(mu rho) / h_0(mu)) prod_{k<=m} q_k(mu rho) / q_k(mu),
+
+so each term is a running product that shrinks like ``rho^-m`` once
+``m > mu rho``, and never overflows.  The series stops when the last terms
+have stayed below ``tol`` times the running sum for 4 orders in a row (and
+not before ``m > mu rho + 10``).  DSP code uses the complex conjugate
+(time convention exp(+i omega t)).
+"""
+
+__all__ = ["sphere_transfer", "plane_wave_transfer", "SPEED_OF_SOUND",
+           "HEAD_RADIUS"]
+
+import numpy as _np
+
+SPEED_OF_SOUND = 343.0
+"""float : Speed of sound in m/s."""
+HEAD_RADIUS = 0.0875
+"""float : Default head radius in metres."""
+
+
+def _legendre(x, m_max):
+    """P_0..P_m_max at x, shape (m_max + 1,) + x.shape (Bonnet recurrence)."""
+    x = _np.asarray(x, dtype=float)
+    p = _np.empty((m_max + 1,) + x.shape)
+    p[0] = 1.0
+    if m_max >= 1:
+        p[1] = x
+    for m in range(1, m_max):
+        p[m + 1] = ((2 * m + 1) * x * p[m] - m * p[m - 1]) / (m + 1)
+    return p
+
+
+def sphere_transfer(frequency, distance, angle, radius=HEAD_RADIUS,
+                    speed_of_sound=SPEED_OF_SOUND, tol=1e-10, max_order=2000):
+    """Transfer function of a rigid sphere for a point source.
+
+    Parameters
+    ----------
+    frequency : array_like, shape (F,)
+        Hz; 0 is allowed (the limit is 1 for any distance and angle... it
+        is taken at a small positive frequency).
+    distance : float
+        Source distance from the sphere's centre in metres, > radius.
+    angle : array_like, shape (A,)
+        Angle in degrees between the source direction and the ear
+        (0 = the source is straight out from the ear).
+    radius : float
+        Sphere radius in metres.
+    tol : float
+        Relative truncation tolerance of the series.
+
+    Returns
+    -------
+    H : ndarray of complex, shape (A, F)
+        Pressure at the ear relative to the free-field pressure at the
+        centre, DSP convention (exp(+i omega t)).
+    """
+    f = _np.atleast_1d(_np.asarray(frequency, dtype=float))
+    f = _np.maximum(f, 1e-3)
+    angle = _np.atleast_1d(_np.asarray(angle, dtype=float))
+    rho = float(distance) / float(radius)
+    if not rho > 1.0:
+        raise ValueError(f"distance is {distance} but must be > radius ({radius})")
+    mu = 2 * _np.pi * f * radius / speed_of_sound
+    x_src = mu * rho
+    cos_t = _np.cos(_np.radians(angle))[:, None]
+    # running quantities per frequency
+    q_mu = 1.0 / mu - 1j  # q_1(mu)
+    q_src = 1.0 / x_src - 1j
+    # m = 0: h_0'(x) = -h_1(x) = h_0(x) (1/q_0 ...) -> use h'_0 = h_0 (-q_1)
+    ratio_h = (_np.exp(1j * x_src) / x_src) / (_np.exp(1j * mu) / mu)  # h0(mu rho)/h0(mu)
+    term0 = ratio_h / (-q_mu)  # h_0(mu rho) / h'_0(mu)
+    p_prev = _np.ones_like(cos_t)
+    p_cur = cos_t
+    total = term0[None, :] * p_prev
+    small = _np.zeros_like(mu, dtype=int)
+    m = 0
+    while True:
+        m += 1
+        if m > 1:
+            q_mu = (2 * m - 1) / mu - 1.0 / q_mu
+            q_src = (2 * m - 1) / x_src - 1.0 / q_src
+            p_prev, p_cur = p_cur, ((2 * m - 1) * cos_t * p_cur - (m - 1) * p_prev) / m
+        ratio_h = ratio_h * (q_src / q_mu)
+        term = (2 * m + 1) * ratio_h / (1.0 / q_mu - (m + 1) / mu)
+        contribution = term[None, :] * p_cur
+        total = total + contribution
+        size = _np.abs(term) * (2 * m + 1) ** 0  # |P_m| <= 1
+        below = size <= tol * _np.abs(total).max(axis=0)
+        small = _np.where(below & (m > x_src + 10), small + 1, 0)
+        if (small >= 4).all() or m >= max_order:
+            break
+    h = -(rho / mu) * _np.exp(-1j * x_src) * total
+    return _np.conj(h)
+
+
+def plane_wave_transfer(frequency, angle, radius=HEAD_RADIUS,
+                        speed_of_sound=SPEED_OF_SOUND, tol=1e-12, max_order=2000):
+    """Rigid-sphere transfer function for a plane wave (source at infinity).
+
+    Computed independently of :func:`sphere_transfer` from the closed form
+    with scipy's spherical Bessel functions.
+
+    Returns
+    -------
+    H : ndarray of complex, shape (A, F)
+        DSP convention (exp(+i omega t)).
+    """
+    from scipy.special import spherical_jn, spherical_yn
+
+    f = _np.maximum(_np.atleast_1d(_np.asarray(frequency, dtype=float)), 1e-3)
+    angle = _np.atleast_1d(_np.asarray(angle, dtype=float))
+    mu = 2 * _np.pi * f * radius / speed_of_sound
+    n = int(min(max_order, mu.max() + 40))
+    p = _legendre(_np.cos(_np.radians(angle)), n)
+    total = _np.zeros((len(angle), len(f)), dtype=complex)
+    for m in range(n + 1):
+        dh = spherical_jn(m, mu, derivative=True) + 1j * spherical_yn(m, mu, derivative=True)
+        total += (2 * m + 1) * (-1j) ** m * p[m][:, None] / dh[None, :]
+    return _np.conj(1j / mu ** 2 * total)
