@@ -64,6 +64,9 @@ def _hrtf_dir():
 
 
 BUNDLED = {"kemar": "MIT_KEMAR_normal_pinna.sofa"}
+ANALYTIC = ("sphere",)
+#: Names a scene's ``hrtf`` key accepts besides a path.
+NAMES = tuple(BUNDLED) + ANALYTIC
 _PREPROCESSING_VERSION = "2"
 
 
@@ -408,6 +411,14 @@ class HrtfSet:
                           for q in range(len(az))])
 
 
+@_lru_cache(maxsize=4)
+def _sphere_set(sample_rate):
+    from .sphere import sphere_hrirs
+
+    ir, positions = sphere_hrirs(sample_rate)
+    return HrtfSet(ir, positions, sample_rate, name="sphere")
+
+
 def _cache_dir():
     root = _os.environ.get("SPATIAL_ASMR_CACHE")
     if root:
@@ -429,7 +440,9 @@ def load_hrtf(name_or_path, sample_rate):
     Parameters
     ----------
     name_or_path : str or pathlib.Path
-        A bundled name (``"kemar"``) or a SOFA file (SimpleFreeFieldHRIR).
+        A bundled name (``"kemar"``), ``"sphere"`` (the rigid-sphere head
+        model of :mod:`spatial_asmr.sphere`, measured at 0.1-2 m on a
+        10-degree grid) or a SOFA file (SimpleFreeFieldHRIR).
     sample_rate : float
         Render rate in Hz; responses are resampled once if needed.
 
@@ -444,6 +457,8 @@ def load_hrtf(name_or_path, sample_rate):
     and in memory for the life of the process.
     """
     text = str(name_or_path)
+    if text == "sphere":
+        return _sphere_set(float(sample_rate))
     looks_like_name = not (_os.sep in text or "/" in text or text.lower().endswith(".sofa"))
     path = bundled_hrtf_path(text) if looks_like_name else _Path(text)
     if not path.is_file():

@@ -44,10 +44,10 @@ from ruamel.yaml.scalarbool import ScalarBoolean as _ScalarBoolean
 
 from .errors import SceneError as _SceneError
 from .errors import SceneProblem as _SceneProblem
-from .hrtf import BUNDLED as _BUNDLED
+from .hrtf import NAMES as _NAMES
 from .scene_schema import SCENE_SCHEMA as _SCENE_SCHEMA
 
-BUNDLED_HRTFS = tuple(_BUNDLED)
+BUNDLED_HRTFS = _NAMES
 """tuple of str : Names of the HRTF sets shipped with spatial-asmr."""
 
 

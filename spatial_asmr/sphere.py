@@ -32,8 +32,8 @@ not before ``m > mu rho + 10``).  DSP code uses the complex conjugate
 (time convention exp(+i omega t)).
 """
 
-__all__ = ["sphere_transfer", "plane_wave_transfer", "SPEED_OF_SOUND",
-           "HEAD_RADIUS"]
+__all__ = ["sphere_transfer", "plane_wave_transfer", "sphere_hrirs", "write_sphere_sofa",
+           "SPEED_OF_SOUND", "HEAD_RADIUS"]
 
 import numpy as _np
 
@@ -143,3 +143,86 @@ def plane_wave_transfer(frequency, angle, radius=HEAD_RADIUS,
         dh = spherical_jn(m, mu, derivative=True) + 1j * spherical_yn(m, mu, derivative=True)
         total += (2 * m + 1) * (-1j) ** m * p[m][:, None] / dh[None, :]
     return _np.conj(1j / mu ** 2 * total)
+
+
+def _sphere_grid(step=10.0):
+    """Directions roughly ``step`` degrees apart: rings of constant elevation."""
+    rows = []
+    for el in _np.arange(-90.0, 90.0 + step / 2, step):
+        n = max(1, int(round(360.0 * _np.cos(_np.radians(el)) / step)))
+        for az in _np.arange(n) * 360.0 / n:
+            rows.append((az, el))
+    return _np.array(rows)
+
+
+def sphere_hrirs(sample_rate, distances=(0.1, 0.15, 0.25, 0.5, 1.0, 2.0), step=10.0,
+                 radius=HEAD_RADIUS, n_taps=256, speed_of_sound=SPEED_OF_SOUND):
+    """Head-related impulse responses of the rigid-sphere head model.
+
+    Ears at +-90 degrees azimuth (left at +y) on the sphere's surface.  Each
+    response is the sphere's transfer function (relative to the free-field
+    pressure at the centre, so it carries the interaural time and level
+    differences) delayed by 1 ms, to be causal, and half-Hann faded over
+    its last quarter.
+
+    Parameters
+    ----------
+    sample_rate : float
+        Hz.
+    distances : sequence of float
+        Measurement distances in metres (> radius).
+    step : float
+        Approximate grid spacing in degrees.
+    radius : float
+        Head radius in metres.
+    n_taps : int
+        Length of each response.
+
+    Returns
+    -------
+    ir : ndarray, shape (M, 2, n_taps)
+    positions : ndarray, shape (M, 3)
+        Azimuth, elevation (degrees), distance (metres).
+    """
+    grid = _sphere_grid(step)
+    n_fft = 4 * n_taps
+    f = _np.arange(n_fft // 2 + 1) * sample_rate / n_fft
+    angles = _np.linspace(0.0, 180.0, 361)
+    az, el = _np.radians(grid[:, 0]), _np.radians(grid[:, 1])
+    lateral = _np.cos(el) * _np.sin(az)  # component along +y (left ear axis)
+    ear_angle = _np.degrees(_np.arccos(_np.clip(_np.stack([lateral, -lateral], 1), -1, 1)))
+    bulk = _np.exp(-2j * _np.pi * f * 1e-3)
+    fade = _np.ones(n_taps)
+    q = n_taps // 4
+    fade[-q:] = 0.5 * (1 + _np.cos(_np.pi * _np.arange(1, q + 1) / q))
+    irs, positions = [], []
+    for distance in distances:
+        table = _np.fft.irfft(sphere_transfer(f, distance, angles, radius,
+                                                speed_of_sound) * bulk, n_fft, axis=-1)[:, :n_taps]
+        pos = ear_angle / (angles[1] - angles[0])
+        lo = _np.minimum(pos.astype(int), len(angles) - 2)
+        frac = (pos - lo)[..., None]
+        ir = table[lo] * (1 - frac) + table[lo + 1] * frac
+        irs.append(ir * fade)
+        positions.append(_np.column_stack([grid, _np.full(len(grid), distance)]))
+    return _np.concatenate(irs), _np.concatenate(positions)
+
+
+def write_sphere_sofa(path, sample_rate=48000, distances=(0.1, 0.15, 0.25, 0.5, 1.0, 2.0),
+                      step=10.0, radius=HEAD_RADIUS, n_taps=256):
+    """Write the rigid-sphere head model as a SimpleFreeFieldHRIR SOFA file.
+
+    Parameters are those of :func:`sphere_hrirs`; the file holds every
+    distance as its own set of measurements.
+    """
+    from .sofa import write_sofa
+
+    ir, positions = sphere_hrirs(sample_rate, distances, step, radius, n_taps)
+    write_sofa(path, ir, positions, sample_rate, receiver_y=radius,
+               title="Rigid-sphere head model", listener="sphere",
+               database="spatial-asmr analytic",
+               comment=f"Duda & Martens (1998) rigid sphere, radius {radius} m, ears at "
+                       "+-90 degrees; responses delayed by 1 ms",
+               license="Public domain (computed)",
+               references="R. O. Duda and W. L. Martens, J. Acoust. Soc. Am. 104(5), "
+                          "3048-3058 (1998)")
