@@ -308,7 +308,7 @@ BROKEN_FIELDS = [
     ({2: "duration: true"}, 2, "duration",
      "duration is true but must be a number or null"),
     ({3: "hrtf: cipic"}, 3, "hrtf",
-     "hrtf is 'cipic' but must be a bundled name (kemar) or an existing "
+     "hrtf is 'cipic' but must be a bundled name (kemar, sphere) or an existing "
      ".sofa file"),
     ({3: "hrtf: ''"}, 3, "hrtf", "hrtf is '' but must be a non-empty string"),
     ({4: "render: [nearest]", 5: "", 6: "", 7: ""}, 4, "render",
@@ -654,7 +654,7 @@ def test_a_missing_audio_file_names_the_resolved_path(scene_dir, name,
 
 
 def test_kemar_is_the_only_bundled_hrtf():
-    assert BUNDLED_HRTFS == ("kemar",)
+    assert BUNDLED_HRTFS == ("kemar", "sphere")
 
 
 @pytest.mark.parametrize(("name", "detail"), [
@@ -668,7 +668,7 @@ def test_an_hrtf_that_is_neither_bundled_nor_an_existing_sofa_file_is_an_error(
     detail = detail.format(folder=scene_dir.resolve())
 
     with pytest.raises(SceneError, match=re.escape(
-            f"{path}:3: hrtf is {name!r} but must be a bundled name (kemar) "
+            f"{path}:3: hrtf is {name!r} but must be a bundled name (kemar, sphere) "
             f"or an existing .sofa file{detail}")):
         load_scene(path)
 
