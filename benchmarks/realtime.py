@@ -6,7 +6,8 @@ HRTF cache and numba's compile cache).  Cases:
 
 * ``static-1``: one static source, 60 s at 48 kHz, KEMAR resampled.
 * ``moving-64``: 64 sources, each on its own path (keyframes every 0.25 s,
-  circling at its own speed and height), 20 s, block size 128 and 512.
+  circling at its own speed, height and distance, 0.5 to 2 m), 20 s, block
+  size 128 and 512, with and without near-field rendering.
 * ``naive``: the same 64 moving sources rendered the way pyBinSim and SSR
   do it: each source convolved on its own, block by block, with its old and
   new filter, crossfaded, in numpy (measured on a shorter excerpt; the
@@ -119,16 +120,18 @@ def main():
         rows.append(("static-1, B=128", _time_render(static, args.repeat, dtype)))
         moving = _moving_sources(folder, 64, 20 * scale)
         for B in (128, 512):
-            scene = Scene(sources=moving, duration=20 * scale,
-                          render=RenderSettings(block_size=B))
-            rows.append((f"moving-64, B={B}", _time_render(scene, args.repeat, dtype)))
+            for near_field in (True, False):
+                scene = Scene(sources=moving, duration=20 * scale,
+                              render=RenderSettings(block_size=B, near_field=near_field))
+                label = f"moving-64, B={B}{'' if near_field else ', no near field'}"
+                rows.append((label, _time_render(scene, args.repeat, dtype)))
         excerpt = Scene(sources=moving, duration=1.0, render=RenderSettings(block_size=128))
         naive = _naive(excerpt, max(1, args.repeat // 2))
         rows.append(("naive moving-64, B=128", naive))
     print(f"real-time factors (audio s / wall s, median of {args.repeat}; "
           f"{np.dtype(dtype).name})")
     for name, rtf in rows:
-        print(f"  {name:26s} {rtf:9.1f}x")
+        print(f"  {name:38s} {rtf:9.1f}x")
     print(f"  moving-64 B=128 vs naive: {rows[1][1] / naive:.1f}x faster")
 
 

@@ -193,8 +193,8 @@ class _Layer:
         q = len(vectors)
         idx = _np.zeros((q, 3), dtype=_np.int64)
         w = _np.zeros((q, 3))
-        _, nearest = self.tree.query(vectors)
         if mode == "nearest" or self.kind == "nearest":
+            _, nearest = self.tree.query(vectors)
             idx[:, 0] = nearest
             w[:, 0] = 1.0
             return idx, w
@@ -217,24 +217,40 @@ class _Layer:
             w[:, 0] = 1 - frac
             w[:, 1] = frac
             return idx, w
-        start = self.vertex_triangle[nearest[0]] if q else 0
-        _walk(_np.ascontiguousarray(vectors, dtype=_np.float64), self.inverse,
-              self.neighbors, self.simplices, start, nearest, self.vertex_triangle,
-              idx, w)
+        # start where the previous call ended: trajectories move smoothly
+        self._last = _walk(_np.ascontiguousarray(vectors, dtype=_np.float64), self.inverse,
+                           self.neighbors, self.simplices, getattr(self, "_last", 0),
+                           self.vectors, self.vertex_triangle, idx, w)
         return idx, w
 
 
 @_numba.njit(cache=True, nogil=True)
-def _walk(vectors, inverse, neighbors, simplices, start, nearest, vertex_triangle,
+def _nearest_vertex(vertices, x, y, z):
+    best, best_dot = 0, -2.0
+    for i in range(vertices.shape[0]):
+        dot = vertices[i, 0] * x + vertices[i, 1] * y + vertices[i, 2] * z
+        if dot > best_dot:
+            best, best_dot = i, dot
+    return best
+
+
+@_numba.njit(cache=True, nogil=True)
+def _walk(vectors, inverse, neighbors, simplices, start, vertices, vertex_triangle,
           idx, w):
+    # Visibility walk: step across the edge opposite the most negative
+    # barycentric coordinate until all are >= 0.  If that cycles (a hull
+    # that does not enclose the centre), restart from a triangle of the
+    # nearest vertex; failing that, use the nearest vertex alone.
     n_tri = inverse.shape[0]
     tri = start
     for q in range(vectors.shape[0]):
         x, y, z = vectors[q, 0], vectors[q, 1], vectors[q, 2]
         found = False
+        nearest = -1
         for attempt in range(2):
             if attempt == 1:
-                tri = vertex_triangle[nearest[q]]
+                nearest = _nearest_vertex(vertices, x, y, z)
+                tri = vertex_triangle[nearest]
             for _ in range(n_tri):
                 m = inverse[tri]
                 b0 = m[0, 0] * x + m[0, 1] * y + m[0, 2] * z
@@ -263,13 +279,14 @@ def _walk(vectors, inverse, neighbors, simplices, start, nearest, vertex_triangl
         if not found:
             # The hull does not enclose the head centre in this direction;
             # fall back to the nearest measurement.
-            idx[q, 0] = nearest[q]
-            idx[q, 1] = nearest[q]
-            idx[q, 2] = nearest[q]
+            idx[q, 0] = nearest
+            idx[q, 1] = nearest
+            idx[q, 2] = nearest
             w[q, 0] = 1.0
             w[q, 1] = 0.0
             w[q, 2] = 0.0
-            tri = vertex_triangle[nearest[q]]
+            tri = vertex_triangle[nearest]
+    return tri
 
 
 class HrtfSet:

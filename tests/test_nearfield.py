@@ -156,10 +156,10 @@ def test_multi_distance_set_blends_its_two_nearest_layers(tmp_path):
     assert list(hrtf.distances) == [0.25, 1.0]
     spat = Spatializer(hrtf, "barycentric", near_field=False)
     index, weights, _, _ = spat.query(np.array([[0.0, 0.5, 0.0]]))
-    rows = index[0, 0][weights[0, 0] > 0]
+    rows = index[0, 0][weights[0, 0] > 1e-9]
     assert sorted(hrtf.positions[rows, 2]) == [0.25, 1.0]
     # log-distance blend: 0.5 m is half-way between 0.25 and 1 m
-    np.testing.assert_allclose(weights[0, 0][weights[0, 0] > 0], [0.5, 0.5])
+    np.testing.assert_allclose(weights[0, 0][weights[0, 0] > 1e-9], [0.5, 0.5])
     # at a measured distance the measurement is used alone, exactly
     index, weights, _, _ = spat.query(np.array([[0.0, 0.25, 0.0]]))
     measured = read_sofa(path)
