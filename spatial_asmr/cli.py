@@ -28,6 +28,25 @@ def _build_parser():
                              "output.bit_depth (24)")
     render.add_argument("-q", "--quiet", action="store_true",
                         help="no progress bar or summary")
+
+    validate = sub.add_parser(
+        "validate", help="check scene files and report every problem",
+        description="Check scene files without rendering.  Every problem is reported at "
+                    "once, with file, line, field path, value and what is allowed.  Exit "
+                    "status 0 if all are valid, 1 otherwise.")
+    validate.add_argument("scenes", metavar="SCENE", nargs="+", help="scene files (YAML)")
+
+    sub.add_parser(
+        "schema", help="print the JSON Schema of the scene format",
+        description="Print the JSON Schema (draft 2020-12) of scene files, for editors "
+                    "and validators.")
+
+    info = sub.add_parser(
+        "info", help="describe an HRTF set",
+        description="Print what an HRTF set holds: convention, sample rate, number of "
+                    "measurements, grid, distances and taps.")
+    info.add_argument("hrtf", metavar="HRTF",
+                      help="a bundled name (kemar, sphere) or a .sofa file")
     return parser
 
 
@@ -67,6 +86,69 @@ def _render(args):
     return 0
 
 
+def _validate(args):
+    from .errors import SceneError
+    from .scene import load_scene
+
+    failed = 0
+    for path in args.scenes:
+        try:
+            load_scene(path)
+        except SceneError as exc:
+            failed += 1
+            print(f"error: {exc}", file=sys.stderr)
+        else:
+            print(f"{path}: valid")
+    return 1 if failed else 0
+
+
+def _schema(args):
+    import json
+
+    from .scene_schema import SCENE_SCHEMA
+
+    print(json.dumps(SCENE_SCHEMA, indent=2))
+    return 0
+
+
+def _info(args):
+    import numpy as np
+
+    from .hrtf import NAMES, bundled_hrtf_path, load_hrtf
+    from .sofa import read_sofa
+
+    name = args.hrtf
+    if name == "sphere":
+        hrtf = load_hrtf(name, 48000)
+        rate, ir, positions = 48000.0, hrtf.raw, hrtf.positions
+        print("sphere: rigid-sphere head model (Duda & Martens 1998), computed")
+    else:
+        path = bundled_hrtf_path(name) if name in NAMES else name
+        data = read_sofa(path)
+        rate, ir, positions = data.sample_rate, data.ir, data.source_positions
+        attributes = data.attributes
+        print(f"{path}")
+        print(f"  convention   {attributes.get('SOFAConventions')} "
+              f"{attributes.get('SOFAConventionsVersion', '')} "
+              f"(SOFA {attributes.get('Version', '?')})")
+        for key in ("Title", "DatabaseName", "ListenerShortName", "License"):
+            if attributes.get(key):
+                print(f"  {key:12s} {str(attributes[key])[:100]}")
+    elevations = np.unique(np.round(positions[:, 1], 2))
+    print(f"  sample rate  {rate:g} Hz")
+    print(f"  taps         {ir.shape[-1]} ({ir.shape[-1] / rate * 1000:.2f} ms)")
+    print(f"  measurements {len(positions)}")
+    distances = np.unique(np.round(positions[:, 2], 3))
+    print(f"  distances    {', '.join(f'{d:g}' for d in distances)} m")
+    print(f"  elevations   {elevations.min():g} to {elevations.max():g} degrees "
+          f"({len(elevations)} distinct)")
+    print(f"  azimuths     {len(np.unique(np.round(positions[:, 0], 2)))} distinct")
+    return 0
+
+
+_COMMANDS = {"render": _render, "validate": _validate, "schema": _schema, "info": _info}
+
+
 def main(argv=None):
     """Entry point; returns the exit status."""
     parser = _build_parser()
@@ -81,13 +163,19 @@ def main(argv=None):
 
     warnings.showwarning = show_warning
     try:
-        return _render(args)
+        return _COMMANDS[args.command](args)
     except SpatialAsmrError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `spatial-asmr schema | head`)
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _console():

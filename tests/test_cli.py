@@ -134,3 +134,52 @@ def test_sixteen_bit_output_is_dithered_and_deterministic(tmp_path, scene):
     assert run("render", scene, "-o", a, "--bit-depth", "16").returncode == 0
     assert run("render", scene, "-o", b, "--bit-depth", "16").returncode == 0
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_validate_reports_every_problem_of_every_file_and_exits_1(tmp_path, scene):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("""
+sample_rate: fast
+sources:
+  - file: noise.wav
+    position: {azimuth: 30, elevation: 100, distance: 1}
+""")
+    result = run("validate", scene, broken)
+    assert result.returncode == 1
+    assert f"{scene}: valid" in result.stdout
+    assert "broken.yaml:2: sample_rate is 'fast' but must be an integer" in result.stderr
+    assert "broken.yaml:5: sources[0].position.elevation is 100" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert run("validate", scene).returncode == 0
+
+
+def test_schema_is_json_that_validates_the_example_scene():
+    import json
+    from pathlib import Path
+
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    result = run("schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    example = Path(__file__).parent.parent / "scenes" / "whisper_orbit.yaml"
+    document = json.loads(json.dumps(YAML(typ="safe").load(example.read_text())))
+    jsonschema.Draft202012Validator(schema).validate(document)
+    assert set(schema["properties"]["render"]["properties"]) >= {
+        "interpolation", "block_size", "distance_gain", "near_field", "head_radius", "doppler"}
+
+
+def test_info_describes_the_bundled_set():
+    result = run("info", "kemar")
+    assert result.returncode == 0
+    for expected in ("SimpleFreeFieldHRIR", "44100 Hz", "512", "710", "1.4 m", "-40 to 90"):
+        assert expected in result.stdout
+
+
+def test_info_on_a_broken_file_is_an_error_without_traceback(tmp_path):
+    bad = tmp_path / "bad.sofa"
+    bad.write_text("not a sofa file")
+    result = run("info", bad)
+    assert result.returncode == 1
+    assert "bad.sofa" in result.stderr and "Traceback" not in result.stderr

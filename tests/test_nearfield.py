@@ -1,6 +1,7 @@
 """Near-field rendering: DVF, parallax layers, proximity law, Doppler, sphere HRTFs."""
 
 import numpy as np
+import pysofaconventions
 import pytest
 import soundfile as sf
 
@@ -152,6 +153,11 @@ def test_proximity_clamp_is_smooth_and_exact_far_from_the_head():
 def test_multi_distance_set_blends_its_two_nearest_layers(tmp_path):
     path = tmp_path / "sphere.sofa"
     write_sphere_sofa(path, RATE, distances=(0.25, 1.0), step=15.0)
+    checker = pysofaconventions.SOFASimpleFreeFieldHRIR(str(path), "r")
+    try:
+        assert checker.isValid()
+    finally:
+        checker.close()
     hrtf = load_hrtf(path, RATE)
     assert list(hrtf.distances) == [0.25, 1.0]
     spat = Spatializer(hrtf, "barycentric", near_field=False)
