@@ -75,7 +75,26 @@ def _render(args):
             bar.close()
 
         chunks = progress(chunks)
+    normalize = scene.output.normalize
+    integer = bit_depth != "float"
+    finished = None
+    if normalize is not None or integer:
+        # the limiter and loudness need the whole mix: hold it in memory
+        from .mastering import finish
+
+        mix = np.concatenate(list(chunks)) if plan.n_samples else np.zeros((0, 2))
+        audio, gain_db, finished = finish(mix, plan.sample_rate, normalize, integer)
+        chunks = [audio]
     report = write_audio(args.output, chunks, plan.sample_rate, bit_depth)
+    if finished is not None and not args.quiet:
+        if normalize is not None:
+            print(f"normalised to {normalize[0]} {normalize[1]:g} "
+                  f"{'dBTP' if normalize[0] == 'peak' else 'LUFS'}: gain {gain_db:+.2f} dB",
+                  file=sys.stderr)
+        if finished.engaged:
+            print(f"limiter engaged: up to {finished.max_reduction_db:.2f} dB of gain "
+                  f"reduction, {finished.reduced_seconds:.2f} s reduced by more than 0.1 dB",
+                  file=sys.stderr)
     if not args.quiet:
         seconds = report.n_samples / plan.sample_rate
         peak = report.peak_dbfs

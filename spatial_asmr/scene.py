@@ -110,9 +110,12 @@ class OutputSettings:
     ----------
     bit_depth : {16, 24, 'float'}
         16 or 24 bit integer samples, or ``'float'`` for 32 bit float.
+    normalize : tuple or None
+        None, ``("peak", dBTP)`` or ``("loudness", LUFS)``.
     """
 
     bit_depth: object = 24
+    normalize: tuple | None = None
 
 
 @_dataclass(frozen=True)
@@ -752,6 +755,7 @@ class _SemanticChecks:
 
     def run(self):
         self.check_block_size()
+        self.check_normalize()
         self.check_hrtf()
         found, sources = self.value(("sources",))
         if not found or not isinstance(sources, list):
@@ -773,6 +777,19 @@ class _SemanticChecks:
         if found and _is_int(size) and size > 0 and size & (size - 1):
             self.add(path, f"render.block_size is {size} but must be a power "
                            "of two (16, 32, 64, ..., 8192)")
+
+    def check_normalize(self):
+        path = ("output", "normalize")
+        found, value = self.value(path)
+        if not found:
+            return
+        allowed = "'none', {peak: dBTP} or {loudness: LUFS}"
+        if isinstance(value, str) and value != "none":
+            self.add(path, f"output.normalize is {value!r} but must be {allowed}")
+        elif isinstance(value, dict) and len(value) != 1:
+            keys = ", ".join(sorted(value)) or "no keys"
+            self.add(path, f"output.normalize has {keys} but must have exactly one "
+                           f"of peak, loudness")
 
     def check_motion(self, path, source):
         has_position = "position" in source
@@ -913,6 +930,9 @@ def _build_scene(data, checks):
     if "bit_depth" in output:
         depth = output["bit_depth"]
         bit_depth["bit_depth"] = depth if depth == "float" else int(depth)
+    if isinstance(output.get("normalize"), dict):
+        (kind, target), = output["normalize"].items()
+        bit_depth["normalize"] = (kind, float(target))
 
     sources = []
     for index, source in enumerate(data["sources"]):

@@ -168,6 +168,35 @@ SCENE_SCHEMA = {
                     "default": 24,
                     "x-unit": "bit",
                 },
+                "normalize": {
+                    "title": "Normalisation",
+                    "description": (
+                        "'none', or a mapping with one key: 'peak' (true-peak "
+                        "target in dBTP, -60 to 0) or 'loudness' (integrated "
+                        "loudness target in LUFS, ITU-R BS.1770, -70 to -5).  "
+                        "Integer output is always kept below -1 dBTP by a "
+                        "true-peak limiter."),
+                    "type": ["string", "object"],
+                    "properties": {
+                        "peak": {
+                            "title": "Peak target",
+                            "description": "True-peak level to normalise to, dBTP.",
+                            "type": "number", "minimum": -60, "maximum": 0,
+                            "x-unit": "dBTP",
+                        },
+                        "loudness": {
+                            "title": "Loudness target",
+                            "description": (
+                                "Integrated loudness to normalise to (ITU-R "
+                                "BS.1770), LUFS; -23 is EBU R 128 broadcast, "
+                                "-16 common for streaming."),
+                            "type": "number", "minimum": -70, "maximum": -5,
+                            "x-unit": "LUFS",
+                        },
+                    },
+                    "additionalProperties": False,
+                    "default": "none",
+                },
             },
             "additionalProperties": False,
             "default": {},

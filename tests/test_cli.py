@@ -86,7 +86,9 @@ def test_missing_scene_file_is_an_error_naming_it(tmp_path):
     assert "nope.yaml" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_clipping_integer_output_is_refused_with_peak_and_gain_advice(tmp_path):
+def test_loud_integer_output_is_limited_below_minus_1_dbtp_and_reported(tmp_path):
+    from spatial_asmr.mastering import true_peak
+
     rng = np.random.default_rng(1)
     sf.write(tmp_path / "loud.wav", np.clip(rng.standard_normal(RATE // 4), -1, 1), RATE)
     path = tmp_path / "loud.yaml"
@@ -97,16 +99,46 @@ sources:
     position: {azimuth: 90, elevation: 0, distance: 0.5}
 """)
     out = tmp_path / "out.wav"
-    out.write_bytes(b"previous render")
     result = run("render", path, "-o", out)
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
-    assert "dBFS" in result.stderr and "lower the level by at least" in result.stderr
-    assert out.read_bytes() == b"previous render"  # untouched
-    assert not list(tmp_path.glob("*.partial"))
-    # the same scene as float is written, peak above 0 dBFS kept
+    assert result.returncode == 0, result.stderr
+    assert "limiter engaged" in result.stderr
+    written, _ = sf.read(out)
+    assert 20 * np.log10(true_peak(written)) <= -1.0 + 0.011
+    # as float the overs are kept: nothing is limited unless asked for
     assert run("render", path, "-o", out, "--bit-depth", "float").returncode == 0
     assert np.abs(sf.read(out)[0]).max() > 1
+
+
+def test_write_audio_refuses_integer_samples_that_would_clip(tmp_path):
+    from spatial_asmr.errors import OutputError
+    from spatial_asmr.output import write_audio
+
+    out = tmp_path / "out.wav"
+    out.write_bytes(b"previous render")
+    loud = np.full((100, 2), 1.5)
+    with pytest.raises(OutputError, match=r"\+3\.52 dBFS .* lower the level by at least 3\.6 dB"):
+        write_audio(out, [loud], RATE, 24)
+    assert out.read_bytes() == b"previous render"  # untouched
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_the_limiter_does_not_engage_on_a_scene_that_does_not_need_it(tmp_path, scene):
+    result = run("render", scene, "-o", tmp_path / "out.wav")
+    assert result.returncode == 0
+    assert "limiter engaged" not in result.stderr
+
+
+def test_loudness_normalisation_hits_its_target_within_half_a_lu(tmp_path, scene):
+    from spatial_asmr.mastering import integrated_loudness
+
+    text = scene.read_text().replace("duration: 0.5", "duration: 0.5\noutput:\n  "
+                                     "normalize: {loudness: -20}")
+    scene.write_text(text)
+    out = tmp_path / "out.wav"
+    result = run("render", scene, "-o", out, "--bit-depth", "24")
+    assert result.returncode == 0, result.stderr
+    written, rate = sf.read(out)
+    assert integrated_loudness(written, rate) == pytest.approx(-20, abs=0.5)
 
 
 def test_unknown_output_suffix_is_an_error(tmp_path, scene):

@@ -423,7 +423,7 @@ BROKEN_FIELDS = [
      "render.blocksize is not a known key; allowed: interpolation, "
      "block_size, distance_gain, near_field, head_radius, doppler; did you mean block_size?"),
     ({9: "  bitdepth: 24"}, 9, "output.bitdepth",
-     "output.bitdepth is not a known key; allowed: bit_depth; did you mean "
+     "output.bitdepth is not a known key; allowed: bit_depth, normalize; did you mean "
      "bit_depth?"),
     ({13: "    gain: -3"}, 13, "sources[0].gain",
      "sources[0].gain is not a known key; allowed: name, file, gain_db, "
@@ -688,3 +688,34 @@ def test_long_values_are_shortened_in_messages(scene_dir):
     with pytest.raises(SceneError, match=re.escape(
             f"{path}:1: sample_rate is {'9' * 57}... but must be <= 384000")):
         load_scene(path)
+
+
+@pytest.mark.parametrize(("normalize", "message"), [
+    ("loud", "output.normalize is 'loud' but must be 'none', {peak: dBTP} or "
+             "{loudness: LUFS}"),
+    ("{peak: -1, loudness: -23}", "output.normalize has loudness, peak but must have "
+                                  "exactly one of peak, loudness"),
+    ("{loudness: 3}", "output.normalize.loudness is 3 but must be <= -5"),
+    ("{rms: -20}", "output.normalize.rms is not a known key"),
+])
+def test_bad_normalisation_is_reported_with_its_line(tmp_path, normalize, message):
+    from spatial_asmr.scene import load_scene
+
+    sf.write(tmp_path / "a.wav", np.zeros(100), 48000)
+    path = tmp_path / "scene.yaml"
+    path.write_text(f"output:\n  normalize: {normalize}\nsources:\n  - file: a.wav\n"
+                    "    position: {azimuth: 0, elevation: 0, distance: 1}\n")
+    with pytest.raises(SceneError, match=re.escape(f"scene.yaml:2: {message}")):
+        load_scene(path)
+
+
+@pytest.mark.parametrize(("normalize", "expected"), [
+    ("none", None), ("{peak: -1}", ("peak", -1.0)), ("{loudness: -23}", ("loudness", -23.0))])
+def test_normalisation_is_read_into_the_output_settings(tmp_path, normalize, expected):
+    from spatial_asmr.scene import load_scene
+
+    sf.write(tmp_path / "a.wav", np.zeros(100), 48000)
+    path = tmp_path / "scene.yaml"
+    path.write_text(f"output:\n  normalize: {normalize}\nsources:\n  - file: a.wav\n"
+                    "    position: {azimuth: 0, elevation: 0, distance: 1}\n")
+    assert load_scene(path).output.normalize == expected
