@@ -5,7 +5,7 @@ degrees counter-clockwise from straight ahead (90 = left), elevation in
 degrees (up positive), distance in metres from the centre of the head.
 """
 
-__all__ = ["sph2cart", "cart2sph", "unit_vectors"]
+__all__ = ["sph2cart", "cart2sph", "unit_vectors", "head_rotation", "world_to_head"]
 
 import numpy as np
 
@@ -59,3 +59,55 @@ def cart2sph(xyz):
 def unit_vectors(azimuth, elevation):
     """Unit direction vectors for azimuth/elevation in degrees, shape (..., 3)."""
     return sph2cart(azimuth, elevation, 1.0)
+
+
+def head_rotation(yaw, pitch, roll):
+    """Rotation matrices of a head orientation (world <- head).
+
+    The head is turned by ``yaw`` degrees counter-clockwise about z, then
+    tilted nose-up by ``pitch`` (about its y axis) and rolled by ``roll``
+    (about its x axis, positive raises the left ear):
+    ``R = Rz(yaw) Ry(-pitch) Rx(roll)``.
+
+    Parameters
+    ----------
+    yaw, pitch, roll : array_like, shape (Q,)
+        Degrees.
+
+    Returns
+    -------
+    R : ndarray, shape (Q, 3, 3)
+        Columns are the head's x (forward), y (left), z (up) axes in world
+        coordinates.
+    """
+    y, p, r = (np.radians(np.atleast_1d(np.asarray(v, dtype=float))) for v in (yaw, pitch, roll))
+    y, p, r = np.broadcast_arrays(y, p, r)
+    cy, sy, cp, sp, cr, sr = np.cos(y), np.sin(y), np.cos(p), np.sin(p), np.cos(r), np.sin(r)
+    zero, one = np.zeros_like(y), np.ones_like(y)
+    rz = np.stack([np.stack([cy, -sy, zero], -1), np.stack([sy, cy, zero], -1),
+                   np.stack([zero, zero, one], -1)], -2)
+    # nose up: forward (x) turns towards up (z), a negative turn about y
+    ry = np.stack([np.stack([cp, zero, -sp], -1), np.stack([zero, one, zero], -1),
+                   np.stack([sp, zero, cp], -1)], -2)
+    rx = np.stack([np.stack([one, zero, zero], -1), np.stack([zero, cr, -sr], -1),
+                   np.stack([zero, sr, cr], -1)], -2)
+    return rz @ ry @ rx
+
+
+def world_to_head(xyz, yaw, pitch, roll):
+    """Positions in the world frame seen from a turned head.
+
+    Parameters
+    ----------
+    xyz : array_like, shape (Q, 3)
+        World positions (metres), listener at the origin.
+    yaw, pitch, roll : array_like, shape (Q,)
+        Head orientation in degrees (see :func:`head_rotation`).
+
+    Returns
+    -------
+    ndarray, shape (Q, 3)
+        Positions in the head frame (x forward, y left, z up).
+    """
+    rotation = head_rotation(yaw, pitch, roll)
+    return np.einsum("qji,qj->qi", rotation, np.asarray(xyz, dtype=float))

@@ -22,6 +22,7 @@ import numpy as _np
 
 from .convolution import PartitionedConvolver as _PartitionedConvolver
 from .coordinates import sph2cart as _sph2cart
+from .coordinates import world_to_head as _world_to_head
 from .delay import HALF_LENGTH as _HALF_LENGTH
 from .delay import DelayBank as _DelayBank
 from .delay import shift_filter as _shift_filter
@@ -31,6 +32,7 @@ from .nearfield import Spatializer as _Spatializer
 from .signals import read_mono as _read_mono
 from .sphere import SPEED_OF_SOUND as _SPEED_OF_SOUND
 from .trajectory import keyframe_positions as _keyframe_positions
+from .trajectory import orientation_at as _orientation_at
 from .trajectory import static_positions as _static_positions
 
 CHUNK_SAMPLES = 16384
@@ -93,8 +95,10 @@ class RenderPlan:
         static_filters = []
         self.channels = []
         undelayed = not delays.any() and not settings.doppler
+        turns = {(k.yaw, k.pitch, k.roll) for k in scene.listener}
+        self.listener_moves = len(turns) > 1
         for i, src in enumerate(self.sources):
-            if src.position is not None:
+            if src.position is not None and not self.listener_moves:
                 row = table.shape[0] + len(static_filters)
                 static_filters.append(self._static_filter(src.position))
                 self.channels.append((i, STATIC, row))
@@ -142,8 +146,15 @@ class RenderPlan:
             return _np.ones_like(distance)
         return self.spatializer.reference_distance / distance
 
+    def _head_frame(self, spherical, times):
+        """World positions (azimuth, elevation, distance) to head-frame xyz."""
+        xyz = _sph2cart(spherical[:, 0], spherical[:, 1], spherical[:, 2])
+        if not self.scene.listener:
+            return xyz
+        return _world_to_head(xyz, *_orientation_at(self.scene.listener, times))
+
     def _static_filter(self, position):
-        xyz = _sph2cart(*position)[None]
+        xyz = self._head_frame(_np.asarray([position], dtype=float), _np.zeros(1))
         index, weights, delays, distance = self.spatializer.query(xyz)
         weights = weights[0] * self._gains(distance)[0]
         table = self.spatializer.table
@@ -170,7 +181,7 @@ class RenderPlan:
         """
         times = _np.maximum(boundaries, 0) * (self.engine_block_size / self.sample_rate)
         pos = _np.concatenate([self.sources[s].positions(times) for s in sources])
-        xyz = _sph2cart(pos[:, 0], pos[:, 1], pos[:, 2])
+        xyz = self._head_frame(pos, _np.tile(times, len(sources)))
         index, weights, delays, distance = self.spatializer.query(xyz)
         weights = weights * self._gains(distance)[:, None, None]
         shape = (len(sources), len(times))

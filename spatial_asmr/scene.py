@@ -16,6 +16,7 @@ defaults filled in and all paths absolute.
 __all__ = [
     "BUNDLED_HRTFS",
     "Keyframe",
+    "Orientation",
     "OutputSettings",
     "RenderSettings",
     "Scene",
@@ -71,6 +72,28 @@ class Keyframe:
     azimuth: float
     elevation: float
     distance: float
+
+
+@_dataclass(frozen=True)
+class Orientation:
+    """Head orientation of the listener at one point in time.
+
+    Attributes
+    ----------
+    time : float
+        Seconds from the start, >= 0.
+    yaw : float
+        Degrees, counter-clockwise seen from above (nose to the left).
+    pitch : float
+        Degrees, nose up, in [-90, 90].
+    roll : float
+        Degrees, positive raises the left ear, in [-180, 180].
+    """
+
+    time: float
+    yaw: float = 0.0
+    pitch: float = 0.0
+    roll: float = 0.0
 
 
 @_dataclass(frozen=True)
@@ -166,6 +189,8 @@ class Scene:
         How the sources are rendered.
     output : OutputSettings
         Format of the rendered file.
+    listener : tuple of Orientation
+        Head orientation keyframes (empty: facing forward throughout).
     path : pathlib.Path or None
         Absolute path of the scene file; None if the scene was parsed from
         text with :func:`parse_scene`.
@@ -178,6 +203,7 @@ class Scene:
     render: RenderSettings = RenderSettings()
     output: OutputSettings = OutputSettings()
     path: _pathlib.Path | None = None
+    listener: tuple = ()
 
 
 def load_scene(path):
@@ -756,6 +782,7 @@ class _SemanticChecks:
     def run(self):
         self.check_block_size()
         self.check_normalize()
+        self.check_trajectory_times(("listener",), "orientation")
         self.check_hrtf()
         found, sources = self.value(("sources",))
         if not found or not isinstance(sources, list):
@@ -803,19 +830,19 @@ class _SemanticChecks:
         self.add(path, f"{_format_path(path)} {state} but must have exactly "
                        "one of them")
 
-    def check_trajectory_times(self, path):
-        found, keyframes = self.value(path + ("trajectory",))
+    def check_trajectory_times(self, path, key="trajectory"):
+        found, keyframes = self.value(path + (key,))
         if not found or not isinstance(keyframes, list):
             return
         previous = None
         for index in range(len(keyframes)):
-            time_path = path + ("trajectory", index, "time")
+            time_path = path + (key, index, "time")
             found, time = self.value(time_path)
             if not found or not _is_number(time):
                 continue
             if previous is not None and time <= previous[1]:
                 before = _format_path(
-                    path + ("trajectory", previous[0], "time"))
+                    path + (key, previous[0], "time"))
                 self.add(time_path,
                          f"{_format_path(time_path)} is {_show(time)} but "
                          f"must be greater than {before}, which is "
@@ -954,5 +981,10 @@ def _build_scene(data, checks):
                          distance=float(key["distance"]))
                 for key in source["trajectory"])
         sources.append(SourceSpec(**spec))
+    listener = data.get("listener") or {}
+    scene["listener"] = tuple(
+        Orientation(time=float(key["time"]), yaw=float(key.get("yaw", 0.0)),
+                    pitch=float(key.get("pitch", 0.0)), roll=float(key.get("roll", 0.0)))
+        for key in listener.get("orientation") or ())
     return Scene(sources=tuple(sources), render=RenderSettings(**settings),
                  output=OutputSettings(**bit_depth), **scene)

@@ -201,6 +201,25 @@ SCENE_SCHEMA = {
             "additionalProperties": False,
             "default": {},
         },
+        "listener": {
+            "title": "Listener",
+            "description": "The listener's head: its orientation over time.",
+            "type": ["object", "null"],
+            "properties": {
+                "orientation": {
+                    "title": "Orientation keyframes",
+                    "description": (
+                        "Head orientation keyframes, linear between them and "
+                        "held outside; yaw is not wrapped (0 -> 360 is a full "
+                        "turn to the left)."),
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"$ref": "#/$defs/orientation"},
+                },
+            },
+            "additionalProperties": False,
+            "default": {},
+        },
         "sources": {
             "title": "Sources",
             "description": "The sound sources of the scene; at least one.",
@@ -293,6 +312,53 @@ SCENE_SCHEMA = {
                 "distance": {"$ref": "#/$defs/distance"},
             },
             "required": ["time", "azimuth", "elevation", "distance"],
+            "additionalProperties": False,
+        },
+        "orientation": {
+            "title": "Orientation keyframe",
+            "description": "Head orientation at one time.",
+            "type": "object",
+            "properties": {
+                "time": {
+                    "title": "Time",
+                    "description": (
+                        "Time of the keyframe in seconds from the start, at "
+                        "least 0 and greater than the previous keyframe's."),
+                    "type": "number",
+                    "minimum": 0,
+                    "x-unit": "s",
+                },
+                "yaw": {
+                    "title": "Yaw",
+                    "description": (
+                        "Head turn in degrees, counter-clockwise seen from "
+                        "above (positive turns the nose to the left)."),
+                    "type": "number",
+                    "default": 0,
+                    "x-unit": "degree",
+                },
+                "pitch": {
+                    "title": "Pitch",
+                    "description": "Nose up in degrees, -90 to 90.",
+                    "type": "number",
+                    "minimum": -90,
+                    "maximum": 90,
+                    "default": 0,
+                    "x-unit": "degree",
+                },
+                "roll": {
+                    "title": "Roll",
+                    "description": (
+                        "Head tilt in degrees, -180 to 180; positive raises "
+                        "the left ear."),
+                    "type": "number",
+                    "minimum": -180,
+                    "maximum": 180,
+                    "default": 0,
+                    "x-unit": "degree",
+                },
+            },
+            "required": ["time"],
             "additionalProperties": False,
         },
         "azimuth": _AZIMUTH,

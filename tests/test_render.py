@@ -205,3 +205,44 @@ sources:
       - {time: 1, azimuth: 33, elevation: 12, distance: 1.4}
 """))
     assert np.abs(static - still).max() < 1e-6 * np.abs(static).max()
+
+
+def test_a_turned_head_hears_a_frontal_source_on_the_other_side(tmp_path):
+    rng = np.random.default_rng(5)
+    _write(tmp_path, "noise.wav", 0.1 * rng.standard_normal(RATE // 4))
+    turned, _ = render(_scene(tmp_path, """
+listener:
+  orientation: [{time: 0, yaw: 90}]
+sources:
+  - file: noise.wav
+    position: {azimuth: 0, elevation: 0, distance: 1.4}
+"""), np.float64)
+    moved, _ = render(_scene(tmp_path, """
+sources:
+  - file: noise.wav
+    position: {azimuth: -90, elevation: 0, distance: 1.4}
+"""), np.float64)
+    np.testing.assert_allclose(turned, moved, atol=1e-12)
+
+
+def test_head_turn_keyframes_move_a_static_source_like_the_opposite_trajectory(tmp_path):
+    rng = np.random.default_rng(6)
+    _write(tmp_path, "noise.wav", 0.1 * rng.standard_normal(RATE // 2))
+    turning, _ = render(_scene(tmp_path, """
+duration: 0.5
+listener:
+  orientation: [{time: 0, yaw: 0}, {time: 0.5, yaw: 60}]
+sources:
+  - file: noise.wav
+    position: {azimuth: 20, elevation: 0, distance: 1.4}
+"""), np.float64)
+    counter, _ = render(_scene(tmp_path, """
+duration: 0.5
+sources:
+  - file: noise.wav
+    trajectory:
+      - {time: 0, azimuth: 20, elevation: 0, distance: 1.4}
+      - {time: 0.5, azimuth: -40, elevation: 0, distance: 1.4}
+"""), np.float64)
+    # turning the head by yaw puts the source at azimuth 20 - yaw
+    np.testing.assert_allclose(turning, counter, atol=1e-6 * np.abs(counter).max())

@@ -415,10 +415,10 @@ BROKEN_FIELDS = [
      "of them"),
     ({3: "hrtf: kemar\ntempo: 120"}, 4, "tempo",
      "tempo is not a known key; allowed: sample_rate, duration, hrtf, "
-     "render, output, sources"),
+     "render, output, listener, sources"),
     ({1: "Sample_Rate: 44100"}, 1, "Sample_Rate",
      "Sample_Rate is not a known key; allowed: sample_rate, duration, hrtf, "
-     "render, output, sources; did you mean sample_rate?"),
+     "render, output, listener, sources; did you mean sample_rate?"),
     ({6: "  blocksize: 128"}, 6, "render.blocksize",
      "render.blocksize is not a known key; allowed: interpolation, "
      "block_size, distance_gain, near_field, head_radius, doppler; did you mean block_size?"),
@@ -719,3 +719,21 @@ def test_normalisation_is_read_into_the_output_settings(tmp_path, normalize, exp
     path.write_text(f"output:\n  normalize: {normalize}\nsources:\n  - file: a.wav\n"
                     "    position: {azimuth: 0, elevation: 0, distance: 1}\n")
     assert load_scene(path).output.normalize == expected
+
+
+def test_listener_orientation_keyframes_are_read_and_checked(tmp_path):
+    from spatial_asmr.scene import Orientation, load_scene
+
+    sf.write(tmp_path / "a.wav", np.zeros(100), 48000)
+    path = tmp_path / "scene.yaml"
+    body = ("listener:\n  orientation:\n    - {time: 0, yaw: 10}\n"
+            "    - {time: 1, yaw: 90, pitch: 5, roll: -3}\n"
+            "sources:\n  - file: a.wav\n    position: {azimuth: 0, elevation: 0, distance: 1}\n")
+    path.write_text(body)
+    assert load_scene(path).listener == (Orientation(0.0, 10.0), Orientation(1.0, 90.0, 5.0, -3.0))
+    path.write_text(body.replace("time: 1,", "time: 0,").replace("pitch: 5", "pitch: 95"))
+    with pytest.raises(SceneError) as info:
+        load_scene(path)
+    text = str(info.value)
+    assert "scene.yaml:4: listener.orientation[1].time is 0 but must be greater than" in text
+    assert "scene.yaml:4: listener.orientation[1].pitch is 95 but must be <= 90" in text

@@ -481,14 +481,19 @@ def overlap_add(n, starts, grains):
     return np.bincount(index.ravel(), weights=grains.ravel(), minlength=n + length)[:n]
 
 
-def add_clicks(out, starts, freqs, qs, amps, rng, sample_rate, chunk=4096):
+def add_clicks(out, starts, freqs, qs, amps, rng, sample_rate, budget=2_000_000):
     """Add damped-sinusoid clicks, each a short resonance struck by an impulse.
 
     A two-pole resonator at ``f`` with quality ``Q`` rings with time constant
     ``tau = Q / (pi f)`` (its -3 dB bandwidth is ``f / Q = 1 / (pi tau)``), so
     a click is ``a exp(-t / tau) sin(2 pi f t + phi)`` with a random phase
     ``phi`` (the strike hits the resonance at any point of its cycle).  Each
-    grain is cut after ``5 tau`` of the slowest click (-43 dB).
+    click is cut after ``5 tau`` (-43 dB).
+
+    The clicks are laid out ragged, each only as long as its own decay needs,
+    and scattered into ``out`` with one weighted ``bincount`` per batch: for
+    log-uniform frequencies the mean length is a small fraction of the
+    longest, so this does several times less work than equal-length grains.
 
     Parameters
     ----------
@@ -506,20 +511,31 @@ def add_clicks(out, starts, freqs, qs, amps, rng, sample_rate, chunk=4096):
         Draws the phases.
     sample_rate : int
         Hz.
-    chunk : int, optional
-        Clicks rendered per batch, bounding memory to ``chunk * length``.
+    budget : int, optional
+        Samples of click rendered per batch, bounding memory (8 bytes each,
+        a few arrays of it).
     """
     if len(starts) == 0:
         return
     phases = rng.uniform(0, 2 * np.pi, len(starts))
     taus = qs / (np.pi * freqs)
-    length = math.ceil(5 * taus.max() * sample_rate) + 1
-    t = np.arange(length) / sample_rate
-    for first in range(0, len(starts), chunk):
-        part = slice(first, first + chunk)
-        grains = (amps[part, None] * np.exp(-t / taus[part, None])
-                  * np.sin(2 * np.pi * freqs[part, None] * t + phases[part, None]))
-        out += overlap_add(len(out), starts[part], grains)
+    lengths = np.ceil(5 * taus * sample_rate).astype(np.int64) + 1
+    ends = np.cumsum(lengths)
+    first = 0
+    while first < len(starts):
+        last = max(int(np.searchsorted(ends, ends[first] - lengths[first] + budget)), first + 1)
+        part = slice(first, last)
+        which = np.repeat(np.arange(last - first), lengths[part])
+        # sample index within its click: position in the batch minus the click's offset
+        offsets = np.arange(len(which)) - np.repeat(ends[part] - lengths[part] - (
+            ends[first] - lengths[first]), lengths[part])
+        t = offsets / sample_rate
+        values = (amps[part][which] * np.exp(-t / taus[part][which])
+                  * np.sin(2 * np.pi * freqs[part][which] * t + phases[part][which]))
+        index = starts[part][which] + offsets
+        out += np.bincount(index, weights=values,
+                           minlength=len(out) + int(lengths[part].max()))[:len(out)]
+        first = last
 
 
 def modal_bank(n, starts, weights, freqs, decays, sample_rate):
