@@ -140,6 +140,16 @@ def _sense(direction):
     return 1.0 if _choice("direction", direction, ("ccw", "cw")) == "ccw" else -1.0
 
 
+def _times(times):
+    t = _np.asarray(times, dtype=float)
+    finite = _np.isfinite(t)
+    if not finite.all():
+        where = _np.unravel_index(int(_np.argmin(finite)), t.shape)
+        name = f"times[{', '.join(str(int(i)) for i in where)}]" if t.ndim else "times"
+        raise _error(name, float(t[where]), "finite")
+    return t
+
+
 # --- base -------------------------------------------------------------------
 
 class SourcePath:
@@ -171,12 +181,7 @@ class SourcePath:
         ValueError
             If a time is not finite.
         """
-        t = _np.asarray(times, dtype=float)
-        finite = _np.isfinite(t)
-        if not finite.all():
-            where = _np.unravel_index(int(_np.argmin(finite)), t.shape)
-            index = ", ".join(str(int(i)) for i in where)
-            raise _error(f"times[{index}]", float(t[where]), "finite")
+        t = _times(times)
         return self._evaluate(t.reshape(-1)).reshape(t.shape + (3,))
 
     def _evaluate(self, t):
@@ -352,6 +357,7 @@ class Keyframes(SourcePath):
         self._coefficients = None
         if self._interpolation == "spline" and len(t) > 1:
             self._coefficients = self._hermite(t, p)
+            self._rows = _np.ascontiguousarray(_np.moveaxis(self._coefficients, 0, 1))
         self._max_distance = self._bound()
 
     @staticmethod
@@ -400,9 +406,9 @@ class Keyframes(SourcePath):
                                axis=-1)
         else:
             k = _np.clip(_np.searchsorted(kt, t, side="right") - 1, 0, len(kt) - 2)
-            s = _np.clip((t - kt[k]) / (kt[k + 1] - kt[k]), 0.0, 1.0)[:, None]
-            a, b, c, d = (coefficient[k] for coefficient in self._coefficients)
-            values = ((a * s + b) * s + c) * s + d
+            s = _np.clip((t - kt[k]) / (kt[k + 1] - kt[k]), 0.0, 1.0)
+            powers = _np.stack([s * s * s, s * s, s, _np.ones_like(s)], axis=-1)
+            values = _np.einsum("qj,qjk->qk", powers, self._rows[k])
         if self._coordinates == "spherical":
             return _sph2cart(values[:, 0], values[:, 1], values[:, 2])
         return values
@@ -644,7 +650,10 @@ class Hover(SourcePath):
         direction = rng.standard_normal((_HOVER_KNOTS, 3))
         direction /= _np.linalg.norm(direction, axis=-1, keepdims=True)
         reach = self._radius * rng.random(_HOVER_KNOTS) ** (1.0 / 3.0)
-        self._knots = direction * reach[:, None]
+        knots = direction * reach[:, None]
+        # Row i holds control points i, i+1, i+2, i+3 (cyclically): one
+        # gather per time fetches all four.
+        self._windows = _np.stack([_np.roll(knots, -j, axis=0) for j in range(4)], axis=1)
         self._rate = 2.0 * self._speed
         self._duration = base.duration
         self._max_distance = base.max_distance + self._radius
@@ -657,25 +666,31 @@ class Hover(SourcePath):
         Parameters
         ----------
         times : array_like, shape (Q,)
-            Seconds.
+            Seconds; any shape ``S`` gives shape ``S + (3,)``.
 
         Returns
         -------
         offsets : ndarray, shape (Q, 3)
             Cartesian metres, each at most ``radius`` long.
         """
-        u = _np.asarray(times, dtype=float).reshape(-1) * self._rate
+        t = _times(times)
+        return self._offsets(t.reshape(-1)).reshape(t.shape + (3,))
+
+    def _offsets(self, t):
+        u = t * self._rate
         knot = _np.floor(u)
-        f = (u - knot)[:, None]
-        g = 1.0 - f
-        first = knot.astype(_np.int64) - 1
-        p = [self._knots[_np.mod(first + j, _HOVER_KNOTS)] for j in range(4)]
+        f = u - knot
         f2 = f * f
-        return ((g * g * g) * p[0] + (3.0 * f2 * f - 6.0 * f2 + 4.0) * p[1]
-                + (3.0 * (f + f2 - f2 * f) + 1.0) * p[2] + (f2 * f) * p[3]) / 6.0
+        f3 = f2 * f
+        g = 1.0 - f
+        weights = _np.stack([g * g * g, 3.0 * f3 - 6.0 * f2 + 4.0,
+                             3.0 * (f + f2 - f3) + 1.0, f3], axis=-1)
+        # Reduce to the table before converting, so no time overflows int64.
+        first = _np.mod(knot - 1.0, _HOVER_KNOTS).astype(_np.int64)
+        return _np.einsum("qj,qjk->qk", weights, self._windows[first]) / 6.0
 
     def _evaluate(self, t):
-        return self._base._evaluate(t) + self.offsets(t)
+        return self._base._evaluate(t) + self._offsets(t)
 
 
 class Sequence(SourcePath):

@@ -42,14 +42,31 @@ STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
 @_dataclass
 class _Source:
     signal: _np.ndarray
-    gain: float
     position: tuple | None
     keyframes: tuple | None
+    path: object = None
 
-    def positions(self, times):
+    def xyz(self, times):
+        """World positions (listener at the origin, unturned), shape (Q, 3)."""
+        if self.path is not None:
+            return self.path.positions(times)
         if self.position is not None:
-            return _static_positions(self.position, times)
-        return _keyframe_positions(self.keyframes, times)
+            sph = _static_positions(self.position, times)
+        else:
+            sph = _keyframe_positions(self.keyframes, times)
+        return _sph2cart(sph[:, 0], sph[:, 1], sph[:, 2])
+
+    def distance_range(self, seconds):
+        """Smallest and largest distance from the head centre over a time span."""
+        if self.position is not None:
+            return self.position[2], self.position[2]
+        if self.path is None:
+            distances = [k.distance for k in self.keyframes]
+            return min(distances), max(distances)
+        # paths have an exact upper bound; the lower one is sampled at 200 Hz
+        times = _np.arange(0.0, max(seconds, 0.0) + 0.005, 0.005)
+        return float(_np.linalg.norm(self.path.positions(times), axis=-1).min()), \
+            float(self.path.max_distance)
 
 
 class RenderPlan:
@@ -74,19 +91,20 @@ class RenderPlan:
         self.hrtf = hrtf if hrtf is not None else _load_hrtf(scene.hrtf, sr)
         self.dtype = _np.dtype(dtype)
         self.sources = [
-            _Source(_read_mono(s.file, sr) * 10.0 ** (s.gain_db / 20.0), 1.0,
-                    s.position, s.trajectory)
+            _Source(_read_mono(s.file, sr) * 10.0 ** (s.gain_db / 20.0),
+                    s.position, s.trajectory, s.path)
             for s in scene.sources]
         settings = scene.render
-        closest = min(spec.position[2] if spec.position is not None
-                      else min(k.distance for k in spec.trajectory)
-                      for spec in scene.sources)
+        span = (scene.duration if scene.duration is not None
+                else max(len(src.signal) for src in self.sources) / sr)
+        ranges = [src.distance_range(span) for src in self.sources]
+        closest = min(r[0] for r in ranges)
         self.spatializer = _Spatializer(
             self.hrtf, self.interpolation, near_field=settings.near_field,
             head_radius=settings.head_radius, doppler=settings.doppler, closest=closest)
         table = self.spatializer.table
         delays = self.spatializer.delay_table
-        self._warn_inside_head(scene)
+        self._warn_inside_head(scene, ranges)
         # Channels: (source index, ear, filter row).  A static source is one
         # channel (ear STATIC) with a fixed filter row; a moving source is one
         # delayed channel per ear (ear 0, 1), or, when there are no delays at
@@ -115,9 +133,7 @@ class RenderPlan:
         self.filters = full
         max_delay = delays.max()
         if settings.doppler:
-            farthest = max(spec.position[2] if spec.position is not None
-                           else max(k.distance for k in spec.trajectory)
-                           for spec in scene.sources)
+            farthest = max(r[1] for r in ranges)
             max_delay += farthest / _SPEED_OF_SOUND * sr
         self.tail = n_taps + int(_np.ceil(max_delay)) + _HALF_LENGTH + 1
         longest = max((len(s.signal) for s in self.sources), default=0)
@@ -126,15 +142,11 @@ class RenderPlan:
         else:
             self.n_samples = longest + self.tail
 
-    def _warn_inside_head(self, scene):
+    def _warn_inside_head(self, scene, ranges):
         import warnings
 
         limit = self.spatializer.min_distance
-        for spec in scene.sources:
-            if spec.position is not None:
-                closest = spec.position[2]
-            else:
-                closest = min(k.distance for k in spec.trajectory)
+        for spec, (closest, _) in zip(scene.sources, ranges, strict=True):
             if closest < limit:
                 warnings.warn(
                     f"source {spec.name!r} comes to {closest:g} m from the head centre; "
@@ -146,15 +158,14 @@ class RenderPlan:
             return _np.ones_like(distance)
         return self.spatializer.reference_distance / distance
 
-    def _head_frame(self, spherical, times):
-        """World positions (azimuth, elevation, distance) to head-frame xyz."""
-        xyz = _sph2cart(spherical[:, 0], spherical[:, 1], spherical[:, 2])
+    def _head_frame(self, xyz, times):
+        """World positions (Q, 3) to the listener's head frame at those times."""
         if not self.scene.listener:
             return xyz
         return _world_to_head(xyz, *_orientation_at(self.scene.listener, times))
 
     def _static_filter(self, position):
-        xyz = self._head_frame(_np.asarray([position], dtype=float), _np.zeros(1))
+        xyz = self._head_frame(_sph2cart(*position)[None], _np.zeros(1))
         index, weights, delays, distance = self.spatializer.query(xyz)
         weights = weights[0] * self._gains(distance)[0]
         table = self.spatializer.table
@@ -180,8 +191,8 @@ class RenderPlan:
             Delay-line delay per ear, samples.
         """
         times = _np.maximum(boundaries, 0) * (self.engine_block_size / self.sample_rate)
-        pos = _np.concatenate([self.sources[s].positions(times) for s in sources])
-        xyz = self._head_frame(pos, _np.tile(times, len(sources)))
+        xyz = _np.concatenate([self.sources[s].xyz(times) for s in sources])
+        xyz = self._head_frame(xyz, _np.tile(times, len(sources)))
         index, weights, delays, distance = self.spatializer.query(xyz)
         weights = weights * self._gains(distance)[:, None, None]
         shape = (len(sources), len(times))

@@ -46,6 +46,8 @@ from ruamel.yaml.scalarbool import ScalarBoolean as _ScalarBoolean
 from .errors import SceneError as _SceneError
 from .errors import SceneProblem as _SceneProblem
 from .hrtf import NAMES as _NAMES
+from .scene_paths import PathSpecError as _PathSpecError
+from .scene_paths import build_path as _build_path
 from .scene_schema import SCENE_SCHEMA as _SCENE_SCHEMA
 
 BUNDLED_HRTFS = _NAMES
@@ -158,6 +160,8 @@ class SourceSpec:
     position : tuple of float, shape (3,), or None
         ``(azimuth, elevation, distance)`` in degrees, degrees and metres
         for a static source.
+    path : spatial_asmr.paths.SourcePath or None
+        A path given as a mapping (orbit, sweep, ...) instead of keyframes.
     trajectory : tuple of Keyframe or None
         At least two keyframes with strictly increasing times for a moving
         source; the position is linear between them.
@@ -168,6 +172,7 @@ class SourceSpec:
     gain_db: float = 0.0
     position: tuple | None = None
     trajectory: tuple | None = None
+    path: object = None
 
 
 @_dataclass(frozen=True)
@@ -752,6 +757,7 @@ class _SemanticChecks:
         self.invalid = invalid
         self.base_dir = base_dir
         self.files = {}
+        self.paths = {}
         self.hrtf = None
 
     def value(self, path):
@@ -794,6 +800,7 @@ class _SemanticChecks:
             path = ("sources", index)
             self.check_motion(path, source)
             self.check_trajectory_times(path)
+            self.check_path(path, index)
             self.check_name(path, source, index, names)
             self.check_file(path, index)
 
@@ -829,6 +836,18 @@ class _SemanticChecks:
             return
         self.add(path, f"{_format_path(path)} {state} but must have exactly "
                        "one of them")
+
+    def check_path(self, path, index):
+        found, spec = self.value(path + ("trajectory",))
+        if not found or not isinstance(spec, dict):
+            return
+        try:
+            self.paths[index] = _build_path(spec, path + ("trajectory",))
+        except _PathSpecError as exc:
+            where = exc.path
+            while len(where) > 1 and not self.value(where)[0]:
+                where = where[:-1]
+            self.add(where, f"{_format_path(exc.path)} {exc.message}")
 
     def check_trajectory_times(self, path, key="trajectory"):
         found, keyframes = self.value(path + (key,))
@@ -973,6 +992,8 @@ def _build_scene(data, checks):
             spec["position"] = (float(point["azimuth"]),
                                 float(point["elevation"]),
                                 float(point["distance"]))
+        elif isinstance(source["trajectory"], dict):
+            spec["path"] = checks.paths[index]
         else:
             spec["trajectory"] = tuple(
                 Keyframe(time=float(key["time"]),

@@ -281,11 +281,13 @@ SCENE_SCHEMA = {
                 "trajectory": {
                     "title": "Trajectory",
                     "description": (
-                        "Positions of a moving source at given times, at "
-                        "least two, with strictly increasing times.  The "
-                        "position moves linearly between keyframes (azimuth "
-                        "is not wrapped)."),
-                    "type": "array",
+                        "How a moving source moves: a list of keyframes (at "
+                        "least two, strictly increasing times; linear "
+                        "between them, azimuth not wrapped), or a mapping "
+                        "with one key naming a path type: fixed, keyframes, "
+                        "orbit, sweep, spiral, hover, sequence, offset (see "
+                        "docs/trajectories.md)."),
+                    "type": ["array", "object"],
                     "minItems": 2,
                     "items": {"$ref": "#/$defs/keyframe"},
                 },

@@ -368,9 +368,22 @@ def test_positions_keep_the_shape_of_the_times(path):
     assert_array_equal(path.positions(t[5]), flat[5])
 
 
-def test_positions_reject_times_that_are_not_finite():
-    with pytest.raises(ValueError, match=re.escape("times[2] is nan but must be finite")):
-        Orbit(1.0, period=1.0).positions([0.0, 1.0, np.nan])
+@pytest.mark.parametrize(("times", "message"), [
+    ([0.0, 1.0, np.nan], "times[2] is nan but must be finite"),
+    ([[0.0, 1.0], [-np.inf, 2.0]], "times[1, 0] is -inf but must be finite"),
+    (np.nan, "times is nan but must be finite")])
+def test_positions_reject_times_that_are_not_finite(times, message):
+    for path in (Orbit(1.0, period=1.0), Hover((0.0, 0.0, 1.0))):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            path.positions(times)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Hover((0.0, 0.0, 1.0)).offsets(times)
+
+
+def test_hover_wanders_on_at_negative_and_huge_times_within_its_radius():
+    hover = Hover((0.0, 0.0, 1.0), radius=0.01)
+    offsets = hover.offsets([-1e6, -0.3, 1e12, 1e300])
+    assert np.all(np.linalg.norm(offsets, axis=-1) <= 0.01)
 
 
 def test_to_spherical_inverts_sph2cart_and_unwraps_azimuth_on_request():

@@ -1,0 +1,213 @@
+"""Source paths written as scene mappings, built into :mod:`spatial_asmr.paths`.
+
+A source's ``trajectory`` is either a list of keyframes (linear in azimuth,
+elevation and distance) or a mapping with exactly one key naming a path
+type: ``fixed``, ``keyframes``, ``orbit``, ``sweep``, ``spiral``, ``hover``,
+``sequence`` or ``offset`` (see docs/trajectories.md).  Points are mappings,
+``{azimuth, elevation, distance}`` or ``{x, y, z}``.
+
+:func:`build_path` turns such a mapping into a path object; every mistake
+raises :class:`PathSpecError` with the field path below the mapping, so that
+the scene loader can report it with the file and line.
+"""
+
+__all__ = ["build_path", "PathSpecError", "PATH_TYPES"]
+
+import re as _re
+
+from . import paths as _paths
+
+PATH_TYPES = ("fixed", "keyframes", "orbit", "sweep", "spiral", "hover", "sequence",
+              "offset")
+
+
+class PathSpecError(ValueError):
+    """A path mapping is invalid.
+
+    Attributes
+    ----------
+    path : tuple
+        Keys and indices below the trajectory mapping.
+    message : str
+        "<field> is <value> but must be <allowed>" (field without prefix).
+    """
+
+    def __init__(self, path, message):
+        super().__init__(message)
+        self.path = tuple(path)
+        self.message = message
+
+
+_SPHERICAL = ("azimuth", "elevation", "distance")
+_CARTESIAN = ("x", "y", "z")
+
+
+def _point(value, where, coordinates=None):
+    if not isinstance(value, dict):
+        raise PathSpecError(where, f"is {value!r} but must be a point "
+                                   "{azimuth, elevation, distance} or {x, y, z}")
+    keys = set(value) - {"time"}
+    for kind, names in (("spherical", _SPHERICAL), ("cartesian", _CARTESIAN)):
+        if keys == set(names) and coordinates in (None, kind):
+            return tuple(value[n] for n in names), kind
+    wanted = {"spherical": "{azimuth, elevation, distance}",
+              "cartesian": "{x, y, z}"}.get(coordinates, "{azimuth, elevation, distance} "
+                                                          "or {x, y, z}")
+    raise PathSpecError(where, f"has keys {', '.join(sorted(keys)) or 'none'} but must "
+                               f"be a point {wanted}")
+
+
+def _params(spec, where, allowed, required=()):
+    if not isinstance(spec, dict):
+        raise PathSpecError(where, f"is {spec!r} but must be a mapping")
+    for key in spec:
+        if key not in allowed:
+            raise PathSpecError(where + (key,), f"is not a known key; allowed: "
+                                                f"{', '.join(allowed)}")
+    for key in required:
+        if key not in spec:
+            raise PathSpecError(where + (key,), "is missing (required)")
+    return spec
+
+
+def _call(cls, where, *args, **kwargs):
+    try:
+        return cls(*args, **kwargs)
+    except ValueError as exc:
+        # the path classes phrase errors "<name> is <value> but must be ..."
+        text = str(exc)
+        name, _, rest = text.partition(" ")
+        return _raise(where, name, rest or text)
+
+
+def _raise(where, name, rest):
+    parts = [int(t) if t.isdigit() else t for t in _re.findall(r"[A-Za-z_]\w*|\d+", name)]
+    if parts[:1] == ["segments"]:  # a sequence's list is the mapping's value itself
+        parts = parts[1:]
+    raise PathSpecError(where + tuple(parts), rest)
+
+
+def build_path(spec, where=()):
+    """Build a path object from a trajectory mapping.
+
+    Parameters
+    ----------
+    spec : dict
+        A mapping with one key naming the path type.
+    where : tuple
+        Field path of ``spec`` (for messages).
+
+    Returns
+    -------
+    spatial_asmr.paths.SourcePath
+
+    Raises
+    ------
+    PathSpecError
+    """
+    if not isinstance(spec, dict) or len(spec) != 1:
+        keys = ", ".join(sorted(spec)) if isinstance(spec, dict) else repr(spec)
+        raise PathSpecError(where, f"has {keys or 'no keys'} but must have exactly one "
+                                   f"path type: {', '.join(PATH_TYPES)}")
+    (kind, body), = spec.items()
+    here = where + (kind,)
+    if kind not in PATH_TYPES:
+        raise PathSpecError(here, f"is not a path type; allowed: {', '.join(PATH_TYPES)}")
+    return _BUILDERS[kind](body, here)
+
+
+def _fixed(body, here):
+    point, kind = _point(body, here)
+    return _call(_paths.Fixed, here, point, coordinates=kind)
+
+
+def _keyframes(body, here):
+    body = _params(body, here, ("points", "interpolation", "coordinates"), ("points",))
+    coordinates = body.get("coordinates", "spherical")
+    if coordinates not in ("spherical", "cartesian"):
+        raise PathSpecError(here + ("coordinates",), f"is {coordinates!r} but must be "
+                                                     "'spherical' or 'cartesian'")
+    points = body["points"]
+    if not isinstance(points, list) or not points:
+        raise PathSpecError(here + ("points",), "must be a non-empty list of keyframes "
+                                                "{time, ...point}")
+    times, values = [], []
+    for i, item in enumerate(points):
+        if not isinstance(item, dict) or "time" not in item:
+            raise PathSpecError(here + ("points", i, "time"), "is missing (required)")
+        times.append(item["time"])
+        values.append(_point(item, here + ("points", i), coordinates)[0])
+    try:
+        return _paths.Keyframes(times, values, interpolation=body.get("interpolation", "linear"),
+                                coordinates=coordinates)
+    except ValueError as exc:
+        name, _, rest = str(exc).partition(" ")
+        parts = [int(t) if t.isdigit() else t for t in _re.findall(r"[A-Za-z_]\w*|\d+", name)]
+        names = _SPHERICAL if coordinates == "spherical" else _CARTESIAN
+        if parts[:1] == ["times"]:  # times[i] is points[i].time in a scene
+            parts = ["points", *parts[1:2], "time"]
+        elif parts[:1] == ["points"] and len(parts) == 3:  # points[i][j]
+            parts = ["points", parts[1], names[parts[2]]]
+        raise PathSpecError(here + tuple(parts), rest) from None
+
+
+def _orbit(body, here):
+    body = _params(body, here, ("distance", "elevation", "period", "angular_speed",
+                                "direction", "start_azimuth", "centre"), ("distance",))
+    kwargs = dict(body)
+    if "centre" in kwargs:
+        kwargs["centre"] = _point(kwargs["centre"], here + ("centre",), "cartesian")[0]
+    return _call(_paths.Orbit, here, **kwargs)
+
+
+def _sweep(body, here):
+    body = _params(body, here, ("start", "end", "duration", "easing", "ping_pong", "repeat"),
+                   ("start", "end", "duration"))
+    kwargs = dict(body)
+    for key in ("start", "end"):
+        kwargs[key] = _point(body[key], here + (key,), "spherical")[0]
+    return _call(_paths.Sweep, here, **kwargs)
+
+
+def _spiral(body, here):
+    body = _params(body, here, ("start_distance", "end_distance", "turns", "duration",
+                                "elevation_start", "elevation_end", "start_azimuth",
+                                "direction"),
+                   ("start_distance", "end_distance", "turns", "duration"))
+    return _call(_paths.Spiral, here, **body)
+
+
+def _hover(body, here):
+    body = _params(body, here, ("base", "radius", "speed", "seed"), ("base",))
+    kwargs = dict(body)
+    base = body["base"]
+    if isinstance(base, dict) and len(base) == 1 and next(iter(base)) in PATH_TYPES:
+        kwargs["base"] = build_path(base, here + ("base",))
+    else:
+        kwargs["base"] = _point(base, here + ("base",), "spherical")[0]
+    return _call(_paths.Hover, here, **kwargs)
+
+
+def _sequence(body, here):
+    if not isinstance(body, list) or not body:
+        raise PathSpecError(here, "must be a non-empty list of paths, each optionally "
+                                  "with a duration")
+    segments = []
+    for i, item in enumerate(body):
+        if not isinstance(item, dict):
+            raise PathSpecError(here + (i,), f"is {item!r} but must be a path mapping")
+        item = dict(item)
+        duration = item.pop("duration", None)
+        path = build_path(item, here + (i,))
+        segments.append(path if duration is None else (path, duration))
+    return _call(_paths.Sequence, here, segments)
+
+
+def _offset(body, here):
+    body = _params(body, here, ("start", "path"), ("start", "path"))
+    return _call(_paths.Offset, here, build_path(body["path"], here + ("path",)),
+                 body["start"])
+
+
+_BUILDERS = {"fixed": _fixed, "keyframes": _keyframes, "orbit": _orbit, "sweep": _sweep,
+             "spiral": _spiral, "hover": _hover, "sequence": _sequence, "offset": _offset}
