@@ -246,3 +246,24 @@ sources:
 """), np.float64)
     # turning the head by yaw puts the source at azimuth 20 - yaw
     np.testing.assert_allclose(turning, counter, atol=1e-6 * np.abs(counter).max())
+
+
+def test_an_orbit_path_renders_like_the_equivalent_keyframes(tmp_path):
+    rng = np.random.default_rng(8)
+    _write(tmp_path, "noise.wav", 0.1 * rng.standard_normal(RATE // 2))
+    orbit, _ = render(_scene(tmp_path, """
+duration: 0.5
+sources:
+  - file: noise.wav
+    trajectory:
+      orbit: {distance: 0.8, elevation: 10, period: 2, start_azimuth: 30}
+"""), np.float64)
+    keyframes, _ = render(_scene(tmp_path, """
+duration: 0.5
+sources:
+  - file: noise.wav
+    trajectory:
+      - {time: 0, azimuth: 30, elevation: 10, distance: 0.8}
+      - {time: 2, azimuth: 390, elevation: 10, distance: 0.8}
+"""), np.float64)
+    np.testing.assert_allclose(orbit, keyframes, atol=1e-9 * np.abs(keyframes).max())

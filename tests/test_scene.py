@@ -737,3 +737,56 @@ def test_listener_orientation_keyframes_are_read_and_checked(tmp_path):
     text = str(info.value)
     assert "scene.yaml:4: listener.orientation[1].time is 0 but must be greater than" in text
     assert "scene.yaml:4: listener.orientation[1].pitch is 95 but must be <= 90" in text
+
+
+def _source_scene(tmp_path, trajectory):
+    from spatial_asmr.scene import load_scene
+
+    sf.write(tmp_path / "a.wav", np.zeros(100), 48000)
+    path = tmp_path / "scene.yaml"
+    path.write_text("sources:\n  - file: a.wav\n    trajectory:\n"
+                    + textwrap.indent(textwrap.dedent(trajectory).strip() + "\n", "      "))
+    return load_scene(path)
+
+
+def test_trajectory_mappings_build_path_objects(tmp_path):
+    from spatial_asmr.paths import Hover, Orbit, Sequence
+
+    scene = _source_scene(tmp_path, """
+        sequence:
+          - orbit: {distance: 0.3, period: 4, start_azimuth: 90}
+            duration: 2
+          - hover: {base: {azimuth: 90, elevation: 0, distance: 0.3}, radius: 0.01}
+            duration: 1
+        """)
+    path = scene.sources[0].path
+    assert isinstance(path, Sequence) and scene.sources[0].trajectory is None
+    assert isinstance(path._segments[0][0], Orbit)
+    assert isinstance(path._segments[1][0], Hover)
+    np.testing.assert_allclose(path.positions([0.0])[0], [0.0, 0.3, 0.0], atol=1e-12)
+
+
+@pytest.mark.parametrize(("trajectory", "line", "message"), [
+    ("orbit: {distance: -0.3, period: 8}", 4,
+     "sources[0].trajectory.orbit.distance is -0.3 but must be > 0"),
+    ("spin: {distance: 0.3}", 4,
+     "sources[0].trajectory.spin is not a path type; allowed: fixed, keyframes, orbit"),
+    ("orbit: {distance: 0.3}", 4,
+     "sources[0].trajectory.orbit.period is None and angular_speed is None"),
+    ("""
+     keyframes:
+       points:
+         - {time: 0, azimuth: 0, elevation: 0, distance: 1}
+         - {time: 0, azimuth: 90, elevation: 0, distance: 1}
+     """, 7, "sources[0].trajectory.keyframes.points[1].time is 0.0 but must be >"),
+    ("""
+     sweep:
+       start: {azimuth: 0, elevation: 0, distance: 1}
+       end: {x: 1, y: 0, z: 0}
+       duration: 2
+     """, 6, "sources[0].trajectory.sweep.end has keys x, y, z but must be a point"),
+])
+def test_bad_trajectory_mappings_are_reported_with_line_and_field(tmp_path, trajectory,
+                                                                  line, message):
+    with pytest.raises(SceneError, match=re.escape(f"scene.yaml:{line}: {message}")):
+        _source_scene(tmp_path, trajectory)
