@@ -26,10 +26,11 @@ from .coordinates import world_to_head as _world_to_head
 from .delay import HALF_LENGTH as _HALF_LENGTH
 from .delay import DelayBank as _DelayBank
 from .delay import shift_filter as _shift_filter
+from .errors import SceneError as _SceneError
 from .errors import SpatialAsmrWarning as _SpatialAsmrWarning
 from .hrtf import load_hrtf as _load_hrtf
 from .nearfield import Spatializer as _Spatializer
-from .signals import read_mono as _read_mono
+from .signals import source_signal as _source_signal
 from .sphere import SPEED_OF_SOUND as _SPEED_OF_SOUND
 from .trajectory import keyframe_positions as _keyframe_positions
 from .trajectory import orientation_at as _orientation_at
@@ -90,10 +91,7 @@ class RenderPlan:
         self.interpolation = scene.render.interpolation
         self.hrtf = hrtf if hrtf is not None else _load_hrtf(scene.hrtf, sr)
         self.dtype = _np.dtype(dtype)
-        self.sources = [
-            _Source(_read_mono(s.file, sr) * 10.0 ** (s.gain_db / 20.0),
-                    s.position, s.trajectory, s.path)
-            for s in scene.sources]
+        self.sources = self._signals(scene, sr)
         settings = scene.render
         span = (scene.duration if scene.duration is not None
                 else max(len(src.signal) for src in self.sources) / sr)
@@ -141,6 +139,22 @@ class RenderPlan:
             self.n_samples = int(round(scene.duration * sr))
         else:
             self.n_samples = longest + self.tail
+
+    @staticmethod
+    def _signals(scene, sr):
+        """Source signals; looping ones fill the scene (its duration, or else
+        the end of the longest source that does not loop)."""
+        duration = scene.duration
+        once = {i: _source_signal(spec, sr, duration) for i, spec in enumerate(scene.sources)
+                if not spec.loop}
+        if duration is None:
+            if not once:
+                raise _SceneError("every source loops and the scene has no duration; "
+                                  "give the scene a duration")
+            duration = max(len(s) for s in once.values()) / sr
+        return [_Source(once[i] if i in once else _source_signal(spec, sr, duration),
+                        spec.position, spec.trajectory, spec.path)
+                for i, spec in enumerate(scene.sources)]
 
     def _warn_inside_head(self, scene, ranges):
         import warnings

@@ -153,8 +153,8 @@ class SourceSpec:
     ----------
     name : str
         Unique name; ``'source<index>'`` (0-based) if the file gave none.
-    file : pathlib.Path
-        Absolute, resolved path of the mono audio file.
+    file : pathlib.Path or None
+        Absolute, resolved path of the audio file (None for a generator).
     gain_db : float
         Gain in dB, in [-120, 40].
     position : tuple of float, shape (3,), or None
@@ -162,17 +162,37 @@ class SourceSpec:
         for a static source.
     path : spatial_asmr.paths.SourcePath or None
         A path given as a mapping (orbit, sweep, ...) instead of keyframes.
+    generator : tuple or None
+        ``(name, seed, duration or None, params)`` of a procedural sound,
+        instead of ``file``.
+    channel : int or None
+        Channel of a multichannel file.
+    start : float
+        Seconds from the scene start at which the sound begins.
+    trim : tuple of float or None
+        ``(from, to)`` seconds of the file to play.
+    loop : bool
+        Repeat until the scene ends.
+    fade_in, fade_out : float
+        Raised-cosine fades in seconds.
     trajectory : tuple of Keyframe or None
         At least two keyframes with strictly increasing times for a moving
         source; the position is linear between them.
     """
 
     name: str
-    file: _pathlib.Path
+    file: _pathlib.Path | None
     gain_db: float = 0.0
     position: tuple | None = None
     trajectory: tuple | None = None
     path: object = None
+    generator: tuple | None = None
+    channel: int | None = None
+    start: float = 0.0
+    trim: tuple | None = None
+    loop: bool = False
+    fade_in: float = 0.0
+    fade_out: float = 0.0
 
 
 @_dataclass(frozen=True)
@@ -758,6 +778,7 @@ class _SemanticChecks:
         self.base_dir = base_dir
         self.files = {}
         self.paths = {}
+        self.generators = {}
         self.hrtf = None
 
     def value(self, path):
@@ -802,7 +823,7 @@ class _SemanticChecks:
             self.check_trajectory_times(path)
             self.check_path(path, index)
             self.check_name(path, source, index, names)
-            self.check_file(path, index)
+            self.check_sound(path, source, index)
 
     def check_block_size(self):
         path = ("render", "block_size")
@@ -888,6 +909,59 @@ class _SemanticChecks:
         else:
             names[name] = (index, note)
 
+    def check_sound(self, path, source, index):
+        has_file, has_generator = "file" in source, "generator" in source
+        if has_file and has_generator:
+            self.add(path, f"{_format_path(path)} has both file and generator but must "
+                           "have exactly one of them")
+        elif not has_file and not has_generator:
+            self.add(path, f"{_format_path(path)} has neither file nor generator but must "
+                           "have exactly one of them")
+        elif has_file:
+            self.check_file(path, index)
+        else:
+            self.check_generator(path, index)
+        found, trim = self.value(path + ("trim",))
+        if found and isinstance(trim, list) and len(trim) == 2 and all(
+                _is_number(t) for t in trim) and trim[0] >= trim[1]:
+            self.add(path + ("trim",), f"{_format_path(path + ('trim',))} is "
+                                       f"[{_show(trim[0])}, {_show(trim[1])}] but must be "
+                                       "[from, to] with from < to")
+        if has_generator:
+            for key in ("channel", "trim"):
+                if key in source:
+                    self.add(path + (key,), f"{_format_path(path + (key,))} applies to "
+                                            "files only but the source has a generator")
+
+    def check_generator(self, path, index):
+        from .generators import GENERATORS
+
+        gen_path = path + ("generator",)
+        found, spec = self.value(gen_path)
+        if not found or not isinstance(spec, dict):
+            return
+        name = spec.get("type")
+        if not isinstance(name, str):
+            return
+        if name not in GENERATORS:
+            self.add(gen_path + ("type",),
+                     f"{_format_path(gen_path + ('type',))} is {_show(name)} but must be "
+                     f"one of {', '.join(GENERATORS)}")
+            return
+        params = {k: v for k, v in spec.items() if k not in ("type", "seed", "duration")}
+        problems = GENERATORS[name].problems(params)
+        for message in problems:
+            key = message.split(" ", 1)[0]
+            where = gen_path + (key,) if key in params else gen_path
+            self.add(where, f"{_format_path(gen_path)}.{message}" if key in params
+                     else f"{_format_path(gen_path)}: {message}")
+        if "duration" not in spec and self.data.get("duration") is None:
+            self.add(gen_path, f"{_format_path(gen_path)} has no duration but needs one "
+                               "when the scene has none (generator.duration or the "
+                               "scene's duration)")
+        self.generators[index] = (name, int(spec.get("seed", 0)), spec.get("duration"),
+                                  params)
+
     def check_file(self, path, index):
         file_path = path + ("file",)
         found, name = self.value(file_path)
@@ -916,10 +990,18 @@ class _SemanticChecks:
                      f"{shown} but must be an audio file soundfile can read; "
                      f"{file} cannot be read: {reason}")
             return
-        if info.channels != 1:
+        found, channel = self.value(path + ("channel",))
+        if found and _is_int(channel):
+            if channel >= info.channels:
+                channel_path = path + ("channel",)
+                self.add(channel_path,
+                         f"{_format_path(channel_path)} is {channel} but must be below "
+                         f"{info.channels}; {file} has {_plural(info.channels, 'channel')}")
+                return
+        elif info.channels != 1:
             self.add(file_path,
-                     f"{shown} but must be a mono audio file; {file} has "
-                     f"{_plural(info.channels, 'channel')}")
+                     f"{shown} but must be a mono audio file (or pick one with "
+                     f"channel:); {file} has {_plural(info.channels, 'channel')}")
             return
         self.files[index] = file
 
@@ -984,8 +1066,15 @@ def _build_scene(data, checks):
     for index, source in enumerate(data["sources"]):
         spec = {
             "name": source.get("name", f"source{index}"),
-            "file": checks.files[index],
+            "file": checks.files.get(index),
+            "generator": checks.generators.get(index),
             "gain_db": float(source.get("gain_db", 0.0)),
+            "channel": source.get("channel"),
+            "start": float(source.get("start", 0.0)),
+            "trim": tuple(float(t) for t in source["trim"]) if "trim" in source else None,
+            "loop": bool(source.get("loop", False)),
+            "fade_in": float(source.get("fade_in", 0.0)),
+            "fade_out": float(source.get("fade_out", 0.0)),
         }
         if "position" in source:
             point = source["position"]

@@ -234,9 +234,10 @@ SCENE_SCHEMA = {
         "source": {
             "title": "Source",
             "description": (
-                "One mono sound file, either at a fixed position or moving "
-                "along a trajectory: exactly one of 'position' and "
-                "'trajectory' must be given."),
+                "One sound, a mono file or a generator (exactly one of "
+                "'file' and 'generator'), either at a fixed position or "
+                "moving along a trajectory (exactly one of 'position' and "
+                "'trajectory')."),
             "type": "object",
             "properties": {
                 "name": {
@@ -255,6 +256,74 @@ SCENE_SCHEMA = {
                         "reads, e.g. WAV or FLAC)."),
                     "type": "string",
                     "minLength": 1,
+                },
+                "generator": {
+                    "title": "Generator",
+                    "description": (
+                        "A procedural trigger sound instead of a file: "
+                        "{type: <name>, seed: <int>, duration: <s>, "
+                        "<parameters>...}; see `spatial-asmr generators` and "
+                        "docs/generators.md.  duration defaults to the "
+                        "scene's."),
+                    "type": "object",
+                    "properties": {
+                        "type": {"title": "Generator name",
+                                 "description": "whisper, hair_brush, scissors, "
+                                                "paper_crinkle, package_open, "
+                                                "tapping or touch.",
+                                 "type": "string"},
+                        "seed": {"title": "Seed",
+                                 "description": "Random seed, an integer >= 0.",
+                                 "type": "integer", "minimum": 0, "default": 0},
+                        "duration": {"title": "Duration",
+                                     "description": "Seconds of sound to make.",
+                                     "type": "number", "exclusiveMinimum": 0,
+                                     "x-unit": "s"},
+                    },
+                    "required": ["type"],
+                },
+                "channel": {
+                    "title": "Channel",
+                    "description": (
+                        "Channel of a multichannel file to use (0 = first); "
+                        "without it the file must be mono."),
+                    "type": "integer",
+                    "minimum": 0,
+                },
+                "start": {
+                    "title": "Start time",
+                    "description": "When the source starts, seconds from the scene start.",
+                    "type": "number",
+                    "minimum": 0,
+                    "default": 0,
+                    "x-unit": "s",
+                },
+                "trim": {
+                    "title": "Trim",
+                    "description": "[from, to]: the part of the file to play, seconds.",
+                    "type": "array",
+                    "items": {"type": "number", "minimum": 0},
+                    "minItems": 2,
+                    "maxItems": 2,
+                    "x-unit": "s",
+                },
+                "loop": {
+                    "title": "Loop",
+                    "description": (
+                        "Repeat the sound until the scene ends (needs the "
+                        "scene's duration or another source that ends)."),
+                    "type": "boolean",
+                    "default": False,
+                },
+                "fade_in": {
+                    "title": "Fade in",
+                    "description": "Raised-cosine fade-in at the start, seconds.",
+                    "type": "number", "minimum": 0, "default": 0, "x-unit": "s",
+                },
+                "fade_out": {
+                    "title": "Fade out",
+                    "description": "Raised-cosine fade-out at the end, seconds.",
+                    "type": "number", "minimum": 0, "default": 0, "x-unit": "s",
                 },
                 "gain_db": {
                     "title": "Gain",
@@ -292,7 +361,6 @@ SCENE_SCHEMA = {
                     "items": {"$ref": "#/$defs/keyframe"},
                 },
             },
-            "required": ["file"],
             "additionalProperties": False,
         },
         "keyframe": {

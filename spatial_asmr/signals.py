@@ -1,6 +1,6 @@
 """Source signals: audio files read and resampled to the render rate."""
 
-__all__ = ["read_mono"]
+__all__ = ["read_mono", "source_signal", "fade"]
 
 from pathlib import Path as _Path
 
@@ -9,7 +9,7 @@ import numpy as _np
 from .errors import AudioFileError as _AudioFileError
 
 
-def read_mono(path, sample_rate):
+def read_mono(path, sample_rate, channel=None):
     """Read a mono audio file and resample it to ``sample_rate``.
 
     Parameters
@@ -18,6 +18,9 @@ def read_mono(path, sample_rate):
         Any format libsndfile reads (WAV, FLAC, OGG, ...).
     sample_rate : int
         Target rate in Hz; resampled with soxr (very high quality) if needed.
+    channel : int, optional
+        Channel to take from a multichannel file; without it the file must
+        be mono.
 
     Returns
     -------
@@ -38,10 +41,14 @@ def read_mono(path, sample_rate):
         data, rate = soundfile.read(str(path), dtype="float64", always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as exc:
         raise _AudioFileError(f"{path}: cannot be read as audio ({exc})") from None
-    if data.shape[1] != 1:
+    if channel is not None:
+        if not 0 <= channel < data.shape[1]:
+            raise _AudioFileError(f"{path}: channel is {channel} but must be below "
+                                  f"{data.shape[1]} (the file's channel count)")
+    elif data.shape[1] != 1:
         raise _AudioFileError(
             f"{path}: has {data.shape[1]} channels but must be mono (1 channel)")
-    signal = data[:, 0]
+    signal = data[:, channel or 0]
     if rate != sample_rate and len(signal):
         import soxr
 
@@ -49,3 +56,58 @@ def read_mono(path, sample_rate):
     if not _np.isfinite(signal).all():
         raise _AudioFileError(f"{path}: contains NaN or infinite samples")
     return _np.ascontiguousarray(signal)
+
+
+def fade(signal, sample_rate, fade_in=0.0, fade_out=0.0):
+    """Raised-cosine fade-in and fade-out (seconds), in place; returns it."""
+    for seconds, reverse in ((fade_in, False), (fade_out, True)):
+        n = min(int(round(seconds * sample_rate)), len(signal))
+        if n <= 0:
+            continue
+        ramp = 0.5 * (1 - _np.cos(_np.pi * (_np.arange(n) + 0.5) / n))
+        if reverse:
+            signal[len(signal) - n:] *= ramp[::-1]
+        else:
+            signal[:n] *= ramp
+    return signal
+
+
+def source_signal(spec, sample_rate, scene_duration=None):
+    """The mono signal of a scene source, on the scene's time line.
+
+    File or generator, then ``trim`` (files), ``loop`` (repeated up to the
+    scene end), fades over the whole sound, ``gain_db``, and ``start``
+    (leading silence).
+
+    Parameters
+    ----------
+    spec : SourceSpec
+    sample_rate : int
+    scene_duration : float, optional
+        Seconds; needed for ``loop`` and for generators without a duration.
+
+    Returns
+    -------
+    signal : ndarray, shape (n,)
+        float64, sample 0 at the scene start.
+    """
+    if spec.generator is not None:
+        from .generators import generate
+
+        name, seed, duration, params = spec.generator
+        if duration is None:
+            duration = max(scene_duration - spec.start, 0.0)
+        sound = generate(name, float(duration), int(sample_rate), seed=seed, **params)
+    else:
+        sound = read_mono(spec.file, sample_rate, spec.channel)
+        if spec.trim is not None:
+            lo, hi = (int(round(t * sample_rate)) for t in spec.trim)
+            sound = sound[lo:hi]
+    start = int(round(spec.start * sample_rate))
+    if spec.loop and scene_duration is not None and len(sound):
+        total = max(int(round(scene_duration * sample_rate)) - start, 0)
+        sound = _np.resize(sound, total)
+    sound = fade(_np.array(sound, dtype=_np.float64), sample_rate, spec.fade_in,
+                 spec.fade_out)
+    sound *= 10.0 ** (spec.gain_db / 20.0)
+    return _np.concatenate([_np.zeros(start), sound])

@@ -348,7 +348,8 @@ BROKEN_FIELDS = [
      "sources[1].name",
      "sources[1].name is 'source1' (by default) but must be unique; "
      "sources[0] has that name"),
-    ({12: ""}, 11, "sources[0].file", "sources[0].file is missing (required)"),
+    ({12: ""}, 11, "sources[0]",
+     "sources[0] has neither file nor generator but must have exactly one of them"),
     ({12: "    file: [voice.wav]"}, 12, "sources[0].file",
      "sources[0].file is a list but must be a string"),
     ({13: "    gain_db: true"}, 13, "sources[0].gain_db",
@@ -426,8 +427,9 @@ BROKEN_FIELDS = [
      "output.bitdepth is not a known key; allowed: bit_depth, normalize; did you mean "
      "bit_depth?"),
     ({13: "    gain: -3"}, 13, "sources[0].gain",
-     "sources[0].gain is not a known key; allowed: name, file, gain_db, "
-     "position, trajectory; did you mean gain_db?"),
+     "sources[0].gain is not a known key; allowed: name, file, generator, channel, "
+     "start, trim, loop, fade_in, fade_out, gain_db, position, trajectory; did you mean "
+     "gain_db?"),
     ({14: "    position: {azimuth: 30, elevation: 0, distance: 1, az: 3}"},
      14, "sources[0].position.az",
      "sources[0].position.az is not a known key; allowed: azimuth, "
@@ -618,7 +620,7 @@ def test_a_multichannel_source_file_is_named_with_its_channel_count(
 
     with pytest.raises(SceneError, match=re.escape(
             f"{path}:12: sources[0].file is 'many.wav' but must be a mono "
-            f"audio file; {resolved} has {channels} channels")):
+            f"audio file (or pick one with channel:); {resolved} has {channels} channels")):
         load_scene(path)
 
 

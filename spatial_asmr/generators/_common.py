@@ -29,8 +29,9 @@ MIN_SAMPLE_RATE = 8000
 MAX_SAMPLE_RATE = 384000
 
 # Highest frequency any band or mode is placed at, as a fraction of the
-# sample rate: 0.45 fs keeps filters away from the Nyquist frequency, where
-# bilinear-transform designs warp and resonators alias.
+# sample rate: 0.45 fs keeps band edges and modes clear of the Nyquist
+# frequency, where bilinear-transform designs are squeezed and a sampled
+# sinusoid has barely two samples per period.
 TOP = 0.45
 
 REFERENCE_RATE = 48000  # Hz, see white()
@@ -73,7 +74,7 @@ class Param(NamedTuple):
         return isinstance(self.default, str)
 
     def allowed_text(self):
-        """Describe the allowed values, e.g. ``"in [0.5, 16] taps/s"``.
+        """Describe the allowed values, e.g. ``"a number in [0.5, 16] taps/s"``.
 
         Returns
         -------

@@ -45,7 +45,7 @@ PACKAGE_OPEN_PARAMS = {
 # Phys. Rev. E 54, 1996): Pareto with this exponent, amplitudes capped so
 # that one rare huge click does not push the rest down at normalisation.
 _ENERGY_EXPONENT = 1.4
-_MAX_AMPLITUDE = 10.0
+_MAX_AMPLITUDE = 5.0
 
 
 def paper_crinkle(duration, sample_rate, *, seed=0, density=150.0, cluster_size=6.0,
@@ -60,8 +60,8 @@ def paper_crinkle(duration, sample_rate, *, seed=0, density=150.0, cluster_size=
     impulse through a short resonance: a damped sinusoid at a log-uniform
     frequency 1-10 kHz with Q 2-8 (0.06-2.5 ms time constant), random phase,
     and an amplitude from a power-law (Pareto) energy distribution capped at
-    20 dB above the smallest.  A faint sliding rustle (1.5-8 kHz noise)
-    follows the gesture.  High crest factor, centroid about 3-5 kHz.
+    14 dB above the smallest.  A faint sliding rustle (1.5-8 kHz noise)
+    follows the gesture.  High crest factor, centroid about 3 kHz.
 
     Parameters
     ----------
@@ -90,6 +90,8 @@ def paper_crinkle(duration, sample_rate, *, seed=0, density=150.0, cluster_size=
     """
     n, fs, rng = prepare(duration, sample_rate, seed, PAPER_CRINKLE_PARAMS, density=density,
                          cluster_size=cluster_size, cluster_spread=cluster_spread)
+    if n == 0:
+        return np.zeros(0)
     gesture = 0.15 + 0.85 * smooth_random(rng, n, 0.7, fs)
     # Thinning a Poisson stream of rate lambda by g(t) <= 1 leaves rate
     # lambda g(t); dividing by the mean of g keeps the average at density.
@@ -120,14 +122,15 @@ def package_open(duration, sample_rate, *, seed=0, cycle=5.0, peel_rate=180.0,
     other at ``peel_rate`` times a speed that rises from 60 % to full over
     the first 40 % of the pull and wobbles +-15 % (smooth random, 8 Hz); each
     slip is an impulse (log-normal size) that decays with a time constant of
-    a quarter slip period, and this pulse train modulates noise in 0.5-7 kHz,
-    giving a buzzing rasp.  The pull starts in 25 ms, grows louder as it
-    speeds up, and stops in 15 ms as the tape comes free.  Then, from
-    0.1-0.35 s later until 0.2 s before the next cycle, cardboard rustles:
-    Poisson bursts at ``rustle_density`` per second (at least one), each
-    0.08-0.45 s of noise in a random band within 200 Hz - 3 kHz with a rough
-    40 Hz flutter, 6-12 dB below the tape, with a few low crease clicks
-    (damped sinusoids 300-2000 Hz).
+    a quarter of the full-speed slip period, and this pulse train modulates
+    noise in 0.5-7 kHz, giving a buzzing rasp.  The pull starts in 25 ms,
+    grows louder as it speeds up, and stops in 15 ms as the tape comes free.
+    Then, from 0.1-0.35 s later until 0.2 s before the next cycle, cardboard
+    rustles: Poisson bursts at ``rustle_density`` per second (at least one),
+    each 0.08-0.45 s of noise in a random band within 200 Hz - 3 kHz with a
+    rough 40 Hz flutter, peaking 3-12 dB below the tape's level, with a few
+    low crease clicks (damped sinusoids 300-2000 Hz, about 20 per second of
+    rustle).
 
     Parameters
     ----------
@@ -156,6 +159,8 @@ def package_open(duration, sample_rate, *, seed=0, cycle=5.0, peel_rate=180.0,
     """
     n, fs, rng = prepare(duration, sample_rate, seed, PACKAGE_OPEN_PARAMS, cycle=cycle,
                          peel_rate=peel_rate, rustle_density=rustle_density)
+    if n == 0:
+        return np.zeros(0)
     out = np.zeros(n)
     click_starts = []
     for k in range(math.ceil(duration / cycle)):

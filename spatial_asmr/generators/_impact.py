@@ -39,16 +39,17 @@ SCISSORS_PARAMS = {
 # of modes, and the nail click's level relative to the summed mode weights.
 # Wood is heavily damped and low; thin plastic rings higher and a little
 # longer; glass is stiff and light (high modes) with little internal
-# damping, so it rings for a good fraction of a second.
+# damping, so it rings for up to a second (T60 = 6.9 tau).
 _SURFACES = {
     "wood": ((200.0, 1500.0), (0.008, 0.035), 6, 0.5),
     "plastic": ((800.0, 4000.0), (0.012, 0.045), 6, 0.4),
-    "glass": ((1800.0, 7500.0), (0.12, 0.35), 5, 0.3),
+    "glass": ((1800.0, 7500.0), (0.06, 0.2), 5, 0.6),
 }
 _NAIL_CLICK = (0.0015, 0.00025)  # s: grain length and decay of the nail's contact click
 
 _BLADE_BAND = (2000.0, 9000.0)  # Hz, modes of a pair of scissor blades
 _BLADE_MODES = 5
+_BLADE_CONTACT = (0.015, 0.003)  # s: grain length and decay of the blades' grinding contact
 
 
 def tapping(duration, sample_rate, *, seed=0, tap_rate=4.0, surface="wood", jitter=0.05):
@@ -58,7 +59,7 @@ def tapping(duration, sample_rate, *, seed=0, tap_rate=4.0, surface="wood", jitt
     of ``jitter`` periods and a random accent 0.7-1.  The surface is a set of
     damped modes drawn once per render: 'wood' six modes 200-1500 Hz
     decaying with time constants of 8-35 ms, 'plastic' six modes 800-4000 Hz
-    at 12-45 ms, 'glass' five modes 1.8-7.5 kHz at 120-350 ms (lower modes
+    at 12-45 ms, 'glass' five modes 1.8-7.5 kHz at 60-200 ms (lower modes
     decay more slowly).  Each tap drives every mode with an impulse weighted
     by the mode's strength times a per-tap factor 0.4-1 (the nail lands in
     a slightly different place), and adds the nail's contact click, a 1.5 ms
@@ -92,6 +93,8 @@ def tapping(duration, sample_rate, *, seed=0, tap_rate=4.0, surface="wood", jitt
     """
     n, fs, rng = prepare(duration, sample_rate, seed, TAPPING_PARAMS, tap_rate=tap_rate,
                          surface=surface, jitter=jitter)
+    if n == 0:
+        return np.zeros(0)
     (f_lo, f_hi), (tau_lo, tau_hi), count, click_gain = _SURFACES[surface]
     freqs = np.sort(np.exp(rng.uniform(np.log(f_lo), np.log(f_hi), count)))
     decays = np.sort(np.exp(rng.uniform(np.log(tau_lo), np.log(tau_hi), count)))[::-1]
@@ -117,11 +120,13 @@ def scissors(duration, sample_rate, *, seed=0, snip_rate=1.0, scrape_length=0.12
     render, log-uniform in 2-9 kHz, with decay time constants of
     ``ring_time`` times 0.6-1.4.  A snip strikes them twice, as the blades
     meet near the pivot and then at the tips 3-12 ms later (at 40 % of the
-    strength), with per-snip mode weights 0.5-1, and starts with a 2 ms
-    contact click.  Before each snip the blades slide for ``scrape_length``
+    strength), with per-snip mode weights 0.5-1, and starts with the
+    blades' grinding contact, a 15 ms differentiated noise burst decaying in
+    3 ms.  Before each snip the blades slide for ``scrape_length``
     (+-20 %): noise in 2.5-8 kHz rising as the square of time towards the
     snip, made rough by a smooth random 300 Hz flutter (stick-slip), peaking
-    about 16 dB below the snip.  Centroid above 2 kHz, high crest factor.
+    in RMS about 15 dB below the snip's first 20 ms.  Centroid above 2 kHz,
+    high crest factor.
 
     Parameters
     ----------
@@ -152,6 +157,8 @@ def scissors(duration, sample_rate, *, seed=0, snip_rate=1.0, scrape_length=0.12
     """
     n, fs, rng = prepare(duration, sample_rate, seed, SCISSORS_PARAMS, snip_rate=snip_rate,
                          scrape_length=scrape_length, ring_time=ring_time)
+    if n == 0:
+        return np.zeros(0)
     lo, hi = _BLADE_BAND
     freqs = np.sort(np.exp(rng.uniform(np.log(lo), np.log(hi), _BLADE_MODES)))
     decays = ring_time * rng.uniform(0.6, 1.4, _BLADE_MODES)
@@ -167,7 +174,8 @@ def scissors(duration, sample_rate, *, seed=0, snip_rate=1.0, scrape_length=0.12
     strike_weights = np.concatenate([weights, 0.4 * weights])
     inside = strikes < n
     out = modal_bank(n, strikes[inside], strike_weights[inside], freqs, decays, fs)
-    clicks = decaying_noise_grains(rng, count, round(0.002 * fs), 0.0004, fs)
+    length, decay = _BLADE_CONTACT
+    clicks = decaying_noise_grains(rng, count, round(length * fs), decay, fs)
     out += overlap_add(n, starts, clicks * (0.5 * weights.sum(axis=1))[:, None])
 
     if scrape_length > 0:

@@ -47,8 +47,8 @@ _VOWELS = np.array([
 # those of voiced speech (voiced B1 is ~60-90 Hz).
 _BANDWIDTHS = np.array([200.0, 240.0, 320.0, 420.0])
 # Aspiration noise has no -12 dB/octave glottal tilt, so the upper formants
-# stay strong; with these gains the long-term centroid lies near 3 kHz.
-_GAINS = np.array([0.5, 0.7, 1.0, 0.85])
+# stay strong; with these gains the long-term centroid lies near 3.6 kHz.
+_GAINS = np.array([0.6, 0.8, 1.0, 0.7])
 
 # Onset consonants: (name, weight, weight per unit of sibilance).  "h" is a
 # breathy vowel onset, "t"/"k" are bursts, the rest are fricatives.
@@ -60,8 +60,8 @@ _ONSETS = (("", 1.0, 0.0), ("h", 0.6, 0.0), ("f", 0.5, 0.0), ("t", 0.6, 0.0),
 _FRICATIVES = {"s": (4500.0, 9500.0, 0.6), "sh": (2000.0, 5500.0, 0.6),
                "f": (1200.0, 9000.0, 0.25)}
 _BURSTS = {"t": (3000.0, 7500.0, 0.8), "k": (1500.0, 3500.0, 0.8)}
-_BREATH = (1500.0, 9000.0, 0.2)  # broadband aspiration riding on every vowel
-_INHALE = (500.0, 5000.0, 0.12)
+_BREATH = (1500.0, 7000.0, 0.15)  # broadband aspiration riding on every vowel
+_INHALE = (500.0, 5000.0, 0.05)
 
 
 def whisper(duration, sample_rate, *, seed=0, syllable_rate=4.0, phrase_length=6.0,
@@ -71,15 +71,17 @@ def whisper(duration, sample_rate, *, seed=0, syllable_rate=4.0, phrase_length=6
     Recipe: phrases of about ``phrase_length`` syllables (1 + Poisson) follow
     each other with pauses of ``pause * U(0.6, 1.4)`` seconds, often with a
     soft inhale.  Syllables start every ``1 / syllable_rate`` seconds (8 %
-    timing jitter) and last 55-75 % of that period.  A syllable is an
+    timing jitter) and last 75-95 % of that period, so a phrase flows with dips between
+    syllables rather than gaps.  A syllable is an
     optional onset consonant (an 's' or 'sh' fricative, more often and
     louder with ``sibilance``; an 'f'; a 't' or 'k' burst; a breathy 'h')
     followed by a vowel: white noise through four parallel formant
     band-passes F1..F4 of one of seven whispered vowels (each formant
     moved by up to 5 %, bandwidths 200-420 Hz), plus faint broadband
-    aspiration above 1.5 kHz, under a raised-cosine syllable envelope with
+    aspiration in 1.5-7 kHz, under a raised-cosine syllable envelope with
     random stress.  Phrase-final syllables are softer and may end in an 's'.
-    The long-term spectral centroid is about 2.5-4 kHz.
+    The long-term spectral centroid is about 3.5-4 kHz (4.3 kHz at full
+    ``sibilance``).
 
     Parameters
     ----------
@@ -111,6 +113,8 @@ def whisper(duration, sample_rate, *, seed=0, syllable_rate=4.0, phrase_length=6
     n, fs, rng = prepare(duration, sample_rate, seed, WHISPER_PARAMS,
                          syllable_rate=syllable_rate, phrase_length=phrase_length,
                          pause=pause, sibilance=sibilance)
+    if n == 0:
+        return np.zeros(0)
     out = np.zeros(n)
     period = 1.0 / syllable_rate
     onset_weights = np.array([w + s * sibilance for _, w, s in _ONSETS])
@@ -147,7 +151,7 @@ def _noise_segment(out, rng, start, length, fs, lo, hi, gain, attack, release, o
 
 def _syllable(out, rng, start, period, fs, stress, onset, coda, sibilance):
     """Add one syllable: onset consonant, formant-filtered vowel, optional final 's'."""
-    length = round(period * rng.uniform(0.55, 0.75) * fs)
+    length = round(period * rng.uniform(0.75, 0.95) * fs)
     vowel_start = start
     attack = 0.3
     sibilant_gain = 0.4 + 0.6 * sibilance
