@@ -41,6 +41,11 @@ def _build_parser():
         description="Print the JSON Schema (draft 2020-12) of scene files, for editors "
                     "and validators.")
 
+    sub.add_parser(
+        "generators", help="list the procedural trigger generators and their parameters",
+        description="List the procedural ASMR trigger generators a scene source can use "
+                    "(generator: {type: NAME, seed: N, duration: S, PARAM: VALUE...}).")
+
     info = sub.add_parser(
         "info", help="describe an HRTF set",
         description="Print what an HRTF set holds: convention, sample rate, number of "
@@ -165,7 +170,24 @@ def _info(args):
     return 0
 
 
-_COMMANDS = {"render": _render, "validate": _validate, "schema": _schema, "info": _info}
+def _generators(args):
+    from .generators import GENERATORS
+
+    for name, entry in GENERATORS.items():
+        print(f"{name}: {entry.description}")
+        for param, (default, unit, allowed, description) in entry.params.items():
+            if isinstance(allowed, tuple) and allowed and isinstance(allowed[0], str):
+                span = " | ".join(allowed)
+            else:
+                span = f"{allowed[0]:g} to {allowed[1]:g}"
+            unit_text = f" {unit}" if unit else ""
+            print(f"    {param:16s} default {default!s:8s} ({span}{unit_text})  {description}")
+    print("every generator also takes seed (integer >= 0) and duration (seconds)")
+    return 0
+
+
+_COMMANDS = {"render": _render, "validate": _validate, "schema": _schema, "info": _info,
+             "generators": _generators}
 
 
 def main(argv=None):

@@ -215,3 +215,14 @@ def test_info_on_a_broken_file_is_an_error_without_traceback(tmp_path):
     result = run("info", bad)
     assert result.returncode == 1
     assert "bad.sofa" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_generators_lists_every_generator_with_its_parameters():
+    from spatial_asmr.generators import GENERATORS
+
+    result = run("generators")
+    assert result.returncode == 0
+    for name, entry in GENERATORS.items():
+        assert f"{name}: {entry.description}" in result.stdout
+        for param in entry.params:
+            assert param in result.stdout

@@ -267,3 +267,71 @@ sources:
       - {time: 2, azimuth: 390, elevation: 10, distance: 0.8}
 """), np.float64)
     np.testing.assert_allclose(orbit, keyframes, atol=1e-9 * np.abs(keyframes).max())
+
+
+def test_source_start_trim_loop_and_fades_place_the_sound_on_the_time_line(tmp_path):
+    from spatial_asmr.signals import source_signal
+
+    tone = np.sin(2 * np.pi * 440 * np.arange(RATE) / RATE)
+    _write(tmp_path, "tone.wav", tone)
+    scene = _scene(tmp_path, """
+duration: 3
+sources:
+  - file: tone.wav
+    start: 0.5
+    trim: [0.25, 0.75]
+    loop: true
+    fade_in: 0.1
+    fade_out: 0.2
+    gain_db: -6
+    position: {azimuth: 0, elevation: 0, distance: 1.4}
+""")
+    signal = source_signal(scene.sources[0], RATE, scene.duration)
+    assert len(signal) == 3 * RATE
+    assert not signal[:RATE // 2].any()  # silent before the start
+    g = 10 ** (-6 / 20)
+    middle = signal[RATE:RATE + 100]
+    # 0.5 s after the start the loop has wrapped exactly once: back at the trim start
+    np.testing.assert_allclose(middle, g * tone[RATE // 4:RATE // 4 + 100], atol=1e-12)
+    n_in, n_out = int(0.1 * RATE), int(0.2 * RATE)
+    ramp_in = 0.5 * (1 - np.cos(np.pi * (np.arange(n_in) + 0.5) / n_in))
+    np.testing.assert_allclose(signal[RATE // 2:RATE // 2 + n_in],
+                               g * tone[RATE // 4:RATE // 4 + n_in] * ramp_in, atol=1e-12)
+    assert abs(signal[-1]) < 1e-4 and np.abs(signal[-n_out:-n_out + 100]).max() > 0.1
+
+
+def test_channel_picks_one_channel_of_a_multichannel_file(tmp_path):
+    stereo = np.stack([np.zeros(RATE // 4), 0.2 * np.ones(RATE // 4)], axis=1)
+    sf.write(tmp_path / "stereo.wav", stereo, RATE, subtype="DOUBLE")
+    audio, _ = render(_scene(tmp_path, """
+sources:
+  - file: stereo.wav
+    channel: 1
+    position: {azimuth: 0, elevation: 0, distance: 1.4}
+"""), np.float64)
+    assert np.abs(audio).max() > 0.01
+    silent, _ = render(_scene(tmp_path, """
+sources:
+  - file: stereo.wav
+    channel: 0
+    position: {azimuth: 0, elevation: 0, distance: 1.4}
+"""), np.float64)
+    assert np.abs(silent).max() == 0
+
+
+def test_a_generator_source_renders_the_generator_output(tmp_path):
+    from spatial_asmr.generators import generate
+
+    audio, _ = render(_scene(tmp_path, """
+duration: 1
+render: {distance_gain: false}
+sources:
+  - generator: {type: tapping, seed: 3, tap_rate: 6}
+    position: {azimuth: 0, elevation: 0, distance: 1.4}
+"""), np.float64)
+    dry = generate("tapping", 1.0, RATE, seed=3, tap_rate=6)
+    # the binaural output follows the generator's envelope: the loudest
+    # 10 ms frames coincide
+    frames = lambda x: np.sqrt(np.mean(x[:RATE // 100 * 100].reshape(100, -1) ** 2, axis=1))  # noqa: E731
+    wet = frames(audio[:RATE, 0])
+    assert np.argmax(wet) in {np.argmax(frames(dry)), np.argmax(frames(dry)) + 1}
