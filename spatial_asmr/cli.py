@@ -52,6 +52,18 @@ def _build_parser():
                     "measurements, grid, distances and taps.")
     info.add_argument("hrtf", metavar="HRTF",
                       help="a bundled name (kemar, sphere) or a .sofa file")
+    info.add_argument("--plot", metavar="PNG",
+                      help="also draw the measurement grid to this image file")
+
+    plot = sub.add_parser(
+        "plot", help="draw the sources' paths around the head",
+        description="Draw top and side views of every source's path around the "
+                    "listener's head over time (head turns included).")
+    plot.add_argument("scene", metavar="SCENE", help="scene file (YAML)")
+    plot.add_argument("-o", "--output", required=True, metavar="PNG",
+                      help="image file to write (PNG, SVG, PDF)")
+    plot.add_argument("--seconds", type=float, default=None,
+                      help="time span to draw (default: the scene's duration, else 30)")
     return parser
 
 
@@ -167,6 +179,20 @@ def _info(args):
     print(f"  elevations   {elevations.min():g} to {elevations.max():g} degrees "
           f"({len(elevations)} distinct)")
     print(f"  azimuths     {len(np.unique(np.round(positions[:, 0], 2)))} distinct")
+    if args.plot:
+        from .plot import plot_grid
+
+        plot_grid(positions, args.plot, title=f"{name}: {len(positions)} measurements")
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _plot(args):
+    from .plot import plot_scene
+    from .scene import load_scene
+
+    plot_scene(load_scene(args.scene), args.output, args.seconds)
+    print(f"wrote {args.output}")
     return 0
 
 
@@ -187,7 +213,7 @@ def _generators(args):
 
 
 _COMMANDS = {"render": _render, "validate": _validate, "schema": _schema, "info": _info,
-             "generators": _generators}
+             "generators": _generators, "plot": _plot}
 
 
 def main(argv=None):

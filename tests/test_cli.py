@@ -226,3 +226,20 @@ def test_generators_lists_every_generator_with_its_parameters():
         assert f"{name}: {entry.description}" in result.stdout
         for param in entry.params:
             assert param in result.stdout
+
+
+def test_plot_draws_the_scene_paths_to_a_png(tmp_path):
+    from pathlib import Path
+
+    scene = Path(__file__).parent.parent / "scenes" / "scissors_around_ears.yaml"
+    out = tmp_path / "scene.png"
+    result = run("plot", scene, "-o", out, "--seconds", "5")
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_info_plot_draws_the_measurement_grid(tmp_path):
+    out = tmp_path / "grid.png"
+    result = run("info", "kemar", "--plot", out)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
