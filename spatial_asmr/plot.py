@@ -4,8 +4,6 @@ __all__ = ["plot_scene", "plot_grid"]
 
 import numpy as _np
 
-from .coordinates import sph2cart as _sph2cart
-
 
 def _figure(width, height):
     import matplotlib
@@ -46,10 +44,8 @@ def plot_scene(scene, path, seconds=None, rate=50.0):
     Positions are in the listener's head frame (head turns included); the
     colour of each path runs from light (start) to dark (end).
     """
-    from .render import RenderPlan
+    from .trajectory import head_frame, source_positions
 
-    plan = RenderPlan.__new__(RenderPlan)  # only the geometry is needed
-    plan.scene = scene
     span = seconds if seconds is not None else (scene.duration or 30.0)
     times = _np.arange(0.0, span, 1.0 / rate)
     plt, fig = _figure(11, 5.5)
@@ -58,8 +54,7 @@ def plot_scene(scene, path, seconds=None, rate=50.0):
     cmaps = ["Blues", "Oranges", "Greens", "Reds", "Purples", "Greys", "YlOrBr", "PuRd"]
     extent = 0.2
     for k, spec in enumerate(scene.sources):
-        xyz = _source_xyz(spec, times)
-        xyz = plan._head_frame(xyz, times) if scene.listener else xyz
+        xyz = head_frame(source_positions(spec, times), scene.listener, times)
         extent = max(extent, float(_np.abs(xyz).max()) * 1.1)
         colour = _np.linspace(0.35, 1.0, len(times))
         cmap = cmaps[k % len(cmaps)]
@@ -87,18 +82,6 @@ def plot_scene(scene, path, seconds=None, rate=50.0):
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
-
-
-def _source_xyz(spec, times):
-    from .trajectory import keyframe_positions
-
-    if spec.path is not None:
-        return spec.path.positions(times)
-    if spec.position is not None:
-        sph = _np.broadcast_to(_np.asarray(spec.position, dtype=float), (len(times), 3))
-    else:
-        sph = keyframe_positions(spec.trajectory, times)
-    return _sph2cart(sph[:, 0], sph[:, 1], sph[:, 2])
 
 
 def plot_grid(positions, path, title=""):

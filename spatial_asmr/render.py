@@ -22,7 +22,6 @@ import numpy as _np
 
 from .convolution import PartitionedConvolver as _PartitionedConvolver
 from .coordinates import sph2cart as _sph2cart
-from .coordinates import world_to_head as _world_to_head
 from .delay import HALF_LENGTH as _HALF_LENGTH
 from .delay import DelayBank as _DelayBank
 from .delay import shift_filter as _shift_filter
@@ -32,9 +31,8 @@ from .hrtf import load_hrtf as _load_hrtf
 from .nearfield import Spatializer as _Spatializer
 from .signals import source_signal as _source_signal
 from .sphere import SPEED_OF_SOUND as _SPEED_OF_SOUND
-from .trajectory import keyframe_positions as _keyframe_positions
-from .trajectory import orientation_at as _orientation_at
-from .trajectory import static_positions as _static_positions
+from .trajectory import head_frame as _head_frame
+from .trajectory import source_positions as _source_positions
 
 CHUNK_SAMPLES = 16384
 STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
@@ -43,31 +41,27 @@ STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
 @_dataclass
 class _Source:
     signal: _np.ndarray
-    position: tuple | None
-    keyframes: tuple | None
-    path: object = None
+    spec: object
+
+    @property
+    def position(self):
+        return self.spec.position
 
     def xyz(self, times):
         """World positions (listener at the origin, unturned), shape (Q, 3)."""
-        if self.path is not None:
-            return self.path.positions(times)
-        if self.position is not None:
-            sph = _static_positions(self.position, times)
-        else:
-            sph = _keyframe_positions(self.keyframes, times)
-        return _sph2cart(sph[:, 0], sph[:, 1], sph[:, 2])
+        return _source_positions(self.spec, times)
 
     def distance_range(self, seconds):
         """Smallest and largest distance from the head centre over a time span."""
         if self.position is not None:
             return self.position[2], self.position[2]
-        if self.path is None:
-            distances = [k.distance for k in self.keyframes]
+        if self.spec.path is None:
+            distances = [k.distance for k in self.spec.trajectory]
             return min(distances), max(distances)
         # paths have an exact upper bound; the lower one is sampled at 200 Hz
         times = _np.arange(0.0, max(seconds, 0.0) + 0.005, 0.005)
-        return float(_np.linalg.norm(self.path.positions(times), axis=-1).min()), \
-            float(self.path.max_distance)
+        return float(_np.linalg.norm(self.xyz(times), axis=-1).min()), \
+            float(self.spec.path.max_distance)
 
 
 class RenderPlan:
@@ -152,8 +146,7 @@ class RenderPlan:
                 raise _SceneError("every source loops and the scene has no duration; "
                                   "give the scene a duration")
             duration = max(len(s) for s in once.values()) / sr
-        return [_Source(once[i] if i in once else _source_signal(spec, sr, duration),
-                        spec.position, spec.trajectory, spec.path)
+        return [_Source(once[i] if i in once else _source_signal(spec, sr, duration), spec)
                 for i, spec in enumerate(scene.sources)]
 
     def _warn_inside_head(self, scene, ranges):
@@ -174,9 +167,7 @@ class RenderPlan:
 
     def _head_frame(self, xyz, times):
         """World positions (Q, 3) to the listener's head frame at those times."""
-        if not self.scene.listener:
-            return xyz
-        return _world_to_head(xyz, *_orientation_at(self.scene.listener, times))
+        return _head_frame(xyz, self.scene.listener, times)
 
     def _static_filter(self, position):
         xyz = self._head_frame(_sph2cart(*position)[None], _np.zeros(1))

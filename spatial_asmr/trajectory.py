@@ -6,7 +6,8 @@ them.  Azimuth is not wrapped: keyframes at 0 and 360 degrees make one full
 counter-clockwise turn, and 0 -> -90 turns clockwise to the right ear.
 """
 
-__all__ = ["keyframe_positions", "static_positions", "orientation_at"]
+__all__ = ["keyframe_positions", "static_positions", "orientation_at", "source_positions",
+           "head_frame"]
 
 import numpy as _np
 
@@ -62,3 +63,49 @@ def orientation_at(keyframes, times):
     t = [k.time for k in keyframes]
     return tuple(_np.interp(times, t, [getattr(k, a) for k in keyframes])
                  for a in ("yaw", "pitch", "roll"))
+
+
+def source_positions(spec, times):
+    """World positions of a scene source (listener at the origin, unturned).
+
+    Parameters
+    ----------
+    spec : SourceSpec
+        With ``path``, ``position`` or ``trajectory`` (keyframes).
+    times : array_like, shape (Q,)
+
+    Returns
+    -------
+    xyz : ndarray, shape (Q, 3)
+        Metres, x forward, y left, z up.
+    """
+    from .coordinates import sph2cart
+
+    if spec.path is not None:
+        return spec.path.positions(times)
+    if spec.position is not None:
+        sph = static_positions(spec.position, times)
+    else:
+        sph = keyframe_positions(spec.trajectory, times)
+    return sph2cart(sph[:, 0], sph[:, 1], sph[:, 2])
+
+
+def head_frame(xyz, listener, times):
+    """World positions seen from the listener's (turning) head.
+
+    Parameters
+    ----------
+    xyz : ndarray, shape (Q, 3)
+    listener : sequence of Orientation
+        Keyframes (empty: facing forward).
+    times : array_like, shape (Q,)
+
+    Returns
+    -------
+    ndarray, shape (Q, 3)
+    """
+    if not listener:
+        return xyz
+    from .coordinates import world_to_head
+
+    return world_to_head(xyz, *orientation_at(listener, times))
