@@ -79,7 +79,8 @@ SCENE_SCHEMA = {
             "title": "HRTF",
             "description": (
                 "Head-related transfer functions to render with: a bundled "
-                "name (kemar) or the path of a .sofa file."),
+                "name (kemar: MIT KEMAR; sphere: the rigid-sphere head "
+                "model) or the path of a SimpleFreeFieldHRIR .sofa file."),
             "type": "string",
             "minLength": 1,
             "default": "kemar",
