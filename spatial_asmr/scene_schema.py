@@ -369,15 +369,7 @@ SCENE_SCHEMA = {
             "description": "Position of a moving source at one time.",
             "type": "object",
             "properties": {
-                "time": {
-                    "title": "Time",
-                    "description": (
-                        "Time of the keyframe in seconds from the start, at "
-                        "least 0 and greater than the previous keyframe's."),
-                    "type": "number",
-                    "minimum": 0,
-                    "x-unit": "s",
-                },
+                "time": {"$ref": "#/$defs/time"},
                 "azimuth": {"$ref": "#/$defs/azimuth"},
                 "elevation": {"$ref": "#/$defs/elevation"},
                 "distance": {"$ref": "#/$defs/distance"},
@@ -390,15 +382,7 @@ SCENE_SCHEMA = {
             "description": "Head orientation at one time.",
             "type": "object",
             "properties": {
-                "time": {
-                    "title": "Time",
-                    "description": (
-                        "Time of the keyframe in seconds from the start, at "
-                        "least 0 and greater than the previous keyframe's."),
-                    "type": "number",
-                    "minimum": 0,
-                    "x-unit": "s",
-                },
+                "time": {"$ref": "#/$defs/time"},
                 "yaw": {
                     "title": "Yaw",
                     "description": (
@@ -431,6 +415,15 @@ SCENE_SCHEMA = {
             },
             "required": ["time"],
             "additionalProperties": False,
+        },
+        "time": {
+            "title": "Time",
+            "description": (
+                "Time of the keyframe in seconds from the start, at "
+                "least 0 and greater than the previous keyframe's."),
+            "type": "number",
+            "minimum": 0,
+            "x-unit": "s",
         },
         "azimuth": _AZIMUTH,
         "elevation": _ELEVATION,
