@@ -320,6 +320,9 @@ class HrtfSet:
         if delays is None:
             delays = _np.zeros(ir.shape[:2])
         self.name = name
+        #: str or None: identifies the set on disk (file hash and rate), if loaded
+        #: from a file; derived data may be cached under it
+        self.cache_key = None
         self.sample_rate = float(sample_rate)
         self.raw = ir
         self.raw_delays = _np.asarray(delays, dtype=_np.float64)
@@ -490,14 +493,17 @@ def _load_cached(path, sample_rate, digest):
     if cache.is_file():
         try:
             with _np.load(cache) as z:
-                return HrtfSet(z["raw"], z["positions"], sample_rate, z["raw_delays"],
+                hrtf = HrtfSet(z["raw"], z["positions"], sample_rate, z["raw_delays"],
                                name=path, _minphase=z["minphase"], _onsets=z["onsets"])
+            hrtf.cache_key = key[:-4]
+            return hrtf
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache entry is rebuilt below
     data = _read_sofa(path)
     ir = _resample_ir(data.ir, data.sample_rate, sample_rate)
     delays = data.delays * (sample_rate / data.sample_rate)
     hrtf = HrtfSet(ir, data.source_positions, sample_rate, delays, name=path)
+    hrtf.cache_key = key[:-4]  # lets derived data (near-field layers) be cached too
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = _tempfile.mkstemp(dir=cache.parent, suffix=".npz.tmp")

@@ -126,7 +126,7 @@ def _layer_distances(d0, head_radius):
     return min_distance * (d0 / min_distance) ** (_np.arange(n) / n)
 
 
-def _synthesise(filters, base, first_row, head_radius, sample_rate, distances):
+def _synthesise(filters, base, head_radius, sample_rate, distances):
     d0 = base.distance
     n_taps = filters.shape[-1]
     n_fft = 1 << int(_np.ceil(_np.log2(4 * n_taps)))
@@ -136,9 +136,9 @@ def _synthesise(filters, base, first_row, head_radius, sample_rate, distances):
     ears = _EAR_AXES * head_radius
     reference = [sphere.log_magnitude(d0, _angle(directions, _EAR_AXES[e]))
                  for e in range(2)]
-    rows, out_layers = [], []
+    rows = []
     keep = n_taps + 32
-    for k, distance in enumerate(distances):
+    for distance in distances:
         entry = _np.empty((len(directions), 2, keep))
         for e in range(2):
             # the source seen from ear e in each table direction
@@ -149,10 +149,9 @@ def _synthesise(filters, base, first_row, head_radius, sample_rate, distances):
             dvf = _minimum_phase_spectrum(numerator - reference[e], n_fft)
             entry[:, e] = _fft.irfft(base_spectra[:, e] * dvf, n_fft, axis=-1)[:, :keep]
         rows.append(entry)
-        start = first_row + k * len(directions)
-        out_layers.append((float(distance), base,
-                           _np.arange(start, start + len(directions)), True))
-    return rows, out_layers
+    # stored in single precision whether computed or read from the cache, so
+    # that renders are the same bytes either way
+    return _np.asarray(rows, dtype=_np.float32)
 
 
 _TABLES = {}
@@ -174,9 +173,12 @@ def _extended_table(hrtf, interpolation, head_radius, closest):
         return _TABLES[key][1]
     table, synth_layers = [filters], []
     if len(distances):
-        rows, synth_layers = _synthesise(filters, base, len(filters), head_radius,
-                                         hrtf.sample_rate, distances)
+        rows = _cached_rows(hrtf, interpolation, head_radius, distances, filters, base)
         table.extend(rows)
+        m = len(base.index)
+        synth_layers = [(float(d), base, _np.arange(len(filters) + k * m,
+                                                    len(filters) + (k + 1) * m), True)
+                        for k, d in enumerate(distances)]
     n_taps = max(t.shape[-1] for t in table)
     table = _np.concatenate([_np.pad(t, ((0, 0), (0, 0), (0, n_taps - t.shape[-1])))
                              for t in table])
@@ -184,6 +186,37 @@ def _extended_table(hrtf, interpolation, head_radius, closest):
         _TABLES.pop(next(iter(_TABLES)))
     _TABLES[key] = (hrtf, (table, synth_layers))
     return table, synth_layers
+
+
+def _cached_rows(hrtf, interpolation, head_radius, distances, filters, base):
+    """Synthesised layers, from the disk cache when the set came from a file."""
+    import os
+    import tempfile
+
+    from .hrtf import _cache_dir
+
+    key = getattr(hrtf, "cache_key", None)
+    path = None
+    if key:
+        path = _cache_dir() / (f"nearfield-{key}-{interpolation}-r{head_radius:.5f}-"
+                               f"d{distances[0]:.5f}-n{len(distances)}-v1.npy")
+        try:
+            rows = _np.load(path)
+            if rows.shape[:3] == (len(distances), len(base.index), 2):
+                return rows
+        except (OSError, ValueError):
+            pass  # missing or damaged: computed below
+    rows = _synthesise(filters, base, head_radius, hrtf.sample_rate, distances)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
+            with os.fdopen(fd, "wb") as fh:
+                _np.save(fh, rows)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # caching is an optimisation
+    return rows
 
 
 class Spatializer:

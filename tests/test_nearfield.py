@@ -189,3 +189,26 @@ sources:
         ilds.append(level[0] - level[1])
     assert ilds[0] > 3
     assert (np.diff(ilds) > 0).all()
+
+
+def test_synthesised_layers_are_cached_on_disk_and_give_the_same_render(tmp_path, monkeypatch,
+                                                                       noise):
+    import spatial_asmr.nearfield as nearfield
+    from spatial_asmr.hrtf import _load_cached
+
+    monkeypatch.setenv("SPATIAL_ASMR_CACHE", str(tmp_path / "cache"))
+    _load_cached.cache_clear()
+    nearfield._TABLES.clear()
+    first, _ = render(_static(tmp_path, 70, 0.3), np.float64)
+    stored = list((tmp_path / "cache").glob("nearfield-*.npy"))
+    assert len(stored) == 1
+    nearfield._TABLES.clear()  # forget the in-memory copy: read the file
+    calls = []
+    original = nearfield._synthesise
+    monkeypatch.setattr(nearfield, "_synthesise",
+                        lambda *a, **k: calls.append(1) or original(*a, **k))
+    second, _ = render(_static(tmp_path, 70, 0.3), np.float64)
+    assert calls == []  # the fast path really ran
+    np.testing.assert_array_equal(first, second)
+    _load_cached.cache_clear()
+    nearfield._TABLES.clear()
