@@ -143,6 +143,11 @@ def write_audio(path, chunks, sample_rate, bit_depth=24):
                 f"would clip as {bit_depth}-bit integers; lower the level by at least "
                 f"{max(need, 0.1):.1f} dB (the sources' gain_db) or write 32-bit float "
                 f"(--bit-depth float); {str(path)!r} was not written")
+        # mkstemp makes the file private (0600); give it the permissions a
+        # plain open() would have
+        umask = _os.umask(0)
+        _os.umask(umask)
+        _os.chmod(tmp, 0o666 & ~umask)
         _os.replace(tmp, path)
     except BaseException:
         try:

@@ -243,3 +243,14 @@ def test_info_plot_draws_the_measurement_grid(tmp_path):
     result = run("info", "kemar", "--plot", out)
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_written_files_get_ordinary_permissions(tmp_path, scene):
+    import os
+    import stat
+
+    out = tmp_path / "out.wav"
+    assert run("render", scene, "-o", out, "-q").returncode == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
