@@ -17,7 +17,8 @@ line interpolates it linearly sample by sample, so a moving source's delay
 (ITD, and propagation delay with Doppler) has no steps.
 """
 
-__all__ = ["HALF_LENGTH", "fractional_kernel", "delay_signal", "DelayBank", "shift_filter"]
+__all__ = ["HALF_LENGTH", "fractional_kernel", "delay_signal", "DelayBank", "shift_filter",
+           "folded_length", "fold_delays"]
 
 import numba as _numba
 import numpy as _np
@@ -224,3 +225,34 @@ def shift_filter(h, delay, length=None):
     lo = max(first, 0)
     out[..., lo:first + full.shape[-1]] = full[..., lo - first:]
     return out[..., :n_out]
+
+
+def folded_length(n_taps, max_delay):
+    """Taps that hold an ``n_taps`` filter delayed by up to ``max_delay`` samples.
+
+    The delay's integer part, plus the interpolator's half-length after it.
+    """
+    return n_taps + int(_np.ceil(max_delay)) + HALF_LENGTH + 1
+
+
+def fold_delays(filters, delays, length):
+    """Delay each filter by its own delay with :func:`shift_filter`.
+
+    Parameters
+    ----------
+    filters : ndarray, shape (..., n_taps)
+    delays : ndarray, shape (...)
+        Samples, one per filter.
+    length : int
+        Output length, e.g. :func:`folded_length` of the largest delay.
+
+    Returns
+    -------
+    ndarray, shape (..., length)
+    """
+    filters = _np.asarray(filters)
+    delays = _np.asarray(delays, dtype=float)
+    out = _np.empty(filters.shape[:-1] + (length,), dtype=_np.result_type(filters, float))
+    for i in _np.ndindex(delays.shape):
+        out[i] = shift_filter(filters[i], delays[i], length)
+    return out

@@ -414,9 +414,9 @@ class HrtfSet:
         Returns
         -------
         hrir : ndarray, shape (Q, 2, n)
-            ``n = n_taps + ceil(max delay) + delay.HALF_LENGTH + 1``.
+            ``n = delay.folded_length(n_taps, max delay)``.
         """
-        from .delay import HALF_LENGTH, shift_filter
+        from .delay import fold_delays, folded_length
 
         az = _np.atleast_1d(_np.asarray(azimuth, dtype=float))
         el = _np.atleast_1d(_np.asarray(elevation, dtype=float))
@@ -426,9 +426,7 @@ class HrtfSet:
         filters, delays = self.tables(interpolation)
         blended = _np.einsum("qk,qket->qet", weights, filters[index])
         delay = _np.einsum("qk,qke->qe", weights, delays[index])
-        n = self.n_taps + int(_np.ceil(delays.max())) + HALF_LENGTH + 1
-        return _np.stack([[shift_filter(blended[q, e], delay[q, e], n) for e in range(2)]
-                          for q in range(len(az))])
+        return fold_delays(blended, delay, folded_length(self.n_taps, delays.max()))
 
 
 @_lru_cache(maxsize=4)

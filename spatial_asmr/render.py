@@ -22,9 +22,9 @@ import numpy as _np
 
 from .convolution import PartitionedConvolver as _PartitionedConvolver
 from .coordinates import sph2cart as _sph2cart
-from .delay import HALF_LENGTH as _HALF_LENGTH
 from .delay import DelayBank as _DelayBank
-from .delay import shift_filter as _shift_filter
+from .delay import fold_delays as _fold_delays
+from .delay import folded_length as _folded_length
 from .errors import SceneError as _SceneError
 from .errors import SpatialAsmrWarning as _SpatialAsmrWarning
 from .hrtf import load_hrtf as _load_hrtf
@@ -127,7 +127,7 @@ class RenderPlan:
         if settings.doppler:
             farthest = max(r[1] for r in ranges)
             max_delay += farthest / _SPEED_OF_SOUND * sr
-        self.tail = n_taps + int(_np.ceil(max_delay)) + _HALF_LENGTH + 1
+        self.tail = _folded_length(n_taps, max_delay)
         longest = max((len(s.signal) for s in self.sources), default=0)
         if scene.duration is not None:
             self.n_samples = int(round(scene.duration * sr))
@@ -175,8 +175,7 @@ class RenderPlan:
         weights = weights[0] * self._gains(distance)[0]
         table = self.spatializer.table
         blended = _np.einsum("ek,eket->et", weights, table[index[0]])
-        length = table.shape[-1] + int(_np.ceil(delays.max())) + _HALF_LENGTH + 1
-        return _np.stack([_shift_filter(blended[e], delays[0, e], length) for e in range(2)])
+        return _fold_delays(blended, delays[0], _folded_length(table.shape[-1], delays.max()))
 
     def _control(self, sources, boundaries):
         """Filter and delay of each ear of some sources at block boundaries.
