@@ -54,48 +54,73 @@ def crossfade_ramp(block_size, dtype=_np.float64):
     return (0.5 * (1.0 - _np.cos(_np.pi * (n + 1) / block_size))).astype(dtype)
 
 
-@_numba.njit(cache=True, nogil=True)
-def _blend(spectra, index, weights, ear, out):
-    n_part, n_bins = out.shape[0], out.shape[1]
-    for p in range(n_part):
-        for b in range(n_bins):
-            out[p, b] = 0
+@_numba.njit(cache=True, nogil=True, fastmath=True)
+def _blend(sr, si, index, weights, ear, outr, outi):
+    # out = sum_i weights[i] * spectra[index[i], ear], real and imaginary
+    # planes apart (flat over partitions and bins)
+    outr[:] = 0
+    outi[:] = 0
+    n = outr.shape[0]
     for i in range(index.shape[0]):
         w = weights[i]
         if w == 0.0:
             continue
-        row = spectra[index[i], ear]
-        for p in range(n_part):
-            for b in range(n_bins):
-                out[p, b] += w * row[p, b]
+        rr = sr[index[i], ear]
+        ri = si[index[i], ear]
+        for b in range(n):
+            outr[b] += w * rr[b]
+            outi[b] += w * ri[b]
 
 
-@_numba.njit(cache=True, nogil=True)
-def _mac(x, k, h, acc):
-    # acc[:] += sum_p x[k - p] * h[p], where x rows are FDL frames
-    n_part, n_bins = h.shape[0], h.shape[1]
-    for p in range(n_part):
-        xr = x[k - p]
-        hr = h[p]
-        for b in range(n_bins):
-            acc[b] += xr[b] * hr[b]
+@_numba.njit(cache=True, nogil=True, fastmath=True)
+def _mac(xr, xi, k, hr, hi, accr, acci):
+    # acc += sum_p x[k - p] * h[p]; x rows are FDL frames, h is flat (P * bins)
+    n_bins = accr.shape[0]
+    for p in range(hr.shape[0] // n_bins):
+        a = xr[k - p]
+        b = xi[k - p]
+        c = hr[p * n_bins:(p + 1) * n_bins]
+        d = hi[p * n_bins:(p + 1) * n_bins]
+        for j in range(n_bins):
+            accr[j] += a[j] * c[j] - b[j] * d[j]
+            acci[j] += a[j] * d[j] + b[j] * c[j]
+
+
+@_numba.njit(cache=True, nogil=True, fastmath=True)
+def _mac2(xr, xi, k, hr, hi, gr, gi, accr, acci, acc2r, acc2i):
+    # _mac with two filters on the same frames: acc += x * h, acc2 += x * g
+    n_bins = accr.shape[0]
+    for p in range(hr.shape[0] // n_bins):
+        a = xr[k - p]
+        b = xi[k - p]
+        c = hr[p * n_bins:(p + 1) * n_bins]
+        d = hi[p * n_bins:(p + 1) * n_bins]
+        e = gr[p * n_bins:(p + 1) * n_bins]
+        f = gi[p * n_bins:(p + 1) * n_bins]
+        for j in range(n_bins):
+            accr[j] += a[j] * c[j] - b[j] * d[j]
+            acci[j] += a[j] * d[j] + b[j] * c[j]
+            acc2r[j] += a[j] * e[j] - b[j] * f[j]
+            acc2i[j] += a[j] * f[j] + b[j] * e[j]
 
 
 @_numba.njit(cache=True, parallel=True)
-def _accumulate(X, n_hist, spectra, index, weights, y_static, y_old, y_new, moving):
-    # X: (C, n_hist + K, bins) input spectra, the first n_hist rows are the
-    #    FDL history before this chunk.
+def _accumulate(xr, xi, n_hist, sr, si, index, weights, y, moving):
+    # xr, xi: (C, n_hist + K, bins) input spectra (real, imaginary); the first
+    #    n_hist rows are the FDL history before this chunk.
+    # sr, si: (n_filters, 2, P * bins) filter spectra.
     # index, weights: (C, K + 1, 2, n_blend) filter at each block boundary.
-    # y_*: (2, K, bins) accumulators; moving: (K,) flag out.
-    n_ch = X.shape[0]
-    n_blocks = y_static.shape[1]
-    n_part = spectra.shape[2]
-    n_bins = spectra.shape[3]
+    # y: (6, 2, K, bins) accumulators: static, old, new (real, imaginary
+    #    each); moving: (K,) flag out.
+    n_ch = xr.shape[0]
+    n_blocks = y.shape[2]
+    n_blend = weights.shape[3]
     for ear in _numba.prange(2):
-        a = _np.empty((n_part, n_bins), dtype=spectra.dtype)
-        b = _np.empty((n_part, n_bins), dtype=spectra.dtype)
+        ar = _np.empty(sr.shape[2], dtype=sr.dtype)
+        ai = _np.empty_like(ar)
+        br = _np.empty_like(ar)
+        bi = _np.empty_like(ar)
         for c in range(n_ch):
-            n_blend = weights.shape[3]
             active = False
             for j in range(n_blocks + 1):
                 for i in range(n_blend):
@@ -103,7 +128,9 @@ def _accumulate(X, n_hist, spectra, index, weights, y_static, y_old, y_new, movi
                         active = True
             if not active:
                 continue
-            _blend(spectra, index[c, 0, ear], weights[c, 0, ear], ear, a)
+            _blend(sr, si, index[c, 0, ear], weights[c, 0, ear], ear, ar, ai)
+            xcr = xr[c]
+            xci = xi[c]
             for k in range(n_blocks):
                 same = True
                 for i in range(n_blend):
@@ -112,13 +139,14 @@ def _accumulate(X, n_hist, spectra, index, weights, y_static, y_old, y_new, movi
                         same = False
                 row = n_hist + k
                 if same:
-                    _mac(X[c], row, a, y_static[ear, k])
+                    _mac(xcr, xci, row, ar, ai, y[0, ear, k], y[1, ear, k])
                 else:
-                    _blend(spectra, index[c, k + 1, ear], weights[c, k + 1, ear], ear, b)
-                    _mac(X[c], row, a, y_old[ear, k])
-                    _mac(X[c], row, b, y_new[ear, k])
+                    _blend(sr, si, index[c, k + 1, ear], weights[c, k + 1, ear], ear, br, bi)
+                    _mac2(xcr, xci, row, ar, ai, br, bi,
+                          y[2, ear, k], y[3, ear, k], y[4, ear, k], y[5, ear, k])
                     moving[k] = True
-                    a, b = b, a
+                    ar, br = br, ar
+                    ai, bi = bi, ai
 
 
 class PartitionedConvolver:
@@ -156,7 +184,10 @@ class PartitionedConvolver:
         taps[..., :n_taps] = filters
         padded = _np.zeros((n_f, n_e, P, 2 * B), dtype=self.dtype)
         padded[..., :B] = taps.reshape(n_f, n_e, P, B)
-        self.spectra = _fft.rfft(padded, axis=-1).astype(self.cdtype)
+        spectra = _fft.rfft(padded, axis=-1).reshape(n_f, n_e, P * (B + 1))
+        # real and imaginary planes apart: the kernels vectorise cleanly
+        self._spectra_re = _np.ascontiguousarray(spectra.real, dtype=self.dtype)
+        self._spectra_im = _np.ascontiguousarray(spectra.imag, dtype=self.dtype)
         self.n_channels = n_channels
         self._history = _np.zeros((n_channels, P - 1, B + 1), dtype=self.cdtype)
         self._ramp = crossfade_ramp(B, self.dtype)
@@ -192,18 +223,17 @@ class PartitionedConvolver:
         P = self.n_partitions
         X = _np.concatenate([self._history, spectra], axis=1)
         self._history = X[:, X.shape[1] - (P - 1):].copy() if P > 1 else self._history
-        bins = B + 1
-        y_static = _np.zeros((2, K, bins), dtype=self.cdtype)
-        y_old = _np.zeros((2, K, bins), dtype=self.cdtype)
-        y_new = _np.zeros((2, K, bins), dtype=self.cdtype)
+        y = _np.zeros((6, 2, K, B + 1), dtype=self.dtype)
         moving = _np.zeros(K, dtype=_np.bool_)
-        _accumulate(X, P - 1, self.spectra, _np.ascontiguousarray(index, dtype=_np.int64),
-                    _np.ascontiguousarray(weights, dtype=self.dtype),
-                    y_static, y_old, y_new, moving)
-        out = _fft.irfft(y_static, 2 * B, axis=-1, workers=workers)[..., B:]
+        _accumulate(_np.ascontiguousarray(X.real), _np.ascontiguousarray(X.imag), P - 1,
+                    self._spectra_re, self._spectra_im,
+                    _np.ascontiguousarray(index, dtype=_np.int64),
+                    _np.ascontiguousarray(weights, dtype=self.dtype), y, moving)
+        out = _fft.irfft(y[0] + 1j * y[1], 2 * B, axis=-1, workers=workers)[..., B:]
         if moving.any():
             sel = _np.nonzero(moving)[0]
-            faded = _fft.irfft(_np.stack([y_old[:, sel], y_new[:, sel]]), 2 * B,
+            faded = _fft.irfft(_np.stack([y[2][:, sel] + 1j * y[3][:, sel],
+                                          y[4][:, sel] + 1j * y[5][:, sel]]), 2 * B,
                                axis=-1, workers=workers)[..., B:]
             ramp = self._ramp
             out[:, sel] += faded[0] * (1 - ramp) + faded[1] * ramp

@@ -5,7 +5,13 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.signal import hilbert
 
-from spatial_asmr.delay import HALF_LENGTH, delay_signal, fractional_kernel, shift_filter
+from spatial_asmr.delay import (
+    HALF_LENGTH,
+    delay_signal,
+    fractional_kernel,
+    interpolator_taps,
+    shift_filter,
+)
 
 H = HALF_LENGTH
 # taps[k] weighs x[n - OFFSETS[k]] (see fractional_kernel's docstring)
@@ -65,6 +71,23 @@ def test_the_magnitude_response_is_flat_within_0_002_db_up_to_16_khz(sample_rate
         worst = max(worst, np.max(np.abs(20 * np.log10(np.abs(response)))))
 
     assert worst < 0.002
+
+
+@pytest.mark.parametrize("sample_rate", RATES)
+def test_the_delay_lines_polynomial_taps_respond_within_minus_120_db_of_the_kernel(
+        sample_rate):
+    omega = 2 * np.pi * np.linspace(0.0, 16000.0, 321) / sample_rate
+    phasors = np.exp(-1j * np.outer(omega, OFFSETS))
+    for frac in np.linspace(0.0, 1.0, 101):
+        error = phasors @ (interpolator_taps(frac) - fractional_kernel(frac))
+
+        assert np.max(np.abs(error)) < 1e-6, f"frac={frac}"
+
+
+@pytest.mark.parametrize("frac", [0.0, 1.0])
+def test_the_delay_lines_polynomial_taps_are_exact_at_whole_samples(frac):
+    assert_allclose(interpolator_taps(frac), (OFFSETS == frac).astype(float),
+                    rtol=0, atol=1e-15)
 
 
 @pytest.mark.parametrize("sample_rate", RATES)
@@ -183,8 +206,8 @@ def test_shift_filter_equals_the_delay_lines_impulse_response_convolved_with_the
 
     g, lead = delay_line_impulse_response(delay, len(shifted))
     expected = np.convolve(g, h)[lead:lead + len(shifted)]
-    # the delay line interpolates a table of 512 phases; shift_filter does not
-    assert np.max(np.abs(shifted - expected)) / np.max(np.abs(expected)) < 1e-5
+    # both evaluate the same polynomial taps: equal up to rounding
+    assert np.max(np.abs(shifted - expected)) / np.max(np.abs(expected)) < 1e-12
 
 
 @pytest.mark.parametrize("delay", [0.0, 1.0, 13.0])
