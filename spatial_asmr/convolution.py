@@ -104,15 +104,36 @@ def _mac2(xr, xi, k, hr, hi, gr, gi, accr, acci, acc2r, acc2i):
             acc2i[j] += a[j] * f[j] + b[j] * e[j]
 
 
+@_numba.njit(cache=True, nogil=True)
+def _planes(history, x, out_r, out_i):
+    # history then x (complex rows) into real and imaginary planes
+    n_hist = history.shape[0]
+    for r in range(n_hist):
+        row = history[r]
+        o_r = out_r[r]
+        o_i = out_i[r]
+        for j in range(row.shape[0]):
+            o_r[j] = row[j].real
+            o_i[j] = row[j].imag
+    for r in range(x.shape[0]):
+        row = x[r]
+        o_r = out_r[n_hist + r]
+        o_i = out_i[n_hist + r]
+        for j in range(row.shape[0]):
+            o_r[j] = row[j].real
+            o_i[j] = row[j].imag
+
+
 @_numba.njit(cache=True, parallel=True)
-def _accumulate(xr, xi, n_hist, sr, si, index, weights, y, moving):
-    # xr, xi: (C, n_hist + K, bins) input spectra (real, imaginary); the first
-    #    n_hist rows are the FDL history before this chunk.
+def _accumulate(history, x, sr, si, index, weights, y, moving):
+    # history: (C, n_hist, bins) spectra of the FDL frames before this chunk;
+    # x: (C, K, bins) spectra of this chunk's frames.
     # sr, si: (n_filters, 2, P * bins) filter spectra.
     # index, weights: (C, K + 1, 2, n_blend) filter at each block boundary.
     # y: (6, 2, K, bins) accumulators: static, old, new (real, imaginary
     #    each); moving: (K,) flag out.
-    n_ch = xr.shape[0]
+    n_ch = x.shape[0]
+    n_hist = history.shape[1]
     n_blocks = y.shape[2]
     n_blend = weights.shape[3]
     for ear in _numba.prange(2):
@@ -120,6 +141,8 @@ def _accumulate(xr, xi, n_hist, sr, si, index, weights, y, moving):
         ai = _np.empty_like(ar)
         br = _np.empty_like(ar)
         bi = _np.empty_like(ar)
+        xcr = _np.empty((n_hist + n_blocks, x.shape[2]), dtype=sr.dtype)
+        xci = _np.empty_like(xcr)
         for c in range(n_ch):
             active = False
             for j in range(n_blocks + 1):
@@ -129,8 +152,7 @@ def _accumulate(xr, xi, n_hist, sr, si, index, weights, y, moving):
             if not active:
                 continue
             _blend(sr, si, index[c, 0, ear], weights[c, 0, ear], ear, ar, ai)
-            xcr = xr[c]
-            xci = xi[c]
+            _planes(history[c], x[c], xcr, xci)
             for k in range(n_blocks):
                 same = True
                 for i in range(n_blend):
@@ -221,14 +243,16 @@ class PartitionedConvolver:
             writeable=False)
         spectra = _fft.rfft(frames, axis=-1, workers=workers).astype(self.cdtype, copy=False)
         P = self.n_partitions
-        X = _np.concatenate([self._history, spectra], axis=1)
-        self._history = X[:, X.shape[1] - (P - 1):].copy() if P > 1 else self._history
         y = _np.zeros((6, 2, K, B + 1), dtype=self.dtype)
         moving = _np.zeros(K, dtype=_np.bool_)
-        _accumulate(_np.ascontiguousarray(X.real), _np.ascontiguousarray(X.imag), P - 1,
-                    self._spectra_re, self._spectra_im,
+        spectra = _np.ascontiguousarray(spectra)
+        _accumulate(self._history, spectra, self._spectra_re, self._spectra_im,
                     _np.ascontiguousarray(index, dtype=_np.int64),
                     _np.ascontiguousarray(weights, dtype=self.dtype), y, moving)
+        if P > 1:
+            # the last P - 1 frames, from this chunk and, if it is short, before it
+            recent = spectra if K >= P - 1 else _np.concatenate([self._history, spectra], axis=1)
+            self._history = recent[:, -(P - 1):].copy()
         out = _fft.irfft(y[0] + 1j * y[1], 2 * B, axis=-1, workers=workers)[..., B:]
         if moving.any():
             sel = _np.nonzero(moving)[0]

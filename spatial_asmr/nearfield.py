@@ -54,6 +54,7 @@ Delays
 
 __all__ = ["Spatializer", "effective_distance", "LAYER_RATIO", "SKIN_MARGIN"]
 
+import numba as _numba
 import numpy as _np
 from scipy import fft as _fft
 
@@ -219,6 +220,22 @@ def _cached_rows(hrtf, interpolation, head_radius, distances, filters, base):
     return rows
 
 
+@_numba.njit(cache=True, nogil=True)
+def _place(index, weights, ids, ear, k, lo, hi, frac, rows, local, w):
+    # points ids[n] blend layer k (rows[local[n]], weights w[n]) as their
+    # nearer layer (columns 0-2) and/or their farther one (columns 3-5)
+    for n in range(ids.shape[0]):
+        p = ids[n]
+        if lo[p] == k:
+            for j in range(3):
+                index[p, ear, j] = rows[local[n, j]]
+                weights[p, ear, j] = w[n, j] * (1.0 - frac[p])
+        if hi[p] == k:
+            for j in range(3):
+                index[p, ear, 3 + j] = rows[local[n, j]]
+                weights[p, ear, 3 + j] = w[n, j] * frac[p]
+
+
 class Spatializer:
     """Source positions to per-ear filter blends, delays and distances.
 
@@ -307,18 +324,21 @@ class Spatializer:
             frac = _np.zeros(q)
         index = _np.zeros((q, 2, 6), dtype=_np.int64)
         weights = _np.zeros((q, 2, 6))
+        ear_dirs = []
         for e in range(2):
             ear_dir = source - _EAR_AXES[e] * self.head_radius
-            ear_dir /= _np.linalg.norm(ear_dir, axis=-1, keepdims=True)
-            for side, (layer_of, w_side) in enumerate(((lo, 1 - frac), (hi, frac))):
-                cols = slice(3 * side, 3 * side + 3)
-                for k in _np.unique(layer_of):
-                    sel = layer_of == k
-                    _, layer, rows, synthetic = self._layers[k]
-                    dirs = ear_dir[sel] if synthetic else centre[sel]
-                    local, w = layer.lookup(dirs, self.interpolation)
-                    index[sel, e, cols] = rows[local]
-                    weights[sel, e, cols] = w * w_side[sel, None]
+            ear_dirs.append(ear_dir / _np.linalg.norm(ear_dir, axis=-1, keepdims=True))
+        # one lookup per layer (and ear, where the layer has parallax) for
+        # every point that blends it, as the nearer or the farther layer
+        for k in _np.unique(_np.concatenate([lo, hi])):
+            ids = _np.flatnonzero((lo == k) | (hi == k))
+            _, layer, rows, synthetic = self._layers[k]
+            found = None
+            for e in range(2):
+                if synthetic or found is None:
+                    dirs = ear_dirs[e][ids] if synthetic else centre[ids]
+                    found = layer.lookup(dirs, self.interpolation)
+                _place(index, weights, ids, e, k, lo, hi, frac, rows, *found)
         delays = self._delays(centre, r_eff)
         return index, weights, delays, r_eff
 

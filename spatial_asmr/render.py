@@ -35,6 +35,7 @@ from .trajectory import head_frame as _head_frame
 from .trajectory import source_positions as _source_positions
 
 CHUNK_SAMPLES = 16384
+CONTROL_CHUNKS = 8
 STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
 
 
@@ -242,18 +243,25 @@ class RenderPlan:
             index[c, :, :, 0] = self.channels[c][2]
             weights[c, :, :, 0] = 1.0
         delays = _np.zeros((len(moving), K + 2))
+        controlled = moving + shared
+        row_of = {}
+        for c in controlled:
+            row_of.setdefault(self.channels[c][0], len(row_of))
+        # positions and HRTF lookups are computed for CONTROL_CHUNKS chunks
+        # at a time: fewer, larger vectorised calls
+        span = K * CONTROL_CHUNKS
         done = 0
         for k0 in range(0, n_blocks, K):
             k_n = min(K, n_blocks - k0)
             x = _np.zeros((C, (k_n + 1) * B), dtype=self.dtype)
             start = (k0 - 1) * B
-            boundaries = _np.arange(k0 - 1, k0 + k_n + 1)
-            if moving or shared:
-                controlled = moving + shared
-                row_of = {}
-                for c in controlled:
-                    row_of.setdefault(self.channels[c][0], len(row_of))
-                idx, w, d = self._control(list(row_of), boundaries)
+            if controlled:
+                if k0 % span == 0:
+                    # boundaries k0 - 1 ... k0 + span (inclusive)
+                    last = min(k0 + span, n_blocks)
+                    ctl = self._control(list(row_of), _np.arange(k0 - 1, last + 1))
+                j0 = k0 % span
+                idx, w, d = (a[:, j0:j0 + k_n + 2] for a in ctl)
                 for m, c in enumerate(controlled):
                     s, ear, _ = self.channels[c]
                     r = row_of[s]
@@ -270,6 +278,7 @@ class RenderPlan:
             n = min(k_n * B, self.n_samples - done)
             done += n
             yield y[:, :n].T
+
 
 def _copy_segment(signal, start, out):
     lo = max(start, 0)
