@@ -12,6 +12,11 @@ HRTF cache and numba's compile cache).  Cases:
   do it: each source convolved on its own, block by block, with its old and
   new filter, crossfaded, in numpy (measured on a shorter excerpt; the
   factor is per audio second, so it compares directly).
+* ``FFT bound``: only the forward transforms that any uniformly partitioned
+  convolution of 64 sources needs (one ``2B``-point real FFT per source and
+  block, batched, float32, all cores), on the same signals.  No renderer of
+  this design can be faster than this on this machine; the renderer does
+  two per moving source (one per ear, after its delay line).
 
 Usage::
 
@@ -104,6 +109,26 @@ def _naive(scene, repeat):
     return (n_blocks * B / RATE) / statistics.median(times)
 
 
+def _fft_bound(n_sources, seconds, block_size, repeat):
+    """Real-time factor of the forward FFTs alone (one per source and block)."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((n_sources, int(seconds * RATE))).astype(np.float32)
+    chunk = 16384 // block_size
+    n_blocks = x.shape[1] // block_size - 1
+    times = []
+    for _ in range(repeat + 1):
+        t0 = time.perf_counter()
+        for k0 in range(0, n_blocks, chunk):
+            k_n = min(chunk, n_blocks - k0)
+            part = np.ascontiguousarray(x[:, k0 * block_size:(k0 + k_n + 1) * block_size])
+            frames = np.lib.stride_tricks.as_strided(
+                part, shape=(n_sources, k_n, 2 * block_size),
+                strides=(part.strides[0], block_size * 4, 4), writeable=False)
+            fft.rfft(frames, axis=-1, workers=-1)
+        times.append(time.perf_counter() - t0)
+    return n_blocks * block_size / RATE / statistics.median(times[1:])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -125,6 +150,9 @@ def main():
                               render=RenderSettings(block_size=B, near_field=near_field))
                 label = f"moving-64, B={B}{'' if near_field else ', no near field'}"
                 rows.append((label, _time_render(scene, args.repeat, dtype)))
+        for B in (128, 512):
+            rows.append((f"FFT bound 64 sources, B={B}",
+                         _fft_bound(64, 20 * scale, B, args.repeat)))
         excerpt = Scene(sources=moving, duration=1.0, render=RenderSettings(block_size=128))
         naive = _naive(excerpt, max(1, args.repeat // 2))
         rows.append(("naive moving-64, B=128", naive))

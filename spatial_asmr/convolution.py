@@ -179,7 +179,10 @@ class PartitionedConvolver:
     filters : ndarray, shape (n_filters, 2, n_taps)
         Filter table; row ``i``, ear ``e`` is one filter.
     block_size : int
-        ``B``: block length and partition length in samples.
+        ``B``: block length and partition length in samples.  Filters no
+        longer than a block are one partition, transformed with the
+        shortest fast FFT length that holds a block and a filter
+        (``n_fft >= B + n_taps - 1``); longer ones use ``2B``.
     n_channels : int
         Number of input channels.
     dtype : {numpy.float64, numpy.float32}
@@ -202,16 +205,22 @@ class PartitionedConvolver:
         self.cdtype = _np.result_type(self.dtype, _np.complex64)
         n_f, n_e, n_taps = filters.shape
         self.n_partitions = P = max(1, -(-n_taps // B))
+        if P == 1:
+            # overlap-save with one partition is exact for n_fft >= B + n_taps - 1
+            self.n_fft = N = min(_fft.next_fast_len(B + n_taps - 1, real=True), 2 * B)
+        else:
+            self.n_fft = N = 2 * B
+        self.n_bins = N // 2 + 1
         taps = _np.zeros((n_f, n_e, P * B), dtype=self.dtype)
         taps[..., :n_taps] = filters
-        padded = _np.zeros((n_f, n_e, P, 2 * B), dtype=self.dtype)
+        padded = _np.zeros((n_f, n_e, P, N), dtype=self.dtype)
         padded[..., :B] = taps.reshape(n_f, n_e, P, B)
-        spectra = _fft.rfft(padded, axis=-1).reshape(n_f, n_e, P * (B + 1))
+        spectra = _fft.rfft(padded, axis=-1).reshape(n_f, n_e, P * self.n_bins)
         # real and imaginary planes apart: the kernels vectorise cleanly
         self._spectra_re = _np.ascontiguousarray(spectra.real, dtype=self.dtype)
         self._spectra_im = _np.ascontiguousarray(spectra.imag, dtype=self.dtype)
         self.n_channels = n_channels
-        self._history = _np.zeros((n_channels, P - 1, B + 1), dtype=self.cdtype)
+        self._history = _np.zeros((n_channels, P - 1, self.n_bins), dtype=self.cdtype)
         self._ramp = crossfade_ramp(B, self.dtype)
 
     def process(self, x, index, weights, workers=None):
@@ -237,13 +246,15 @@ class PartitionedConvolver:
         B = self.block_size
         C = self.n_channels
         K = x.shape[1] // B - 1
+        N = self.n_fft
         x = _np.ascontiguousarray(x, dtype=self.dtype)
+        # frame k ends with block k of the chunk; it starts N - B samples earlier
         frames = _np.lib.stride_tricks.as_strided(
-            x, shape=(C, K, 2 * B), strides=(x.strides[0], B * x.strides[1], x.strides[1]),
-            writeable=False)
+            x[:, 2 * B - N:], shape=(C, K, N),
+            strides=(x.strides[0], B * x.strides[1], x.strides[1]), writeable=False)
         spectra = _fft.rfft(frames, axis=-1, workers=workers).astype(self.cdtype, copy=False)
         P = self.n_partitions
-        y = _np.zeros((6, 2, K, B + 1), dtype=self.dtype)
+        y = _np.zeros((6, 2, K, self.n_bins), dtype=self.dtype)
         moving = _np.zeros(K, dtype=_np.bool_)
         spectra = _np.ascontiguousarray(spectra)
         _accumulate(self._history, spectra, self._spectra_re, self._spectra_im,
@@ -253,12 +264,12 @@ class PartitionedConvolver:
             # the last P - 1 frames, from this chunk and, if it is short, before it
             recent = spectra if K >= P - 1 else _np.concatenate([self._history, spectra], axis=1)
             self._history = recent[:, -(P - 1):].copy()
-        out = _fft.irfft(y[0] + 1j * y[1], 2 * B, axis=-1, workers=workers)[..., B:]
+        out = _fft.irfft(y[0] + 1j * y[1], N, axis=-1, workers=workers)[..., N - B:]
         if moving.any():
             sel = _np.nonzero(moving)[0]
             faded = _fft.irfft(_np.stack([y[2][:, sel] + 1j * y[3][:, sel],
-                                          y[4][:, sel] + 1j * y[5][:, sel]]), 2 * B,
-                               axis=-1, workers=workers)[..., B:]
+                                          y[4][:, sel] + 1j * y[5][:, sel]]), N,
+                               axis=-1, workers=workers)[..., N - B:]
             ramp = self._ramp
             out[:, sel] += faded[0] * (1 - ramp) + faded[1] * ramp
         return out.reshape(2, K * B).astype(self.dtype, copy=False)

@@ -19,6 +19,7 @@ import os as _os
 from dataclasses import dataclass as _dataclass
 
 import numpy as _np
+from scipy import fft as _fft
 
 from .convolution import PartitionedConvolver as _PartitionedConvolver
 from .coordinates import sph2cart as _sph2cart
@@ -35,6 +36,8 @@ from .trajectory import head_frame as _head_frame
 from .trajectory import source_positions as _source_positions
 
 CHUNK_SAMPLES = 16384
+STATIC_CHUNK_SAMPLES = 1 << 18  # when nothing moves
+STATIC_FFT = 8192
 CONTROL_CHUNKS = 8
 STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
 
@@ -108,6 +111,10 @@ class RenderPlan:
         undelayed = not delays.any() and not settings.doppler
         turns = {(k.yaw, k.pitch, k.roll) for k in scene.listener}
         self.listener_moves = len(turns) > 1
+        all_static = not self.listener_moves and all(
+            src.position is not None for src in self.sources)
+        if all_static:
+            table = table[:0]  # the engine needs only the fixed filters
         for i, src in enumerate(self.sources):
             if src.position is not None and not self.listener_moves:
                 row = table.shape[0] + len(static_filters)
@@ -205,18 +212,25 @@ class RenderPlan:
                 delays.reshape(shape + (2,)))
 
     @property
+    def controlled(self):
+        """Whether any channel's filter or delay changes over time."""
+        return any(ear != STATIC for _, ear, _ in self.channels)
+
+    @property
     def engine_block_size(self):
         """Block size the engine runs at.
 
         The scene's block size is the control rate: filters and delays
         change once per block.  When nothing moves there is nothing to
-        control, and the exact same output comes out faster with blocks at
-        least as long as the filters (one partition).
+        control, and the exact same output comes out faster in long
+        overlap-save blocks: one fast FFT length of at least
+        ``STATIC_FFT`` (and 4 filter lengths) holds a block and a filter.
         """
-        if any(ear != STATIC for _, ear, _ in self.channels):
+        if self.controlled:
             return self.block_size
         n_taps = self.filters.shape[-1]
-        return max(self.block_size, min(8192, 1 << int(_np.ceil(_np.log2(n_taps)))))
+        n_fft = _fft.next_fast_len(max(STATIC_FFT, 4 * n_taps), real=True)
+        return max(self.block_size, n_fft - n_taps + 1)
 
     def chunks(self):
         """Yield the rendered output in chunks.
@@ -228,7 +242,7 @@ class RenderPlan:
         """
         B = self.engine_block_size
         n_blocks = -(-self.n_samples // B)
-        K = max(1, CHUNK_SAMPLES // B)
+        K = max(1, (CHUNK_SAMPLES if self.controlled else STATIC_CHUNK_SAMPLES) // B)
         C = len(self.channels)
         engine = _PartitionedConvolver(self.filters, B, C, self.dtype)
         workers = _os.cpu_count() or 1

@@ -107,7 +107,11 @@ def source_signal(spec, sample_rate, scene_duration=None):
     if spec.loop and scene_duration is not None and len(sound):
         total = max(int(round(scene_duration * sample_rate)) - start, 0)
         sound = _np.resize(sound, total)
-    sound = fade(_np.array(sound, dtype=_np.float64), sample_rate, spec.fade_in,
+    # every branch above made a new array (or a view of one): fade in place
+    sound = fade(_np.asarray(sound, dtype=_np.float64), sample_rate, spec.fade_in,
                  spec.fade_out)
-    sound *= 10.0 ** (spec.gain_db / 20.0)
+    if spec.gain_db:
+        sound *= 10.0 ** (spec.gain_db / 20.0)
+    if start == 0:
+        return sound
     return _np.concatenate([_np.zeros(start), sound])
