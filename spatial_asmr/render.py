@@ -257,6 +257,8 @@ class RenderPlan:
             index[c, :, :, 0] = self.channels[c][2]
             weights[c, :, :, 0] = 1.0
         delays = _np.zeros((len(moving), K + 2))
+        contiguous = moving and moving == list(range(moving[0], moving[0] + len(moving)))
+        moving_rows = slice(moving[0], moving[0] + len(moving)) if contiguous else None
         controlled = moving + shared
         row_of = {}
         for c in controlled:
@@ -285,7 +287,10 @@ class RenderPlan:
                     if ear != BOTH:
                         delays[m, :k_n + 2] = d[r, :, ear]
             if moving:
-                x[moving] = bank.read(start, (k_n + 1) * B, delays[:, :k_n + 2], B)
+                if moving_rows is not None:  # read straight into the engine's input
+                    bank.read(start, (k_n + 1) * B, delays[:, :k_n + 2], B, out=x[moving_rows])
+                else:
+                    x[moving] = bank.read(start, (k_n + 1) * B, delays[:, :k_n + 2], B)
             for c in static + shared:
                 _copy_segment(self.sources[self.channels[c][0]].signal, start, x[c])
             y = engine.process(x, index[:, :k_n + 1], weights[:, :k_n + 1], workers=workers)
