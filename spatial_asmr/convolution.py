@@ -4,9 +4,10 @@ The algorithm (Wefers 2015, "Partitioned convolution algorithms for
 real-time auralization", ch. 5):
 
 * Each filter of length ``L`` is cut into ``P = ceil(L / B)`` partitions of
-  ``B`` taps; each partition is zero-padded to ``2B`` and transformed
-  (``B + 1`` bins).
-* Each input channel is transformed in overlapping frames of ``2B`` samples
+  ``B`` taps; each partition is zero-padded to ``N = 2B`` and transformed
+  (``B + 1`` bins).  A filter that fits in one block needs only
+  ``N >= B + L - 1`` (the next fast FFT length).
+* Each input channel is transformed in overlapping frames of ``N`` samples
   (hop ``B``); the spectra of the last ``P`` frames form the frequency-domain
   delay line (FDL).
 * Output block ``k`` of ear ``e`` is the last ``B`` samples of
