@@ -106,20 +106,12 @@ def _mac2(xr, xi, k, hr, hi, gr, gi, accr, acci, acc2r, acc2i):
 
 
 @_numba.njit(cache=True, nogil=True)
-def _planes(history, x, out_r, out_i):
-    # history then x (complex rows) into real and imaginary planes
-    n_hist = history.shape[0]
-    for r in range(n_hist):
-        row = history[r]
+def _planes(rows, out_r, out_i):
+    # complex rows into real and imaginary planes
+    for r in range(rows.shape[0]):
+        row = rows[r]
         o_r = out_r[r]
         o_i = out_i[r]
-        for j in range(row.shape[0]):
-            o_r[j] = row[j].real
-            o_i[j] = row[j].imag
-    for r in range(x.shape[0]):
-        row = x[r]
-        o_r = out_r[n_hist + r]
-        o_i = out_i[n_hist + r]
         for j in range(row.shape[0]):
             o_r[j] = row[j].real
             o_i[j] = row[j].imag
@@ -153,7 +145,9 @@ def _accumulate(history, x, sr, si, index, weights, y, moving):
             if not active:
                 continue
             _blend(sr, si, index[c, 0, ear], weights[c, 0, ear], ear, ar, ai)
-            _planes(history[c], x[c], xcr, xci)
+            # FDL frames before this chunk, then this chunk's
+            _planes(history[c], xcr[:n_hist], xci[:n_hist])
+            _planes(x[c], xcr[n_hist:], xci[n_hist:])
             for k in range(n_blocks):
                 same = True
                 for i in range(n_blend):

@@ -111,12 +111,11 @@ class RenderPlan:
         undelayed = not delays.any() and not settings.doppler
         turns = {(k.yaw, k.pitch, k.roll) for k in scene.listener}
         self.listener_moves = len(turns) > 1
-        all_static = not self.listener_moves and all(
-            src.position is not None for src in self.sources)
-        if all_static:
+        fixed = [src.position is not None and not self.listener_moves for src in self.sources]
+        if all(fixed):
             table = table[:0]  # the engine needs only the fixed filters
         for i, src in enumerate(self.sources):
-            if src.position is not None and not self.listener_moves:
+            if fixed[i]:
                 row = table.shape[0] + len(static_filters)
                 static_filters.append(self._static_filter(src.position))
                 self.channels.append((i, STATIC, row))
