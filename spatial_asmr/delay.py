@@ -242,7 +242,7 @@ class DelayBank:
         lengths = [len(unique[k]) for k in keys]
         starts = _np.cumsum([0] + lengths)[:-1]
         where = dict(zip(keys, starts, strict=True))
-        self._buffer = (_np.concatenate([unique[k] for k in keys]).astype(dtype)
+        self._buffer = (_np.concatenate([unique[k] for k in keys]).astype(dtype, copy=False)
                         if keys else _np.zeros(0, dtype))
         self._offsets = _np.array([where[id(s)] for s in signals], dtype=_np.int64)
         self._lengths = _np.array([len(s) for s in signals], dtype=_np.int64)

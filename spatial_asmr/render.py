@@ -21,6 +21,7 @@ from dataclasses import dataclass as _dataclass
 import numpy as _np
 from scipy import fft as _fft
 
+from .convolution import FixedConvolver as _FixedConvolver
 from .convolution import PartitionedConvolver as _PartitionedConvolver
 from .coordinates import sph2cart as _sph2cart
 from .delay import DelayBank as _DelayBank
@@ -89,7 +90,7 @@ class RenderPlan:
         self.interpolation = scene.render.interpolation
         self.hrtf = hrtf if hrtf is not None else _load_hrtf(scene.hrtf, sr)
         self.dtype = _np.dtype(dtype)
-        self.sources = self._signals(scene, sr)
+        self.sources = self._signals(scene, sr, self.dtype)
         settings = scene.render
         span = (scene.duration if scene.duration is not None
                 else max(len(src.signal) for src in self.sources) / sr)
@@ -142,18 +143,20 @@ class RenderPlan:
             self.n_samples = longest + self.tail
 
     @staticmethod
-    def _signals(scene, sr):
+    def _signals(scene, sr, dtype):
         """Source signals; looping ones fill the scene (its duration, or else
         the end of the longest source that does not loop)."""
         duration = scene.duration
-        once = {i: _source_signal(spec, sr, duration) for i, spec in enumerate(scene.sources)
+        once = {i: _source_signal(spec, sr, duration, dtype)
+                for i, spec in enumerate(scene.sources)
                 if not spec.loop}
         if duration is None:
             if not once:
                 raise _SceneError("every source loops and the scene has no duration; "
                                   "give the scene a duration")
             duration = max(len(s) for s in once.values()) / sr
-        return [_Source(once[i] if i in once else _source_signal(spec, sr, duration), spec)
+        return [_Source(once[i] if i in once else _source_signal(spec, sr, duration, dtype),
+                        spec)
                 for i, spec in enumerate(scene.sources)]
 
     def _warn_inside_head(self, scene, ranges):
@@ -228,8 +231,7 @@ class RenderPlan:
         if self.controlled:
             return self.block_size
         n_taps = self.filters.shape[-1]
-        n_fft = _fft.next_fast_len(max(STATIC_FFT, 4 * n_taps), real=True)
-        return max(self.block_size, n_fft - n_taps + 1)
+        return _fft.next_fast_len(max(STATIC_FFT, 4 * n_taps), real=True) - n_taps + 1
 
     def chunks(self):
         """Yield the rendered output in chunks.
@@ -239,9 +241,12 @@ class RenderPlan:
         audio : ndarray, shape (n, 2)
             Consecutive pieces of the output (left, right), ``dtype``.
         """
+        if not self.controlled:
+            yield from self._fixed_chunks()
+            return
         B = self.engine_block_size
         n_blocks = -(-self.n_samples // B)
-        K = max(1, (CHUNK_SAMPLES if self.controlled else STATIC_CHUNK_SAMPLES) // B)
+        K = max(1, CHUNK_SAMPLES // B)
         C = len(self.channels)
         engine = _PartitionedConvolver(self.filters, B, C, self.dtype)
         workers = _os.cpu_count() or 1
@@ -293,6 +298,26 @@ class RenderPlan:
             for c in static + shared:
                 _copy_segment(self.sources[self.channels[c][0]].signal, start, x[c])
             y = engine.process(x, index[:, :k_n + 1], weights[:, :k_n + 1], workers=workers)
+            n = min(k_n * B, self.n_samples - done)
+            done += n
+            yield y[:, :n].T
+
+    def _fixed_chunks(self):
+        """:meth:`chunks` when no filter changes: one fixed filter per channel."""
+        B = self.engine_block_size
+        n_taps = self.filters.shape[-1]
+        engine = _FixedConvolver(self.filters[[row for _, _, row in self.channels]],
+                                 B + n_taps - 1, self.dtype)
+        workers = _os.cpu_count() or 1
+        n_blocks = -(-self.n_samples // B)
+        K = max(1, STATIC_CHUNK_SAMPLES // B)
+        done = 0
+        for k0 in range(0, n_blocks, K):
+            k_n = min(K, n_blocks - k0)
+            x = _np.zeros((len(self.channels), (k_n + 1) * B), dtype=self.dtype)
+            for c, (s, _, _) in enumerate(self.channels):
+                _copy_segment(self.sources[s].signal, (k0 - 1) * B, x[c])
+            y = engine.process(x, workers=workers)
             n = min(k_n * B, self.n_samples - done)
             done += n
             yield y[:, :n].T

@@ -9,7 +9,7 @@ import numpy as _np
 from .errors import AudioFileError as _AudioFileError
 
 
-def read_mono(path, sample_rate, channel=None):
+def read_mono(path, sample_rate, channel=None, dtype=_np.float64):
     """Read a mono audio file and resample it to ``sample_rate``.
 
     Parameters
@@ -21,11 +21,12 @@ def read_mono(path, sample_rate, channel=None):
     channel : int, optional
         Channel to take from a multichannel file; without it the file must
         be mono.
+    dtype : {numpy.float64, numpy.float32}, optional
+        Sample type of the result (the file is decoded straight to it).
 
     Returns
     -------
     signal : ndarray, shape (n,)
-        float64.
 
     Raises
     ------
@@ -38,7 +39,7 @@ def read_mono(path, sample_rate, channel=None):
     if not path.is_file():
         raise _AudioFileError(f"audio file {str(path)!r} does not exist")
     try:
-        data, rate = soundfile.read(str(path), dtype="float64", always_2d=True)
+        data, rate = soundfile.read(str(path), dtype=_np.dtype(dtype).name, always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as exc:
         raise _AudioFileError(f"{path}: cannot be read as audio ({exc})") from None
     if channel is not None:
@@ -72,7 +73,7 @@ def fade(signal, sample_rate, fade_in=0.0, fade_out=0.0):
     return signal
 
 
-def source_signal(spec, sample_rate, scene_duration=None):
+def source_signal(spec, sample_rate, scene_duration=None, dtype=_np.float64):
     """The mono signal of a scene source, on the scene's time line.
 
     File or generator, then ``trim`` (files), ``loop`` (repeated up to the
@@ -85,11 +86,13 @@ def source_signal(spec, sample_rate, scene_duration=None):
     sample_rate : int
     scene_duration : float, optional
         Seconds; needed for ``loop`` and for generators without a duration.
+    dtype : {numpy.float64, numpy.float32}, optional
+        Sample type of the result.
 
     Returns
     -------
     signal : ndarray, shape (n,)
-        float64, sample 0 at the scene start.
+        Sample 0 at the scene start.
     """
     if spec.generator is not None:
         from .generators import generate
@@ -99,7 +102,7 @@ def source_signal(spec, sample_rate, scene_duration=None):
             duration = max(scene_duration - spec.start, 0.0)
         sound = generate(name, float(duration), int(sample_rate), seed=seed, **params)
     else:
-        sound = read_mono(spec.file, sample_rate, spec.channel)
+        sound = read_mono(spec.file, sample_rate, spec.channel, dtype)
         if spec.trim is not None:
             lo, hi = (int(round(t * sample_rate)) for t in spec.trim)
             sound = sound[lo:hi]
@@ -108,10 +111,10 @@ def source_signal(spec, sample_rate, scene_duration=None):
         total = max(int(round(scene_duration * sample_rate)) - start, 0)
         sound = _np.resize(sound, total)
     # every branch above made a new array (or a view of one): fade in place
-    sound = fade(_np.asarray(sound, dtype=_np.float64), sample_rate, spec.fade_in,
+    sound = fade(_np.asarray(sound, dtype=dtype), sample_rate, spec.fade_in,
                  spec.fade_out)
     if spec.gain_db:
         sound *= 10.0 ** (spec.gain_db / 20.0)
     if start == 0:
         return sound
-    return _np.concatenate([_np.zeros(start), sound])
+    return _np.concatenate([_np.zeros(start, sound.dtype), sound])

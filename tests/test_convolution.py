@@ -5,7 +5,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.signal import fftconvolve
 
-from spatial_asmr.convolution import PartitionedConvolver, crossfade_ramp
+from spatial_asmr.convolution import FixedConvolver, PartitionedConvolver, crossfade_ramp
 
 BLOCK_SIZES = [32, 64, 128, 256, 512, 1024]
 
@@ -246,3 +246,50 @@ def test_silence_in_gives_exact_silence_out():
     y = render(PartitionedConvolver(filters, 32, 1), np.zeros((1, 128)), index, weights, [4])
 
     assert_array_equal(y, 0.0)
+
+
+# -- time-invariant engine ------------------------------------------------------------
+
+
+def render_fixed(convolver, signal, chunks):
+    """Feed ``signal`` (C, n_blocks * B) to a FixedConvolver in chunks of K blocks."""
+    block = convolver.block_size
+    n_channels, n = signal.shape
+    assert sum(chunks) * block == n
+    padded = np.concatenate([np.zeros((n_channels, block), signal.dtype), signal], axis=1)
+    out, first = [], 0
+    for k in chunks:
+        y = convolver.process(padded[:, first * block:(first + k + 1) * block])
+        assert y.shape == (2, k * block)
+        out.append(y)
+        first += k
+    return np.concatenate(out, axis=1)
+
+
+@pytest.mark.parametrize(("n_taps", "n_fft"), [(1, 64), (17, 64), (300, 1024), (557, 8192)])
+def test_fixed_convolver_sums_the_linear_convolutions_of_its_channels(rng, n_taps, n_fft):
+    filters = rng.standard_normal((3, 2, n_taps))
+    convolver = FixedConvolver(filters, n_fft)
+    signal = rng.standard_normal((3, 7 * convolver.block_size))
+
+    y = render_fixed(convolver, signal, [1, 4, 2])
+
+    assert convolver.block_size == n_fft - n_taps + 1
+    assert y.dtype == np.float64
+    assert relative_error(y, reference(signal, list(filters))) < 1e-9
+
+
+def test_fixed_convolver_in_float32_agrees_with_float64_within_1e_minus_5(rng):
+    filters = rng.standard_normal((2, 2, 200))
+    signal = rng.standard_normal((2, 5 * 825))
+    y64 = render_fixed(FixedConvolver(filters, 1024), signal, [2, 3])
+    y32 = render_fixed(FixedConvolver(filters, 1024, np.float32), signal.astype(np.float32),
+                       [5])
+
+    assert y32.dtype == np.float32
+    assert relative_error(y32, y64) < 1e-5
+
+
+def test_fixed_convolver_needs_blocks_at_least_as_long_as_the_filter():
+    with pytest.raises(ValueError, match="n_fft is 100 but must be at least 119"):
+        FixedConvolver(np.ones((1, 2, 60)), 100)
