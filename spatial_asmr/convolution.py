@@ -35,6 +35,9 @@ are processed in chunks: one batched forward FFT for all frames of all
 channels in the chunk, one numba kernel for the multiply-accumulate of all
 blocks (the two ears run on separate threads), and one batched inverse FFT.
 No Python code runs per block.
+
+:class:`FixedConvolver` is the time-invariant case on its own: one
+partition, long blocks, no control data, for scenes where nothing moves.
 """
 
 __all__ = ["PartitionedConvolver", "FixedConvolver", "crossfade_ramp"]

@@ -10,7 +10,10 @@ through its own smoothly moving fractional delay line, whose filter is the
 per-block blend of time-aligned responses.
 
 Blocks are processed in chunks (``CHUNK_SAMPLES`` per chunk), so memory does
-not grow with the length of the track.
+not grow with the length of the track.  When nothing moves (static sources,
+still listener) there is nothing to control: the fixed filters run in a
+:class:`~spatial_asmr.convolution.FixedConvolver` with long blocks, which gives
+the same output.
 """
 
 __all__ = ["render", "render_chunks", "RenderPlan"]
