@@ -106,15 +106,18 @@ def interpolator_taps(frac):
 @_numba.njit(cache=True, nogil=True, fastmath=True)
 def _subfilters(x, first, coef, v):
     # v[m, i] = sum_k coef[m, k] x[first + i + k]  (x zero outside its range),
-    # using coef[m, 2H - 1 - k] = (-1)^m coef[m, k].  Arrays are indexed
-    # with bare range variables only (views elsewhere), so numba drops its
-    # negative-index checks and LLVM vectorises the loops.
+    # using coef[m, 2H - 1 - k] = (-1)^m coef[m, k]: the sums and differences
+    # of mirrored samples are formed once per tile and shared by the four
+    # even and the four odd polynomials.  The tap loop runs to the constant
+    # HALF_LENGTH, so LLVM unrolls it and vectorises over samples with the
+    # sum in a register (one store per output, not one per tap).  Arrays are
+    # indexed with bare range variables only (views elsewhere), so numba
+    # drops its negative-index checks.
     n_m, n = v.shape
-    half = coef.shape[1] // 2
+    half = HALF_LENGTH
     n_in = x.shape[0]
     seg = _np.empty(_TILE + 2 * half - 1, dtype=v.dtype)
-    even = _np.empty(_TILE, dtype=v.dtype)
-    odd = _np.empty(_TILE, dtype=v.dtype)
+    mirrored = _np.empty((2, half, _TILE), dtype=v.dtype)  # sums, differences
     zero = v.dtype.type(0)
     for i0 in range(0, n, _TILE):
         tn = min(_TILE, n - i0)
@@ -124,24 +127,23 @@ def _subfilters(x, first, coef, v):
         b = min(lo + tn + 2 * half - 1, n_in)
         if b > a:
             seg[a - lo:b - lo] = x[a:b]
-        for m in range(n_m):
-            v[m, i0:i0 + tn] = zero
         for k in range(half):
             s0 = seg[k:k + tn]
             s1 = seg[2 * half - 1 - k:2 * half - 1 - k + tn]
+            plus = mirrored[0, k]
+            minus = mirrored[1, k]
             for i in range(tn):
-                even[i] = s0[i] + s1[i]
-                odd[i] = s0[i] - s1[i]
-            for m in range(0, n_m, 2):
-                c = coef[m, k]
-                row = v[m, i0:i0 + tn]
-                for i in range(tn):
-                    row[i] += c * even[i]
-            for m in range(1, n_m, 2):
-                c = coef[m, k]
-                row = v[m, i0:i0 + tn]
-                for i in range(tn):
-                    row[i] += c * odd[i]
+                plus[i] = s0[i] + s1[i]
+                minus[i] = s0[i] - s1[i]
+        for m in range(n_m):
+            src = mirrored[m % 2]
+            c = coef[m]
+            row = v[m, i0:i0 + tn]
+            for i in range(tn):
+                acc = zero
+                for k in range(half):
+                    acc += c[k] * src[k, i]
+                row[i] = acc
 
 
 @_numba.njit(cache=True, nogil=True, fastmath=True)
@@ -149,23 +151,46 @@ def _horner(v, base0, start, delays, block, out):
     # out[j] = x(start + j - d(j)), d linear from delays[b] to delays[b + 1]
     # across block b; v from _subfilters with first = base0 + 1 - H.
     # Written out for DEGREE = 7: eight rows, held as separate views.
+    # Reading position pos(j) = g0 + j - step j has integer part
+    # j + floor(g0 - step j): within a block it advances one sample per
+    # sample except where floor(g0 - step j) changes (at most |step| B + 1
+    # times), so each block splits into runs that read v contiguously and
+    # vectorise.  The interpolated signal is continuous where runs meet, so
+    # rounding in the run boundaries does not matter.
     v0, v1, v2, v3, v4, v5, v6, v7 = v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]
+    one = out.dtype.type(1.0)
+    two = out.dtype.type(2.0)
     for b in range(out.shape[0] // block):
         d0 = delays[b]
         step = (delays[b + 1] - d0) / block
+        g0 = start + b * block - d0
         o = out[b * block:(b + 1) * block]
-        for j in range(block):
-            pos = start + b * block + j - (d0 + step * j)
-            base = int(_np.floor(pos))
-            t = o.dtype.type(2.0 * (pos - base) - 1.0)
-            i = base - base0
-            y = v7[i] * t + v6[i]
-            y = y * t + v5[i]
-            y = y * t + v4[i]
-            y = y * t + v3[i]
-            y = y * t + v2[i]
-            y = y * t + v1[i]
-            o[j] = y * t + v0[i]
+        j = 0
+        while j < block:
+            whole = _np.floor(g0 - step * j)
+            if step > 0.0:
+                end = min(block, int(_np.floor((g0 - whole) / step)) + 1)
+            elif step < 0.0:
+                end = min(block, int(_np.ceil((whole + 1.0 - g0) / -step)))
+            else:
+                end = block
+            end = max(end, j + 1)
+            n = end - j
+            i0 = int(whole) + j - base0
+            w0, w1, w2, w3 = v0[i0:i0 + n], v1[i0:i0 + n], v2[i0:i0 + n], v3[i0:i0 + n]
+            w4, w5, w6, w7 = v4[i0:i0 + n], v5[i0:i0 + n], v6[i0:i0 + n], v7[i0:i0 + n]
+            run = o[j:end]
+            u0 = g0 - step * j - whole  # fractional position at the run's start
+            for i in range(n):
+                t = out.dtype.type(u0 - step * i) * two - one
+                y = w7[i] * t + w6[i]
+                y = y * t + w5[i]
+                y = y * t + w4[i]
+                y = y * t + w3[i]
+                y = y * t + w2[i]
+                y = y * t + w1[i]
+                run[i] = y * t + w0[i]
+            j = end
 
 
 @_numba.njit(cache=True, nogil=True)
