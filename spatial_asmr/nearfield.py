@@ -220,6 +220,20 @@ def _cached_rows(hrtf, interpolation, head_radius, distances, filters, base):
     return rows
 
 
+def _norm(v):
+    """Euclidean length of each row of ``v`` (Q, 3)."""
+    return _np.sqrt(v[:, 0] ** 2 + v[:, 1] ** 2 + v[:, 2] ** 2)
+
+
+def _groups(n, *labels):
+    """``(k, ids)`` for every ``k < n`` that occurs in one of the ``labels``
+    arrays (non-negative ints, one per point): the points (ascending) that
+    have label ``k`` in any of them."""
+    present = sum(_np.bincount(lab, minlength=n) for lab in labels)
+    for k in _np.flatnonzero(present):
+        yield k, _np.flatnonzero(_np.logical_or.reduce([lab == k for lab in labels]))
+
+
 @_numba.njit(cache=True, nogil=True)
 def _place(index, weights, ids, ear, k, lo, hi, frac, rows, local, w):
     # points ids[n] blend layer k (rows[local[n]], weights w[n]) as their
@@ -309,7 +323,7 @@ class Spatializer:
         """
         xyz = _np.asarray(xyz, dtype=float)
         q = len(xyz)
-        r = _np.linalg.norm(xyz, axis=-1)
+        r = _norm(xyz)
         safe = _np.where(r > 0, r, 1.0)
         centre = _np.where(r[:, None] > 0, xyz / safe[:, None], [1.0, 0.0, 0.0])
         r_eff = effective_distance(r, self.min_distance)
@@ -327,11 +341,10 @@ class Spatializer:
         ear_dirs = []
         for e in range(2):
             ear_dir = source - _EAR_AXES[e] * self.head_radius
-            ear_dirs.append(ear_dir / _np.linalg.norm(ear_dir, axis=-1, keepdims=True))
+            ear_dirs.append(ear_dir / _norm(ear_dir)[:, None])
         # one lookup per layer (and ear, where the layer has parallax) for
         # every point that blends it, as the nearer or the farther layer
-        for k in _np.unique(_np.concatenate([lo, hi])):
-            ids = _np.flatnonzero((lo == k) | (hi == k))
+        for k, ids in _groups(len(self._layers), lo, hi):
             _, layer, rows, synthetic = self._layers[k]
             found = None
             for e in range(2):
@@ -347,11 +360,12 @@ class Spatializer:
         dist = _np.array([d for d, _ in measured])
         nearest = _np.argmin(_np.abs(_np.log(r_eff[:, None] / dist[None])), axis=1)
         delays = _np.zeros((len(centre), 2))
-        for k in _np.unique(nearest):
-            sel = nearest == k
+        for k, sel in _groups(len(measured), nearest):
             layer = measured[k][1]
             local, w = layer.lookup(centre[sel], self.interpolation)
-            delays[sel] = _np.einsum("qk,qke->qe", w, self.delay_table[layer.index[local]])
+            rows = self.delay_table[layer.index[local]]  # (n, 3, 2)
+            delays[sel] = (w[:, 0, None] * rows[:, 0] + w[:, 1, None] * rows[:, 1]
+                           + w[:, 2, None] * rows[:, 2])
         if self.doppler:
             delays += (r_eff / _SPEED_OF_SOUND * self.sample_rate)[:, None]
         return delays

@@ -258,6 +258,7 @@ class RenderPlan:
         static = [c for c, (_, ear, _) in enumerate(self.channels) if ear == STATIC]
         bank = _DelayBank([self.sources[self.channels[c][0]].signal for c in moving],
                           self.dtype)
+        buffer = _np.empty((C, (K + 1) * B), dtype=self.dtype)  # engine input, reused
         index = _np.zeros((C, K + 1, 2, 6), dtype=_np.int64)
         weights = _np.zeros((C, K + 1, 2, 6), dtype=self.dtype)
         for c in static:
@@ -276,7 +277,7 @@ class RenderPlan:
         done = 0
         for k0 in range(0, n_blocks, K):
             k_n = min(K, n_blocks - k0)
-            x = _np.zeros((C, (k_n + 1) * B), dtype=self.dtype)
+            x = buffer[:, :(k_n + 1) * B]  # every row is written below
             start = (k0 - 1) * B
             if controlled:
                 if k0 % span == 0:
@@ -314,10 +315,11 @@ class RenderPlan:
         workers = _os.cpu_count() or 1
         n_blocks = -(-self.n_samples // B)
         K = max(1, STATIC_CHUNK_SAMPLES // B)
+        buffer = _np.empty((len(self.channels), (K + 1) * B), dtype=self.dtype)
         done = 0
         for k0 in range(0, n_blocks, K):
             k_n = min(K, n_blocks - k0)
-            x = _np.zeros((len(self.channels), (k_n + 1) * B), dtype=self.dtype)
+            x = buffer[:, :(k_n + 1) * B]
             for c, (s, _, _) in enumerate(self.channels):
                 _copy_segment(self.sources[s].signal, (k0 - 1) * B, x[c])
             y = engine.process(x, workers=workers)
@@ -327,10 +329,12 @@ class RenderPlan:
 
 
 def _copy_segment(signal, start, out):
-    lo = max(start, 0)
-    hi = min(start + len(out), len(signal))
-    if hi > lo:
-        out[lo - start:hi - start] = signal[lo:hi]
+    # out[j] = signal[start + j], zero outside the signal
+    lo = min(max(start, 0), start + len(out))
+    hi = max(min(start + len(out), len(signal)), lo)
+    out[:lo - start] = 0
+    out[lo - start:hi - start] = signal[lo:hi]
+    out[hi - start:] = 0
 
 
 def render_chunks(scene, dtype=_np.float32):

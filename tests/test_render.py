@@ -207,6 +207,27 @@ sources:
     assert np.abs(static - still).max() < 1e-6 * np.abs(static).max()
 
 
+@pytest.mark.parametrize("moving", [False, True], ids=["all static", "with a moving source"])
+def test_sources_add_up_over_many_chunks_and_stay_silent_after_they_end(tmp_path, moving):
+    # 1.5 s spans several engine chunks; the short source ends in the first
+    rng = np.random.default_rng(5)
+    _write(tmp_path, "short.wav", 0.1 * rng.standard_normal(RATE // 10))
+    _write(tmp_path, "long.wav", 0.1 * rng.standard_normal(3 * RATE // 2))
+    second = ("trajectory:\n      - {time: 0, azimuth: 0, elevation: 0, distance: 1.4}\n"
+              "      - {time: 1.5, azimuth: 180, elevation: 0, distance: 1.4}"
+              if moving else "position: {azimuth: -60, elevation: 0, distance: 1.4}")
+    head = "duration: 1.5\nsources:\n"
+    short = "  - file: short.wav\n    position: {azimuth: 40, elevation: 0, distance: 1.4}\n"
+    long = f"  - file: long.wav\n    {second}\n"
+    both, _ = render(_scene(tmp_path, head + short + long), np.float64)
+    alone_short, _ = render(_scene(tmp_path, head + short), np.float64)
+    alone_long, _ = render(_scene(tmp_path, head + long), np.float64)
+
+    assert both.shape == alone_short.shape == alone_long.shape == (3 * RATE // 2, 2)
+    assert np.abs(alone_short[RATE // 5:]).max() == 0.0
+    assert np.abs(both - alone_short - alone_long).max() < 1e-12 * np.abs(both).max()
+
+
 def test_a_turned_head_hears_a_frontal_source_on_the_other_side(tmp_path):
     rng = np.random.default_rng(5)
     _write(tmp_path, "noise.wav", 0.1 * rng.standard_normal(RATE // 4))
