@@ -212,13 +212,13 @@ def _read_group(x, channels, start, delays, block, out, coef):
 
 
 @_numba.njit(cache=True, parallel=True)
-def _read_many(buffer, offsets, lengths, order, group_start, start, delays, block, out, coef):
-    # channels order[group_start[g]:group_start[g + 1]] all read one signal
+def _read_many(signals, group_of, order, group_start, start, delays, block, out, coef):
+    # channels order[group_start[g]:group_start[g + 1]] all read the signal
+    # signals[group_of[c]] of any of them (indexing the typed list with that
+    # int64, not with the unsigned prange variable, avoids an unsafe cast)
     for g in _numba.prange(group_start.shape[0] - 1):
         channels = order[group_start[g]:group_start[g + 1]]
-        c0 = channels[0]
-        x = buffer[offsets[c0]:offsets[c0] + lengths[c0]]
-        _read_group(x, channels, start, delays, block, out, coef)
+        _read_group(signals[group_of[channels[0]]], channels, start, delays, block, out, coef)
 
 
 def delay_signal(x, start, n_out, delays, block_size):
@@ -260,22 +260,22 @@ class DelayBank:
     """
 
     def __init__(self, signals, dtype=_np.float64):
+        self.dtype = _np.dtype(dtype)
         unique = {}
         for s in signals:
             unique.setdefault(id(s), s)
         keys = list(unique)
-        lengths = [len(unique[k]) for k in keys]
-        starts = _np.cumsum([0] + lengths)[:-1]
-        where = dict(zip(keys, starts, strict=True))
-        self._buffer = (_np.concatenate([unique[k] for k in keys]).astype(dtype, copy=False)
-                        if keys else _np.zeros(0, dtype))
-        self._offsets = _np.array([where[id(s)] for s in signals], dtype=_np.int64)
-        self._lengths = _np.array([len(s) for s in signals], dtype=_np.int64)
+        self.n_channels = len(signals)
+        # the signals themselves, not a concatenated copy (converted only
+        # where their type differs)
+        self._signals = _numba.typed.List()
+        for k in keys:
+            self._signals.append(_np.ascontiguousarray(unique[k], dtype=self.dtype))
         group = _np.array([keys.index(id(s)) for s in signals], dtype=_np.int64)
+        self._group_of = group
         self._order = _np.argsort(group, kind="stable").astype(_np.int64)
         counts = _np.bincount(group, minlength=len(keys))
         self._group_start = _np.concatenate([[0], _np.cumsum(counts)]).astype(_np.int64)
-        self.dtype = _np.dtype(dtype)
         self._coef = _COEFFICIENTS.astype(self.dtype)
 
     def read(self, start, n_out, delays, block_size, out=None):
@@ -292,10 +292,9 @@ class DelayBank:
         ndarray, shape (n_channels, n_out)
         """
         if out is None:
-            out = _np.empty((len(self._offsets), n_out), dtype=self.dtype)
-        if len(self._offsets):
-            _read_many(self._buffer, self._offsets, self._lengths, self._order,
-                       self._group_start, int(start),
+            out = _np.empty((self.n_channels, n_out), dtype=self.dtype)
+        if self.n_channels:
+            _read_many(self._signals, self._group_of, self._order, self._group_start, int(start),
                        _np.ascontiguousarray(delays, dtype=_np.float64), int(block_size),
                        out, self._coef)
         return out
