@@ -213,7 +213,7 @@ class PartitionedConvolver:
         taps[..., :n_taps] = filters
         padded = _np.zeros((n_f, n_e, P, N), dtype=self.dtype)
         padded[..., :B] = taps.reshape(n_f, n_e, P, B)
-        spectra = _fft.rfft(padded, axis=-1).reshape(n_f, n_e, P * self.n_bins)
+        spectra = _fft.rfft(padded, axis=-1, workers=-1).reshape(n_f, n_e, P * self.n_bins)
         # real and imaginary planes apart: the kernels vectorise cleanly
         self._spectra_re = _np.ascontiguousarray(spectra.real, dtype=self.dtype)
         self._spectra_im = _np.ascontiguousarray(spectra.imag, dtype=self.dtype)
