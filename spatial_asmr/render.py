@@ -307,25 +307,40 @@ class RenderPlan:
             yield y[:, :n].T
 
     def _fixed_chunks(self):
-        """:meth:`chunks` when no filter changes: one fixed filter per channel."""
+        """:meth:`chunks` when no filter changes: one fixed filter per channel.
+
+        Without control data the chunks do not depend on each other (each
+        takes the block before it from the signals), so they are rendered
+        on all cores at once, a few ahead of the consumer.
+        """
+        from collections import deque
+        from concurrent.futures import ThreadPoolExecutor
+
         B = self.engine_block_size
         n_taps = self.filters.shape[-1]
         engine = _FixedConvolver(self.filters[[row for _, _, row in self.channels]],
                                  B + n_taps - 1, self.dtype)
-        workers = _os.cpu_count() or 1
         n_blocks = -(-self.n_samples // B)
         K = max(1, STATIC_CHUNK_SAMPLES // B)
-        buffer = _np.empty((len(self.channels), (K + 1) * B), dtype=self.dtype)
-        done = 0
-        for k0 in range(0, n_blocks, K):
+
+        def piece(k0):
             k_n = min(K, n_blocks - k0)
-            x = buffer[:, :(k_n + 1) * B]
+            x = _np.empty((len(self.channels), (k_n + 1) * B), dtype=self.dtype)
             for c, (s, _, _) in enumerate(self.channels):
                 _copy_segment(self.sources[s].signal, (k0 - 1) * B, x[c])
-            y = engine.process(x, workers=workers)
-            n = min(k_n * B, self.n_samples - done)
-            done += n
-            yield y[:, :n].T
+            y = engine.process(x, workers=1)
+            n = min(k_n * B, self.n_samples - k0 * B)
+            return y[:, :n].T
+
+        workers = _os.cpu_count() or 1
+        with ThreadPoolExecutor(workers) as pool:
+            pending = deque()
+            for k0 in range(0, n_blocks, K):
+                pending.append(pool.submit(piece, k0))
+                if len(pending) > workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
 
 
 def _copy_segment(signal, start, out):
