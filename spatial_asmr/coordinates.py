@@ -25,13 +25,15 @@ def sph2cart(azimuth, elevation, distance=1.0):
     xyz : ndarray, shape (..., 3)
         Metres; x forward, y left, z up.
     """
-    az = np.radians(np.asarray(azimuth, dtype=float))
-    el = np.radians(np.asarray(elevation, dtype=float))
-    r = np.asarray(distance, dtype=float)
-    cos_el = np.cos(el)
-    return np.stack(np.broadcast_arrays(r * cos_el * np.cos(az),
-                                        r * cos_el * np.sin(az),
-                                        r * np.sin(el)), axis=-1)
+    az, el, r = np.broadcast_arrays(np.radians(np.asarray(azimuth, dtype=float)),
+                                    np.radians(np.asarray(elevation, dtype=float)),
+                                    np.asarray(distance, dtype=float))
+    out = np.empty(az.shape + (3,))
+    r_cos_el = r * np.cos(el)
+    np.multiply(r_cos_el, np.cos(az), out=out[..., 0])
+    np.multiply(r_cos_el, np.sin(az), out=out[..., 1])
+    np.multiply(r, np.sin(el), out=out[..., 2])
+    return out
 
 
 def cart2sph(xyz):

@@ -235,6 +235,17 @@ def _groups(n, *labels):
 
 
 @_numba.njit(cache=True, nogil=True)
+def _blend_delays(table, rows, local, w, points, out):
+    # out[points[n]] = sum_j w[n, j] table[rows[local[n, j]]]  (both ears)
+    for n in range(points.shape[0]):
+        for e in range(2):
+            acc = 0.0
+            for j in range(3):
+                acc += w[n, j] * table[rows[local[n, j]], e]
+            out[points[n], e] = acc
+
+
+@_numba.njit(cache=True, nogil=True)
 def _place(index, weights, ids, ear, k, lo, hi, frac, rows, local, w):
     # points ids[n] blend layer k (rows[local[n]], weights w[n]) as their
     # nearer layer (columns 0-2) and/or their farther one (columns 3-5)
@@ -363,9 +374,7 @@ class Spatializer:
         for k, sel in _groups(len(measured), nearest):
             layer = measured[k][1]
             local, w = layer.lookup(centre[sel], self.interpolation)
-            rows = self.delay_table[layer.index[local]]  # (n, 3, 2)
-            delays[sel] = (w[:, 0, None] * rows[:, 0] + w[:, 1, None] * rows[:, 1]
-                           + w[:, 2, None] * rows[:, 2])
+            _blend_delays(self.delay_table, layer.index, local, w, sel, delays)
         if self.doppler:
             delays += (r_eff / _SPEED_OF_SOUND * self.sample_rate)[:, None]
         return delays

@@ -37,6 +37,8 @@ from .nearfield import Spatializer as _Spatializer
 from .signals import source_signal as _source_signal
 from .sphere import SPEED_OF_SOUND as _SPEED_OF_SOUND
 from .trajectory import head_frame as _head_frame
+from .trajectory import interpolate_keyframes as _interpolate_keyframes
+from .trajectory import keyframe_arrays as _keyframe_arrays
 from .trajectory import source_positions as _source_positions
 
 CHUNK_SAMPLES = 16384
@@ -51,13 +53,22 @@ class _Source:
     signal: _np.ndarray
     spec: object
 
+    def __post_init__(self):
+        # keyframes as arrays once (None for paths and static positions):
+        # positions are evaluated many times
+        keyed = self.spec.path is None and self.spec.position is None
+        self.keys = _keyframe_arrays(self.spec.trajectory) if keyed else None
+
     @property
     def position(self):
         return self.spec.position
 
     def xyz(self, times):
         """World positions (listener at the origin, unturned), shape (Q, 3)."""
-        return _source_positions(self.spec, times)
+        if self.keys is None:
+            return _source_positions(self.spec, times)
+        sph = _interpolate_keyframes(*self.keys, times)
+        return _sph2cart(sph[:, 0], sph[:, 1], sph[:, 2])
 
     def distance_range(self, seconds):
         """Smallest and largest distance from the head centre over a time span."""
@@ -208,8 +219,16 @@ class RenderPlan:
             Delay-line delay per ear, samples.
         """
         times = _np.maximum(boundaries, 0) * (self.engine_block_size / self.sample_rate)
-        xyz = _np.concatenate([self.sources[s].xyz(times) for s in sources])
-        xyz = self._head_frame(xyz, _np.tile(times, len(sources)))
+        xyz = _np.empty((len(sources), len(times), 3))
+        keyed = [j for j, s in enumerate(sources) if self.sources[s].keys is not None]
+        if keyed:  # keyframed sources: one spherical-to-cartesian call for all
+            sph = _np.stack([_interpolate_keyframes(*self.sources[sources[j]].keys, times)
+                             for j in keyed])
+            xyz[keyed] = _sph2cart(sph[..., 0], sph[..., 1], sph[..., 2])
+        for j, s in enumerate(sources):
+            if self.sources[s].keys is None:
+                xyz[j] = self.sources[s].xyz(times)
+        xyz = self._head_frame(xyz.reshape(-1, 3), _np.tile(times, len(sources)))
         index, weights, delays, distance = self.spatializer.query(xyz)
         weights = weights * self._gains(distance)[:, None, None]
         shape = (len(sources), len(times))

@@ -6,8 +6,8 @@ them.  Azimuth is not wrapped: keyframes at 0 and 360 degrees make one full
 counter-clockwise turn, and 0 -> -90 turns clockwise to the right ear.
 """
 
-__all__ = ["keyframe_positions", "static_positions", "orientation_at", "source_positions",
-           "head_frame"]
+__all__ = ["keyframe_positions", "keyframe_arrays", "interpolate_keyframes", "static_positions",
+           "orientation_at", "source_positions", "head_frame"]
 
 import numpy as _np
 
@@ -28,11 +28,25 @@ def keyframe_positions(keyframes, times):
     positions : ndarray, shape (Q, 3)
         Azimuth (degrees, unwrapped), elevation (degrees), distance (m).
     """
+    return interpolate_keyframes(*keyframe_arrays(keyframes), times)
+
+
+def keyframe_arrays(keyframes):
+    """Keyframe times (K,) and ``(azimuth, elevation, distance)`` rows (K, 3),
+    for :func:`interpolate_keyframes` (build them once, evaluate often)."""
     t = _np.array([k.time for k in keyframes], dtype=float)
     values = _np.array([[k.azimuth, k.elevation, k.distance] for k in keyframes],
                        dtype=float)
+    return t, values
+
+
+def interpolate_keyframes(t, values, times):
+    """:func:`keyframe_positions` from :func:`keyframe_arrays`."""
     times = _np.asarray(times, dtype=float)
-    return _np.stack([_np.interp(times, t, values[:, i]) for i in range(3)], axis=-1)
+    out = _np.empty(times.shape + (3,))
+    for i in range(3):
+        out[..., i] = _np.interp(times, t, values[:, i])
+    return out
 
 
 def static_positions(position, times):
