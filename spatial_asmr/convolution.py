@@ -169,6 +169,22 @@ def _accumulate(history, x, sr, si, index, weights, y, moving):
                     ai, bi = bi, ai
 
 
+def _input_spectra(x, block_size, n_fft, dtype, workers):
+    """Spectra of the overlap-save input frames of a chunk, (C, K, bins).
+
+    ``x`` (C, (K + 1) B) holds the block before the chunk and its ``K``
+    blocks; frame ``k`` (``n_fft <= 2B`` samples) ends with block ``k`` of
+    the chunk.
+    """
+    B, N = block_size, n_fft
+    x = _np.ascontiguousarray(x, dtype=dtype)
+    n_ch, n = x.shape
+    frames = _np.lib.stride_tricks.as_strided(
+        x[:, 2 * B - N:], shape=(n_ch, n // B - 1, N),
+        strides=(x.strides[0], B * x.strides[1], x.strides[1]), writeable=False)
+    return _fft.rfft(frames, axis=-1, workers=workers)
+
+
 class PartitionedConvolver:
     """Streaming time-varying partitioned convolution of many channels to two ears.
 
@@ -242,15 +258,9 @@ class PartitionedConvolver:
         y : ndarray, shape (2, K * B)
         """
         B = self.block_size
-        C = self.n_channels
-        K = x.shape[1] // B - 1
         N = self.n_fft
-        x = _np.ascontiguousarray(x, dtype=self.dtype)
-        # frame k ends with block k of the chunk; it starts N - B samples earlier
-        frames = _np.lib.stride_tricks.as_strided(
-            x[:, 2 * B - N:], shape=(C, K, N),
-            strides=(x.strides[0], B * x.strides[1], x.strides[1]), writeable=False)
-        spectra = _fft.rfft(frames, axis=-1, workers=workers).astype(self.cdtype, copy=False)
+        spectra = _input_spectra(x, B, N, self.dtype, workers).astype(self.cdtype, copy=False)
+        K = spectra.shape[1]
         P = self.n_partitions
         y = _np.zeros((6, 2, K, self.n_bins), dtype=self.dtype)
         moving = _np.zeros(K, dtype=_np.bool_)
@@ -328,17 +338,11 @@ class FixedConvolver:
         """
         B = self.block_size
         N = self.n_fft
-        C = self.n_channels
-        K = x.shape[1] // B - 1
-        x = _np.ascontiguousarray(x, dtype=self.dtype)
-        # frame k ends with block k of the chunk; it starts N - B samples earlier
-        frames = _np.lib.stride_tricks.as_strided(
-            x[:, 2 * B - N:], shape=(C, K, N),
-            strides=(x.strides[0], B * x.strides[1], x.strides[1]), writeable=False)
-        spectra = _fft.rfft(frames, axis=-1, workers=workers)
+        spectra = _input_spectra(x, B, N, self.dtype, workers)
+        K = spectra.shape[1]
         h = self._spectra
         acc = spectra[0] * h[0, :, None]
-        for c in range(1, C):
+        for c in range(1, self.n_channels):
             acc += spectra[c] * h[c, :, None]
         out = _fft.irfft(acc, N, axis=-1, workers=workers, overwrite_x=True)
         return out[..., N - B:].reshape(2, K * B)

@@ -20,24 +20,27 @@ def fixed_filter(n_channels, n_blocks, rows):
     return index, weights
 
 
-def render(convolver, signal, index, weights, chunks):
-    """Feed ``signal`` (C, n_blocks * B) to ``convolver`` in chunks of K blocks.
-
-    Each call gets the block before its chunk (zeros before the start) and the
-    filters at the chunk's K + 1 block boundaries.
-    """
-    block = convolver.block_size
+def feed(process, block, signal, chunks):
+    """Feed ``signal`` (C, n_blocks * B) to ``process(x, first, k)`` in chunks
+    of ``k`` blocks, each with the block before it (zeros before the start)."""
     n_channels, n = signal.shape
     assert sum(chunks) * block == n
     padded = np.concatenate([np.zeros((n_channels, block), signal.dtype), signal], axis=1)
     out, first = [], 0
     for k in chunks:
-        y = convolver.process(padded[:, first * block:(first + k + 1) * block],
-                              index[:, first:first + k + 1], weights[:, first:first + k + 1])
+        y = process(padded[:, first * block:(first + k + 1) * block], first, k)
         assert y.shape == (2, k * block)
         out.append(y)
         first += k
     return np.concatenate(out, axis=1)
+
+
+def render(convolver, signal, index, weights, chunks):
+    """Feed a PartitionedConvolver, with the filters at each chunk's K + 1
+    block boundaries."""
+    return feed(lambda x, first, k: convolver.process(x, index[:, first:first + k + 1],
+                                                      weights[:, first:first + k + 1]),
+                convolver.block_size, signal, chunks)
 
 
 def reference(signal, filters_per_channel):
@@ -252,18 +255,8 @@ def test_silence_in_gives_exact_silence_out():
 
 
 def render_fixed(convolver, signal, chunks):
-    """Feed ``signal`` (C, n_blocks * B) to a FixedConvolver in chunks of K blocks."""
-    block = convolver.block_size
-    n_channels, n = signal.shape
-    assert sum(chunks) * block == n
-    padded = np.concatenate([np.zeros((n_channels, block), signal.dtype), signal], axis=1)
-    out, first = [], 0
-    for k in chunks:
-        y = convolver.process(padded[:, first * block:(first + k + 1) * block])
-        assert y.shape == (2, k * block)
-        out.append(y)
-        first += k
-    return np.concatenate(out, axis=1)
+    """Feed a FixedConvolver in chunks of K blocks."""
+    return feed(lambda x, first, k: convolver.process(x), convolver.block_size, signal, chunks)
 
 
 @pytest.mark.parametrize(("n_taps", "n_fft"), [(1, 64), (17, 64), (300, 1024), (557, 8192)])
