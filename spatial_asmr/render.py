@@ -54,8 +54,8 @@ class _Source:
     spec: object
 
     def __post_init__(self):
-        # keyframes as arrays once (None for paths and static positions):
-        # positions are evaluated many times
+        # keyframes as arrays once (None for paths and static positions),
+        # for RenderPlan._control, which evaluates them many times
         keyed = self.spec.path is None and self.spec.position is None
         self.keys = _keyframe_arrays(self.spec.trajectory) if keyed else None
 
@@ -65,10 +65,7 @@ class _Source:
 
     def xyz(self, times):
         """World positions (listener at the origin, unturned), shape (Q, 3)."""
-        if self.keys is None:
-            return _source_positions(self.spec, times)
-        sph = _interpolate_keyframes(*self.keys, times)
-        return _sph2cart(sph[:, 0], sph[:, 1], sph[:, 2])
+        return _source_positions(self.spec, times)
 
     def distance_range(self, seconds):
         """Smallest and largest distance from the head centre over a time span."""
@@ -220,14 +217,16 @@ class RenderPlan:
         """
         times = _np.maximum(boundaries, 0) * (self.engine_block_size / self.sample_rate)
         xyz = _np.empty((len(sources), len(times), 3))
-        keyed = [j for j, s in enumerate(sources) if self.sources[s].keys is not None]
+        keyed = []
+        for j, s in enumerate(sources):
+            if self.sources[s].keys is None:
+                xyz[j] = self.sources[s].xyz(times)
+            else:
+                keyed.append(j)
         if keyed:  # keyframed sources: one spherical-to-cartesian call for all
             sph = _np.stack([_interpolate_keyframes(*self.sources[sources[j]].keys, times)
                              for j in keyed])
             xyz[keyed] = _sph2cart(sph[..., 0], sph[..., 1], sph[..., 2])
-        for j, s in enumerate(sources):
-            if self.sources[s].keys is None:
-                xyz[j] = self.sources[s].xyz(times)
         xyz = self._head_frame(xyz.reshape(-1, 3), _np.tile(times, len(sources)))
         index, weights, delays, distance = self.spatializer.query(xyz)
         weights = weights * self._gains(distance)[:, None, None]
