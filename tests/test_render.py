@@ -209,7 +209,9 @@ sources:
 
 @pytest.mark.parametrize("moving", [False, True], ids=["all static", "with a moving source"])
 def test_sources_add_up_over_many_chunks_and_stay_silent_after_they_end(tmp_path, moving):
-    # 1.5 s spans several engine chunks; the short source ends in the first
+    # 1.5 s spans several chunks of the moving engine (whose input buffer is
+    # reused); the short source ends in the first.  Static chunks are longer:
+    # there the check is that a chunk's input is zero beyond the signal.
     rng = np.random.default_rng(5)
     _write(tmp_path, "short.wav", 0.1 * rng.standard_normal(RATE // 10))
     _write(tmp_path, "long.wav", 0.1 * rng.standard_normal(3 * RATE // 2))
