@@ -1,15 +1,53 @@
-"""Source signals: audio files read and resampled to the render rate."""
+"""Source signals: audio files and generators placed on the scene's time line.
 
-__all__ = ["read_mono", "source_signal", "fade"]
+:class:`SourceStream` makes the mono signal of one scene source in bounded
+chunks, for renders of any length; :func:`source_signal` is the same signal
+as one array.  :func:`read_mono` reads a whole file and :func:`fade` applies
+the raised-cosine fades of a scene source.
 
-from pathlib import Path as _Path
+The signal of a source is built in this order, on samples at the render
+rate:
 
-import numpy as _np
+1. the sound: a generator's output (see
+   :func:`spatial_asmr.generators.generate_chunks`), or the file resampled
+   with soxr (very high quality) and cut to ``trim``;
+2. ``loop``: the sound repeated up to the scene end (and cut there);
+3. raised-cosine fades over the whole, looped sound;
+4. ``gain_db``;
+5. ``start``: leading silence.
+"""
 
-from .errors import AudioFileError as _AudioFileError
+__all__ = ["SourceStream", "read_mono", "source_signal", "fade"]
+
+import operator
+from pathlib import Path
+
+import numpy as np
+
+from .errors import AudioFileError
+
+LOOP_IN_MEMORY = 2 ** 20
+"""int : longest looped sound (samples) held in memory and repeated.
+
+Longer loops are decoded (or generated) again for every repetition, which
+costs time instead of memory: 2**20 float32 samples are 4 MiB.
+"""
+
+FILE_BLOCK = 2 ** 16
+"""int : frames decoded from a file at a time.
+
+Large enough that the per-block overhead of libsndfile, soxr and Python is
+negligible, small enough (0.5 MiB of float64 per channel) to bound memory.
+"""
+
+LOOP_CHUNK = 2 ** 16
+"""int : samples per chunk when an in-memory loop is repeated."""
 
 
-def read_mono(path, sample_rate, channel=None, dtype=_np.float64):
+# -- reading whole files --------------------------------------------------------------
+
+
+def read_mono(path, sample_rate, channel=None, dtype=np.float64):
     """Read a mono audio file and resample it to ``sample_rate``.
 
     Parameters
@@ -31,41 +69,102 @@ def read_mono(path, sample_rate, channel=None, dtype=_np.float64):
     Raises
     ------
     AudioFileError
-        If the file is missing, unreadable or has more than one channel.
+        If the file is missing, unreadable, has more than one channel, or
+        contains NaN or infinite samples.
     """
     import soundfile
 
-    path = _Path(path)
-    if not path.is_file():
-        raise _AudioFileError(f"audio file {str(path)!r} does not exist")
+    path = Path(path)
+    _check_file(path)
     try:
-        data, rate = soundfile.read(str(path), dtype=_np.dtype(dtype).name, always_2d=True)
+        data, rate = soundfile.read(str(path), dtype=np.dtype(dtype).name, always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as exc:
-        raise _AudioFileError(f"{path}: cannot be read as audio ({exc})") from None
-    if channel is not None:
-        if not 0 <= channel < data.shape[1]:
-            raise _AudioFileError(f"{path}: channel is {channel} but must be below "
-                                  f"{data.shape[1]} (the file's channel count)")
-    elif data.shape[1] != 1:
-        raise _AudioFileError(
-            f"{path}: has {data.shape[1]} channels but must be mono (1 channel)")
+        raise AudioFileError(f"{path}: cannot be read as audio ({exc})") from None
+    _check_channel(path, channel, data.shape[1])
     signal = data[:, channel or 0]
     if rate != sample_rate and len(signal):
         import soxr
 
         signal = soxr.resample(signal, rate, sample_rate, quality="VHQ")
-    if not _np.isfinite(signal).all():
-        raise _AudioFileError(f"{path}: contains NaN or infinite samples")
-    return _np.ascontiguousarray(signal)
+    if not np.isfinite(signal).all():
+        raise AudioFileError(f"{path}: contains NaN or infinite samples")
+    return np.ascontiguousarray(signal)
+
+
+def _check_file(path):
+    if not path.is_file():
+        raise AudioFileError(f"audio file {str(path)!r} does not exist")
+
+
+def _check_channel(path, channel, channels):
+    if channel is not None:
+        if not 0 <= channel < channels:
+            raise AudioFileError(f"{path}: channel is {channel} but must be below "
+                                 f"{channels} (the file's channel count)")
+    elif channels != 1:
+        raise AudioFileError(f"{path}: has {channels} channels but must be mono (1 channel)")
+
+
+def resampled_length(frames, in_rate, out_rate):
+    """Number of samples soxr makes from a whole signal.
+
+    Parameters
+    ----------
+    frames : int
+        Input length in samples.
+    in_rate, out_rate : int
+        Hz.
+
+    Returns
+    -------
+    n : int
+        ``floor(frames * out_rate / in_rate + 0.5)``, the length of
+        ``soxr.resample`` (and of a flushed ``soxr.ResampleStream``), as
+        measured for soxr 1.1 over lengths 0 to 300007 and rate pairs
+        between 8 and 96 kHz in both directions; ``frames`` if the rates
+        are equal.
+    """
+    if in_rate == out_rate:
+        return frames
+    # the same double arithmetic as libsoxr's
+    return int(frames * out_rate / in_rate + 0.5)
+
+
+# -- fades ----------------------------------------------------------------------------
+
+
+def _ramp(index, n):
+    # The fade-in gain at the samples `index` of an n-sample ramp; the values
+    # are elementwise those of fade()'s whole ramp, so chunked fades match it.
+    return 0.5 * (1 - np.cos(np.pi * (index + 0.5) / n))
 
 
 def fade(signal, sample_rate, fade_in=0.0, fade_out=0.0):
-    """Raised-cosine fade-in and fade-out (seconds), in place; returns it."""
+    """Raised-cosine fade-in and fade-out, in place.
+
+    Sample ``j`` of an ``n``-sample fade-in is scaled by
+    ``0.5 (1 - cos(pi (j + 0.5) / n))``; the fade-out is its mirror image.
+    Each fade is cut to the signal's length.
+
+    Parameters
+    ----------
+    signal : ndarray, shape (n,)
+        Modified in place.
+    sample_rate : int
+        Hz.
+    fade_in, fade_out : float, optional
+        Fade lengths in seconds, ``round(seconds * sample_rate)`` samples.
+
+    Returns
+    -------
+    signal : ndarray, shape (n,)
+        The same array.
+    """
     for seconds, reverse in ((fade_in, False), (fade_out, True)):
         n = min(int(round(seconds * sample_rate)), len(signal))
         if n <= 0:
             continue
-        ramp = 0.5 * (1 - _np.cos(_np.pi * (_np.arange(n) + 0.5) / n))
+        ramp = _ramp(np.arange(n), n)
         if reverse:
             signal[len(signal) - n:] *= ramp[::-1]
         else:
@@ -73,12 +172,437 @@ def fade(signal, sample_rate, fade_in=0.0, fade_out=0.0):
     return signal
 
 
-def source_signal(spec, sample_rate, scene_duration=None, dtype=_np.float64):
+# -- sounds as chunks -----------------------------------------------------------------
+
+
+class _GeneratedSound:
+    """A generator's output as float64 chunks (restartable)."""
+
+    def __init__(self, spec, sample_rate, scene_duration):
+        from .generators import generate_chunks
+
+        name, seed, duration, params = spec.generator
+        if duration is None:
+            if scene_duration is None:
+                raise ValueError(f"scene_duration is None but must be given for source "
+                                 f"{spec.name!r}, a generator without a duration")
+            duration = max(scene_duration - spec.start, 0.0)
+        self._arguments = (name, float(duration), int(sample_rate))
+        self._seed = seed
+        self._params = params
+        # validate now: errors belong to construction, not to the first read
+        self._first = generate_chunks(*self._arguments, seed=seed, **params)
+        self.length = round(float(duration) * int(sample_rate))
+
+    def chunks(self):
+        """Iterate over the whole sound, from its first sample."""
+        from .generators import generate_chunks
+
+        first, self._first = self._first, None
+        if first is None:
+            first = generate_chunks(*self._arguments, seed=self._seed, **self._params)
+        return first
+
+
+class _FileSound:
+    """The trimmed, resampled sound of a file, as chunks (restartable)."""
+
+    def __init__(self, spec, sample_rate, dtype):
+        import soundfile
+
+        self.path = Path(spec.file)
+        _check_file(self.path)
+        try:
+            with soundfile.SoundFile(str(self.path)) as f:
+                frames, rate, channels = f.frames, f.samplerate, f.channels
+        except (RuntimeError, soundfile.LibsndfileError) as exc:
+            raise AudioFileError(f"{self.path}: cannot be read as audio ({exc})") from None
+        _check_channel(self.path, spec.channel, channels)
+        self._channel = spec.channel or 0
+        self._channels = channels
+        self._rate = rate
+        self._sample_rate = int(sample_rate)
+        self._dtype = dtype
+        self._frames = frames
+        total = resampled_length(frames, rate, sample_rate)
+        lo, hi = 0, total
+        if spec.trim is not None:
+            # trim is in seconds of the resampled time line, with slice semantics
+            lo, hi = (int(round(t * sample_rate)) for t in spec.trim)
+            lo, hi, _ = slice(lo, hi).indices(total)
+            hi = max(hi, lo)
+        self._lo, self._hi = lo, hi
+        self.length = hi - lo
+
+    def chunks(self):
+        """Iterate over the whole trimmed sound, from its first sample."""
+        if self.length == 0:
+            return iter(())
+        if self._rate == self._sample_rate:
+            return self._blocks(self._lo, self._hi)
+        return self._resampled()
+
+    def _blocks(self, begin, end):
+        # Decoded blocks of file frames [begin, end), checked for NaN and inf.
+        import soundfile
+
+        with soundfile.SoundFile(str(self.path)) as f:
+            if begin:
+                f.seek(begin)
+            position = begin
+            while position < end:
+                count = min(FILE_BLOCK, end - position)
+                block = f.read(count, dtype=self._dtype.name, always_2d=True)
+                if len(block) == 0:
+                    break
+                block = np.ascontiguousarray(block[:, self._channel])
+                if not np.isfinite(block).all():
+                    raise AudioFileError(f"{self.path}: contains NaN or infinite samples")
+                position += len(block)
+                yield block
+        if position < end:
+            # fewer frames than the header announced: the missing ones are silent
+            yield np.zeros(end - position, self._dtype)
+
+    def _resampled(self):
+        # soxr.resample is a flushed soxr stream over the whole signal, so a
+        # ResampleStream fed block by block gives the same samples; the file is
+        # resampled from its start (a resampler has state) and the output cut
+        # to [lo, hi) on the way.
+        import soxr
+
+        stream = soxr.ResampleStream(self._rate, self._sample_rate, 1, dtype=self._dtype.name,
+                                     quality="VHQ")
+        position = 0  # output samples made so far
+        lo, hi = self._lo, self._hi
+        blocks = self._blocks(0, self._frames)
+        block = next(blocks, None)
+        while block is not None and position < hi:
+            following = next(blocks, None)
+            y = stream.resample_chunk(block, last=following is None)
+            block = following
+            if not np.isfinite(y).all():
+                raise AudioFileError(f"{self.path}: contains NaN or infinite samples")
+            a, b = max(lo - position, 0), min(hi - position, len(y))
+            position += len(y)
+            if a < b:
+                yield y[a:b]
+        blocks.close()
+        if position < hi:
+            yield np.zeros(hi - max(position, lo), self._dtype)
+
+
+# -- the stream -----------------------------------------------------------------------
+
+
+class SourceStream:
+    """The mono signal of one scene source on the scene's time line, made in bounded chunks.
+
+    The samples equal those of :func:`source_signal` (the same arithmetic
+    in the same order, chunk by chunk).  They are made lazily, in chunks of
+    at most one generator segment
+    (:data:`spatial_asmr.generators.SEGMENT_SECONDS`), :data:`FILE_BLOCK`
+    frames of a file (resampled) or :data:`LOOP_CHUNK` samples of an
+    in-memory loop, as reads ask for them.
+
+    Parameters
+    ----------
+    spec : spatial_asmr.scene.SourceSpec
+        The source: a file or a generator, with ``start``, ``trim``,
+        ``loop``, fades and ``gain_db``.
+    sample_rate : int
+        Render rate in Hz.
+    scene_duration : float, optional
+        Seconds; needed for ``loop`` and for generators without a duration.
+    dtype : {numpy.float32, numpy.float64}, optional
+        Sample type of the signal.  Files are decoded and resampled in it;
+        generator output (float64) is cast to it before fading.
+    frame_seconds : float, optional
+        Frame length of :meth:`frame_peaks`, > 0 and at least one sample.
+
+    Attributes
+    ----------
+    length : int
+        Samples on the scene time line, the leading ``start`` silence
+        included; ``len(source_signal(spec, sample_rate, scene_duration,
+        dtype))``.
+    sample_rate : int
+        Hz.
+    dtype : numpy.dtype
+    frame : int
+        Samples per frame of :meth:`frame_peaks`,
+        ``round(frame_seconds * sample_rate)``.
+
+    Raises
+    ------
+    AudioFileError
+        If the file is missing, unreadable, or has more than one channel
+        and no ``channel`` (or a channel it lacks): at construction.  If it
+        contains NaN or infinite samples: from the :meth:`read` that
+        decodes them, and only if it gets that far (frames after the end of
+        ``trim`` of a resampled file, or outside ``trim`` of a file at the
+        render rate, are never decoded).
+    GeneratorError
+        If the generator's arguments are invalid, at construction.
+    ValueError
+        If ``dtype`` or ``frame_seconds`` is not allowed, or a generator
+        without a duration has no ``scene_duration``.
+
+    Notes
+    -----
+    Memory is that of one chunk (one generator segment renders with about
+    70 bytes of temporaries per sample) plus the samples a read spans,
+    never the whole signal; a looped sound of up to :data:`LOOP_IN_MEMORY`
+    samples is held once and repeated, longer ones are made again for
+    every repetition.
+    """
+
+    def __init__(self, spec, sample_rate, scene_duration=None, dtype=np.float32,
+                 frame_seconds=0.1):
+        dtype = np.dtype(dtype)
+        if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"dtype is {dtype.name!r} but must be 'float32' or 'float64'")
+        frame = round(frame_seconds * sample_rate)
+        if not frame_seconds > 0 or frame < 1:
+            raise ValueError(f"frame_seconds is {frame_seconds!r} but must be > 0 and at "
+                             f"least one sample ({1 / sample_rate:g} s)")
+        self.sample_rate = int(sample_rate)
+        self.dtype = dtype
+        self.frame = frame
+        if spec.generator is not None:
+            self._sound = _GeneratedSound(spec, sample_rate, scene_duration)
+        else:
+            self._sound = _FileSound(spec, sample_rate, dtype)
+        self._offset = int(round(spec.start * sample_rate))
+        n = self._sound.length
+        self._loop = bool(spec.loop and scene_duration is not None and n)
+        if self._loop:
+            n = max(int(round(scene_duration * sample_rate)) - self._offset, 0)
+        self._body_length = n  # the sound after looping: what fades span
+        self.length = self._offset + n
+        self._fade_in = min(int(round(spec.fade_in * sample_rate)), n)
+        self._fade_out = min(int(round(spec.fade_out * sample_rate)), n)
+        self._gain = 10.0 ** (spec.gain_db / 20.0) if spec.gain_db else None
+        self._chunks = None  # iterator over the faded body, made on the first read
+        self._buffer = np.zeros(0, dtype)  # body samples from _buffer_start on
+        self._buffer_start = 0
+        self._last_start = None
+        # frame_peaks: complete frames in _peaks, the open one in _open_peak;
+        # _produced counts the scene samples accounted for
+        self._peaks = []
+        self._open_peak = 0.0
+        self._produced = 0
+
+    # -- reading ----------------------------------------------------------------------
+
+    def read(self, start, out):
+        """Fill ``out`` with the samples from ``start`` on.
+
+        Parameters
+        ----------
+        start : int
+            Scene sample of ``out[0]``; may be negative or past the end.
+            Must not be below the previous read's ``start`` (windows may
+            overlap, but never go back).
+        out : ndarray, shape (m,)
+            Receives samples ``[start, start + m)``, zeros outside
+            ``[0, length)``.
+
+        Returns
+        -------
+        out : ndarray, shape (m,)
+            The same array.
+
+        Raises
+        ------
+        ValueError
+            If ``start`` is below the previous read's or ``out`` is not 1-D.
+        AudioFileError
+            If the file has NaN or infinite samples among those decoded for
+            this read.
+        """
+        start = operator.index(start)
+        if getattr(out, "ndim", None) != 1:
+            raise ValueError(f"out has shape {np.shape(out)} but must be 1-D")
+        if self._last_start is not None and start < self._last_start:
+            raise ValueError(f"start is {start} but must be >= {self._last_start}, the "
+                             f"previous read's start (a stream only goes forward)")
+        self._last_start = start
+        m = len(out)
+        # the body (sound after `start` silence) samples this window covers
+        a = min(max(start - self._offset, 0), self._body_length)
+        b = min(max(start + m - self._offset, 0), self._body_length)
+        # leading silence counts as produced once a read reaches it
+        self._account_zeros(min(max(start + m, 0), self._offset))
+        if a < b:
+            self._advance(a, b)
+            i = self._offset + a - start
+            out[:i] = 0
+            out[i:i + b - a] = self._buffer[a - self._buffer_start:b - self._buffer_start]
+            out[i + b - a:] = 0
+        else:
+            out[:] = 0
+        return out
+
+    def _advance(self, a, b):
+        # Drop body samples before `a` (no later read needs them) and make
+        # samples up to `b`, so that the buffer holds at least [a, b).
+        skip = a - self._buffer_start
+        if skip >= len(self._buffer):
+            self._buffer_start += len(self._buffer)
+            self._buffer = self._buffer[:0]
+        else:
+            self._buffer = self._buffer[skip:]
+            self._buffer_start = a
+        end = self._buffer_start + len(self._buffer)
+        if end >= b:
+            return
+        if self._chunks is None:
+            self._account_zeros(self._offset)
+            self._chunks = self._faded()
+        pieces = [self._buffer] if len(self._buffer) else []
+        while end < b:
+            chunk = next(self._chunks)
+            self._account(chunk)
+            # chunks wholly before `a` (a read that skipped ahead) are not kept
+            if end + len(chunk) > a:
+                if end < a:
+                    chunk = chunk[a - end:]
+                    self._buffer_start = a
+                    pieces = []
+                elif not pieces:
+                    self._buffer_start = end
+                pieces.append(chunk)
+            end += len(chunk)
+        self._buffer = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+    # -- the body: sound, loop, fades, gain ------------------------------------------
+
+    def _body(self):
+        # The looped sound, chunk by chunk (in the stream's dtype or, for
+        # generators, float64), exactly _body_length samples.
+        n = self._body_length
+        if not self._loop:
+            yield from self._sound.chunks()
+            return
+        if self._sound.length <= LOOP_IN_MEMORY:
+            # np.resize repeats the sound cyclically: sample i is sound[i % L]
+            sound = np.concatenate([chunk.astype(self.dtype, copy=False)
+                                    for chunk in self._sound.chunks()])
+            for position in range(0, n, LOOP_CHUNK):
+                yield sound[np.arange(position, min(position + LOOP_CHUNK, n)) % len(sound)]
+            return
+        position = 0
+        while position < n:
+            for chunk in self._sound.chunks():
+                chunk = chunk[:n - position]
+                position += len(chunk)
+                yield chunk
+                if position >= n:
+                    return
+
+    def _faded(self):
+        # fade() and source_signal()'s gain, chunk by chunk and in the same
+        # order (fade-in, fade-out, gain), on the same dtypes.  Each chunk is
+        # first copied to the stream's dtype (as source_signal casts a
+        # generator's float64 output), since sound chunks may be views of
+        # held data.
+        n, n_in, n_out = self._body_length, self._fade_in, self._fade_out
+        position = 0
+        for chunk in self._body():
+            chunk = np.array(chunk, dtype=self.dtype)
+            m = len(chunk)
+            if position < n_in:
+                k = min(m, n_in - position)
+                chunk[:k] *= _ramp(np.arange(position, position + k), n_in)
+            if n_out and position + m > n - n_out:
+                k = max(n - n_out - position, 0)
+                # the mirrored ramp: body sample i has fade-in index n - 1 - i
+                chunk[k:] *= _ramp(n - 1 - np.arange(position + k, position + m), n_out)
+            if self._gain is not None:
+                chunk *= self._gain
+            position += m
+            yield chunk
+
+    # -- frame peaks ------------------------------------------------------------------
+
+    def _account_zeros(self, end):
+        # Count scene samples [_produced, end) as produced silence.
+        p = self._produced
+        if end <= p:
+            return
+        frame = self.frame
+        if p % frame:
+            # zeros do not raise the open frame's peak; they may close it
+            p = min(p - p % frame + frame, end)
+            if p % frame == 0:
+                self._peaks.append(np.array([self._open_peak]))
+                self._open_peak = 0.0
+        full = (end - p) // frame
+        if full:
+            self._peaks.append(np.zeros(full))
+            p += full * frame
+        if p < end:
+            self._open_peak = 0.0
+        self._produced = end
+
+    def _account(self, chunk):
+        # Fold the peaks of `chunk`, the scene samples from _produced on.
+        frame, p, m = self.frame, self._produced, len(chunk)
+        i = 0
+        if p % frame:
+            i = min(frame - p % frame, m)
+            if i:
+                self._open_peak = max(self._open_peak, _peak(chunk[:i]))
+            if (p + i) % frame == 0:
+                self._peaks.append(np.array([self._open_peak]))
+                self._open_peak = 0.0
+        full = (m - i) // frame
+        if full:
+            frames = chunk[i:i + full * frame].reshape(full, frame)
+            self._peaks.append(np.maximum(frames.max(axis=1), -frames.min(axis=1))
+                               .astype(np.float64))
+            i += full * frame
+        if i < m:
+            self._open_peak = _peak(chunk[i:])
+        self._produced = p + m
+
+    def frame_peaks(self):
+        """Peak magnitude of every frame made so far.
+
+        Frame ``k`` covers scene samples ``[k F, (k + 1) F)``,
+        ``F = round(frame_seconds * sample_rate)`` (:attr:`frame`).  Samples
+        count as made once a read has reached them or they were decoded
+        for one (chunks run ahead of reads); the leading silence counts
+        once a read reaches it.  After the last sample has been read there
+        are ``ceil(length / F)`` frames.
+
+        Returns
+        -------
+        peaks : ndarray, shape (n_frames,)
+            ``max |x|`` per frame, in the stream's dtype; the last frame
+            may be partly made (the peak of its samples so far).
+        """
+        peaks = self._peaks + ([np.array([self._open_peak])] if self._produced % self.frame
+                               else [])
+        if not peaks:
+            return np.zeros(0, self.dtype)
+        return np.concatenate(peaks).astype(self.dtype)
+
+
+def _peak(x):
+    return float(max(x.max(), -x.min())) if len(x) else 0.0
+
+
+# -- whole signals --------------------------------------------------------------------
+
+
+def source_signal(spec, sample_rate, scene_duration=None, dtype=np.float64):
     """The mono signal of a scene source, on the scene's time line.
 
     File or generator, then ``trim`` (files), ``loop`` (repeated up to the
     scene end), fades over the whole sound, ``gain_db``, and ``start``
-    (leading silence).
+    (leading silence): the whole of a :class:`SourceStream`.
 
     Parameters
     ----------
@@ -94,27 +618,5 @@ def source_signal(spec, sample_rate, scene_duration=None, dtype=_np.float64):
     signal : ndarray, shape (n,)
         Sample 0 at the scene start.
     """
-    if spec.generator is not None:
-        from .generators import generate
-
-        name, seed, duration, params = spec.generator
-        if duration is None:
-            duration = max(scene_duration - spec.start, 0.0)
-        sound = generate(name, float(duration), int(sample_rate), seed=seed, **params)
-    else:
-        sound = read_mono(spec.file, sample_rate, spec.channel, dtype)
-        if spec.trim is not None:
-            lo, hi = (int(round(t * sample_rate)) for t in spec.trim)
-            sound = sound[lo:hi]
-    start = int(round(spec.start * sample_rate))
-    if spec.loop and scene_duration is not None and len(sound):
-        total = max(int(round(scene_duration * sample_rate)) - start, 0)
-        sound = _np.resize(sound, total)
-    # every branch above made a new array (or a view of one): fade in place
-    sound = fade(_np.asarray(sound, dtype=dtype), sample_rate, spec.fade_in,
-                 spec.fade_out)
-    if spec.gain_db:
-        sound *= 10.0 ** (spec.gain_db / 20.0)
-    if start == 0:
-        return sound
-    return _np.concatenate([_np.zeros(start, sound.dtype), sound])
+    stream = SourceStream(spec, sample_rate, scene_duration, dtype)
+    return stream.read(0, np.empty(stream.length, stream.dtype))

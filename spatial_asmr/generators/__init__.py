@@ -34,6 +34,13 @@ function, a one-line description and the parameter table, a dict of
 for choices.  :func:`generate` looks a generator up by name and checks the
 parameter names as well as their values.  Scene validators can call
 :meth:`Generator.problems` to collect messages without raising.
+
+Streaming
+---------
+:func:`generate_chunks` yields the same sound in consecutive chunks with
+bounded memory: up to :data:`SEGMENT_SECONDS` it is exactly
+:func:`generate`; longer sounds are a chain of independently seeded
+segments joined by :data:`CROSSFADE_SECONDS` equal-power crossfades.
 """
 
 __all__ = [
@@ -42,6 +49,9 @@ __all__ = [
     "GeneratorError",
     "Param",
     "generate",
+    "generate_chunks",
+    "SEGMENT_SECONDS",
+    "CROSSFADE_SECONDS",
     "whisper",
     "hair_brush",
     "scissors",
@@ -55,6 +65,8 @@ from collections.abc import Callable as _Callable
 from collections.abc import Mapping as _Mapping
 from dataclasses import dataclass as _dataclass
 from types import MappingProxyType as _MappingProxyType
+
+import numpy as _np
 
 from ._common import GeneratorError, Param
 from ._common import base_problems as _base_problems
@@ -185,3 +197,148 @@ def generate(name, duration, sample_rate, seed=0, **params):
         raise GeneratorError(f"generator {name!r} is unknown but must be one of: "
                              f"{', '.join(GENERATORS)}")
     return GENERATORS[name](duration, sample_rate, seed=seed, **params)
+
+
+SEGMENT_SECONDS = 10.0
+"""float : longest sound (s) :func:`generate_chunks` renders in one piece.
+
+A generator renders its whole duration at once in float64 with large
+temporaries (about 70 bytes of peak memory per output sample), so one
+segment at 48 kHz peaks near 35 MB however long the sound is.
+"""
+
+CROSSFADE_SECONDS = 0.05
+"""float : length (s) of the equal-power crossfade between two segments.
+
+Long against the 5 ms fade every render gets at both ends (so the join
+hides it) and short against a segment.
+"""
+
+
+_MAX_BOOST = 10 ** (3 / 20)  # the most a segment is raised to the first one's level
+
+
+def _segment_seed(seed, index):
+    # Segment 0 keeps the caller's seed, so a sound of one segment is
+    # generate()'s; the others get independent, reproducible streams.
+    if index == 0:
+        return seed
+    return int(_np.random.SeedSequence([seed, index]).generate_state(1)[0])
+
+
+def generate_chunks(name, duration, sample_rate, seed=0, **params):
+    """Render a trigger sound as consecutive chunks, with bounded memory.
+
+    A sound of at most ``round(SEGMENT_SECONDS * sample_rate)`` samples
+    comes as one chunk, bit-identical to :func:`generate` with the same
+    arguments.  A longer sound of ``n = round(duration * sample_rate)``
+    samples is made of ``K`` segments, each rendered by the ordinary
+    generator function as a sound of its own: segment 0 with ``seed``
+    itself and segment ``k`` with the seed
+    ``numpy.random.SeedSequence([seed, k]).generate_state(1)[0]``.  With a
+    crossfade of ``X = round(CROSSFADE_SECONDS * sample_rate)`` samples,
+    ``K`` is the fewest segments of at most the segment length that cover
+    the sound, ``ceil((n - X) / (round(SEGMENT_SECONDS * sample_rate) -
+    X))``, and the segments share ``n + (K - 1) X`` samples as evenly as
+    possible (the first ones one sample longer), so that no segment is a
+    short remnant.  Consecutive segments overlap by ``X`` samples, where
+    the earlier one is weighted by ``cos(pi/2 t)`` and the later one by
+    ``sin(pi/2 t)``, ``t = (j + 0.5) / X`` (the square roots of a
+    raised-cosine fade pair): the segments are statistically independent
+    textures, so their powers add and an equal-power pair keeps the level
+    through the join, where an equal-amplitude pair would dip by up to
+    3 dB.  Each segment comes out of its generator with its peak at 0.5,
+    which would make the level of peaky textures (taps, crackle) jump by
+    up to 3 dB between segments; so every segment after the first is
+    scaled to the first one's RMS level, but raised by at most 3 dB.  The
+    peak of a long sound is therefore at most ``0.5 * 10 ** (3 / 20)``
+    (0.71, -3 dBFS) outside the crossfades and, in theory, ``sqrt(2)``
+    times that inside one (where two peaks would have to coincide).  The
+    chunks are a pure function of the arguments, however they are
+    consumed.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`GENERATORS`.
+    duration : float
+        Seconds, finite and >= 0.
+    sample_rate : int
+        Hz, an integer in [8000, 384000].
+    seed : int, optional
+        Non-negative seed.
+    **params
+        Generator parameters, as for :func:`generate`.
+
+    Returns
+    -------
+    chunks : iterator of ndarray, each of shape (m,)
+        float64 mono chunks whose lengths add up to
+        ``round(duration * sample_rate)``; at most one segment each (one
+        empty chunk for an empty sound).  Every chunk is a new array the
+        caller may modify.
+
+    Raises
+    ------
+    GeneratorError
+        As :func:`generate`, when called (not when the first chunk is
+        drawn; nothing is rendered before then).
+
+    Notes
+    -----
+    Peak memory is that of rendering one segment plus one chunk, instead
+    of growing with the duration.
+    """
+    if not isinstance(name, str) or name not in GENERATORS:
+        raise GeneratorError(f"generator {name!r} is unknown but must be one of: "
+                             f"{', '.join(GENERATORS)}")
+    entry = GENERATORS[name]
+    problems = _base_problems(duration, sample_rate, seed) + entry.problems(params)
+    if problems:
+        raise GeneratorError("; ".join(problems))
+    sample_rate = int(sample_rate)
+    n = round(duration * sample_rate)
+    segment = round(SEGMENT_SECONDS * sample_rate)
+    if n <= segment:
+        return _whole(entry.function, duration, sample_rate, seed, params)
+    return _segments(entry.function, n, sample_rate, seed, segment, params)
+
+
+def _whole(function, duration, sample_rate, seed, params):
+    # a generator function, so that nothing is rendered before it is asked for
+    yield function(duration, sample_rate, seed=seed, **params)
+
+
+def _segments(function, n, sample_rate, seed, segment, params):
+    overlap = round(CROSSFADE_SECONDS * sample_rate)
+    count = -(-(n - overlap) // (segment - overlap))
+    # K segments cover n + (K - 1) X samples; K was chosen so that this is at
+    # most K * segment, hence no segment exceeds the segment length.
+    base, extra = divmod(n + (count - 1) * overlap, count)
+    t = (_np.arange(overlap) + 0.5) / overlap
+    fade_in = _np.sin(0.5 * _np.pi * t)
+    fade_out = _np.cos(0.5 * _np.pi * t)
+    tail = level = None
+    for k in range(count):
+        length = base + (k < extra)
+        # length / sample_rate renders exactly `length` samples, since the
+        # generators take round(duration * sample_rate)
+        audio = function(length / sample_rate, sample_rate, seed=_segment_seed(seed, k),
+                         **params)
+        # Each render has its own peak at 0.5, so the level of a peaky texture
+        # (one loud tap sets a segment's scale) would jump by up to 3 dB from
+        # segment to segment: every later segment takes the RMS of the first,
+        # raised by at most _MAX_BOOST so that its peak stays below 0.71.
+        rms = _np.sqrt(_np.dot(audio, audio) / length)
+        if level is None:
+            level = rms
+        elif rms > 0:
+            audio *= min(level / rms, _MAX_BOOST)
+        if tail is not None:
+            audio[:overlap] *= fade_in
+            audio[:overlap] += tail * fade_out
+        if k == count - 1:
+            yield audio
+        else:
+            tail = audio[-overlap:].copy()
+            yield audio[:-overlap]
