@@ -260,9 +260,8 @@ class _FileSound:
                     raise AudioFileError(f"{self.path}: contains NaN or infinite samples")
                 position += len(block)
                 yield block
-        if position < end:
-            # fewer frames than the header announced: the missing ones are silent
-            yield np.zeros(end - position, self._dtype)
+        # fewer frames than the header announced: the missing ones are silent
+        yield from _zeros(end - position, self._dtype)
 
     def _resampled(self):
         # soxr.resample is a flushed soxr stream over the whole signal, so a
@@ -274,22 +273,30 @@ class _FileSound:
         stream = soxr.ResampleStream(self._rate, self._sample_rate, 1, dtype=self._dtype.name,
                                      quality="VHQ")
         position = 0  # output samples made so far
+        consumed = 0  # file frames fed to the resampler
         lo, hi = self._lo, self._hi
+        # _blocks gives exactly _frames frames, so the last block is known
+        # without decoding ahead
         blocks = self._blocks(0, self._frames)
-        block = next(blocks, None)
-        while block is not None and position < hi:
-            following = next(blocks, None)
-            y = stream.resample_chunk(block, last=following is None)
-            block = following
+        for block in blocks:
+            consumed += len(block)
+            y = stream.resample_chunk(block, last=consumed >= self._frames)
             if not np.isfinite(y).all():
                 raise AudioFileError(f"{self.path}: contains NaN or infinite samples")
             a, b = max(lo - position, 0), min(hi - position, len(y))
             position += len(y)
             if a < b:
                 yield y[a:b]
+            if position >= hi:
+                break
         blocks.close()
-        if position < hi:
-            yield np.zeros(hi - max(position, lo), self._dtype)
+        yield from _zeros(hi - max(position, lo), self._dtype)
+
+
+def _zeros(n, dtype):
+    # n >= 0 silent samples in blocks, however many a broken header promised
+    for start in range(0, n, FILE_BLOCK):
+        yield np.zeros(min(FILE_BLOCK, n - start), dtype)
 
 
 # -- the stream -----------------------------------------------------------------------
