@@ -1,54 +1,453 @@
-"""Finishing the mix: loudness or peak normalisation and a true-peak limiter.
+"""Finishing the mix, streamed: loudness, true peak and a true-peak limiter.
 
-Loudness is ITU-R BS.1770-4 integrated loudness (K-weighting, 400 ms blocks,
-absolute and relative gating) as measured by pyloudnorm.  True peak is the
-peak of the signal oversampled 4 times (BS.1770-4 annex 2), which catches
-the inter-sample overs that a sample-peak meter misses.
+Everything here works chunk by chunk in bounded memory, so that an hour-long
+render can be measured and limited as it is written.  Each measurement or
+process is a class fed with chunks of shape ``(n, channels)``
+(:class:`LoudnessMeter`, :class:`TruePeakMeter`, :class:`Limiter`); the
+whole-array functions (:func:`integrated_loudness`, :func:`true_peak`,
+:func:`limit`, :func:`finish`) feed those classes, so there is one code path.
+The results of the classes do not depend on how the signal is cut into
+chunks: the true peak and the limiter output are identical, the loudness
+agrees to rounding.
+
+Loudness is ITU-R BS.1770-4 integrated loudness: K-weighting, 400 ms blocks
+with 75 % overlap, an absolute gate at -70 LKFS and a relative gate 10 LU
+below the absolutely gated loudness.
+
+True peak is the peak of the signal oversampled 4 times (BS.1770-4 annex 2),
+sharpened by a parabola through each local maximum of the oversampled
+magnitude, which removes most of the under-read of a plain 4x grid (up to
+0.69 dB near fs/2); see :class:`TruePeakMeter` for the measured accuracy.
 
 The limiter keeps the true peak within 0.01 dB of its ceiling (-1 dBTP by
-default, so integer output never clips): the gain needed at
-each (oversampled) sample, ``min(1, ceiling / |x|)``, is turned into a
-smooth envelope that (1) takes the minimum over a look-ahead window of ``L``
-samples ending at the sample, so the gain is down before the peak arrives,
-(2) is averaged over the same ``L`` samples, which turns the attack into a
-ramp while staying at or below the needed gain at the peak (each of the
-``L`` averaged values already includes the peak), and (3) recovers with a
-one-pole release.  The signal is delayed by ``L`` to line up with the
-envelope; the delay is removed again at the end, so the limiter adds no
-latency to the file.
+default, so integer output never clips); see :class:`Limiter`.
 """
 
-__all__ = ["true_peak", "integrated_loudness", "limit", "LimiterReport", "finish",
-           "CEILING_DB"]
+__all__ = ["LoudnessMeter", "TruePeakMeter", "Limiter", "LimiterReport", "true_peak",
+           "integrated_loudness", "limit", "finish", "CEILING_DB"]
 
-from dataclasses import dataclass as _dataclass
+import math
+from dataclasses import dataclass
 
-import numba as _numba
-import numpy as _np
-from scipy.signal import resample_poly as _resample_poly
+import numba
+import numpy as np
 
 CEILING_DB = -1.0
 """float : True-peak ceiling of integer output, dBTP."""
 
+# Whole arrays are fed to the streaming classes in blocks of this many
+# samples, which bounds the oversampled temporaries (4 x block x channels).
+_BLOCK = 1 << 16
 
-def true_peak(audio):
-    """True peak (linear) of ``audio`` (n, channels): 4x oversampled peak."""
-    audio = _np.asarray(audio, dtype=_np.float64)
-    if len(audio) == 0:
-        return 0.0
-    up = _resample_poly(audio, 4, 1, axis=0)
-    return float(max(_np.abs(up).max(), _np.abs(audio).max()))
+
+def _check_chunk(chunk, channels):
+    """``chunk`` as a float64 array of shape (n, channels)."""
+    chunk = np.asarray(chunk)
+    if chunk.ndim == 1 and channels == 1:
+        chunk = chunk[:, None]
+    if chunk.ndim != 2 or chunk.shape[1] != channels:
+        raise ValueError(f"chunk has shape {chunk.shape} but must be (n, {channels})")
+    return np.ascontiguousarray(chunk, dtype=np.float64)
+
+
+def _check_channels(channels):
+    if not isinstance(channels, (int, np.integer)) or channels < 1:
+        raise ValueError(f"channels is {channels!r} but must be an integer >= 1")
+    return int(channels)
+
+
+def _check_positive(name, value):
+    if not (isinstance(value, (int, float, np.integer, np.floating)) and value > 0
+            and math.isfinite(value)):
+        raise ValueError(f"{name} is {value!r} but must be > 0")
+    return float(value)
+
+
+# --------------------------------------------------------------------------
+# Loudness (ITU-R BS.1770-4)
+# --------------------------------------------------------------------------
+
+# Analog prototypes of the K-weighting stages, fitted so that the bilinear
+# transform at 48 kHz reproduces the coefficients printed in BS.1770-4.
+_SHELF_F0 = 1681.974450955533
+_SHELF_GAIN_DB = 3.999843853973347
+_SHELF_Q = 0.7071752369554196
+# the shelf's mid-band numerator term is Vh ** _SHELF_VB_EXP rather than
+# sqrt(Vh): the third fitted parameter of the standard's pre-filter
+_SHELF_VB_EXP = 0.4996667741545416
+_RLB_F0 = 38.13547087602444
+_RLB_Q = 0.5003270373238773
+# BS.1770-4 table 3: L, R, C weigh 1.0, the surround channels 1.41
+_CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)
+_ABSOLUTE_GATE = -70.0
+_RELATIVE_GATE = -10.0
+_STEPS_PER_BLOCK = 4  # 400 ms blocks in 100 ms steps (75 % overlap)
+
+
+def _k_weighting(sample_rate):
+    """K-weighting as two second-order sections, shape (2, 6), for ``sample_rate``."""
+    # Bilinear transform s -> (1 / K) (1 - z^-1) / (1 + z^-1) of prototypes in
+    # s normalised to w0, with K = tan(pi f0 / fs) so that f0 maps exactly
+    # (prewarping).  Multiplying through by K^2 (1 + z^-1)^2 gives the
+    # coefficients below; they are normalised by the a0 of the denominator.
+    k = math.tan(math.pi * _SHELF_F0 / sample_rate)
+    vh = 10.0 ** (_SHELF_GAIN_DB / 20.0)
+    vb = vh ** _SHELF_VB_EXP
+    # shelf H(s) = (Vh s^2 + Vb s / Q + 1) / (s^2 + s / Q + 1): gain 1 at DC, Vh at HF
+    a0 = 1.0 + k / _SHELF_Q + k * k
+    shelf = [(vh + vb * k / _SHELF_Q + k * k) / a0, 2.0 * (k * k - vh) / a0,
+             (vh - vb * k / _SHELF_Q + k * k) / a0,
+             1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / _SHELF_Q + k * k) / a0]
+    # RLB high-pass H(s) = s^2 / (s^2 + s / Q + 1).  The standard prints its
+    # numerator as 1, -2, 1 (not divided by a0), i.e. a passband gain of a0
+    # (+0.04 dB at 48 kHz) that its -0.691 dB offset is calibrated with; keep it.
+    k = math.tan(math.pi * _RLB_F0 / sample_rate)
+    a0 = 1.0 + k / _RLB_Q + k * k
+    rlb = [1.0, -2.0, 1.0, 1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / _RLB_Q + k * k) / a0]
+    return np.array([shelf, rlb])
+
+
+class LoudnessMeter:
+    """ITU-R BS.1770-4 integrated loudness, fed chunk by chunk.
+
+    The K-weighted signal's energy is summed per 100 ms step and channel;
+    only those sums are kept (one float per step and channel, 288 kB for an
+    hour of stereo), from which the 400 ms gating blocks are assembled.  The
+    blocks are framed as pyloudnorm frames them (``round((T - 0.4) / 0.1) + 1``
+    blocks for a signal of ``T`` seconds; the last may reach up to 50 ms past
+    the end, the missing samples counting as silence).  With the standard's
+    filters (pyloudnorm's ``filter_class="DeMan"``) the results agree with
+    pyloudnorm to 1e-6 LU in the tests; pyloudnorm's default
+    ``"K-weighting"`` approximates the RLB high-pass with unit passband gain
+    and reads about 0.04 LU lower.
+
+    Parameters
+    ----------
+    sample_rate : float
+        Hz.
+    channels : int
+        Channels of the chunks, at most 5 (L, R, C, Ls, Rs; the surround
+        channels weigh 1.41).
+
+    Attributes
+    ----------
+    sos : ndarray, shape (2, 6)
+        The K-weighting filter (pre-filter, RLB high-pass) as second-order
+        sections ``b0, b1, b2, a0, a1, a2``.
+    """
+
+    def __init__(self, sample_rate, channels=2):
+        self.sample_rate = _check_positive("sample_rate", sample_rate)
+        self.channels = _check_channels(channels)
+        if self.channels > len(_CHANNEL_WEIGHTS):
+            raise ValueError(f"channels is {channels!r} but must be at most "
+                             f"{len(_CHANNEL_WEIGHTS)}")
+        self.sos = _k_weighting(self.sample_rate)
+        self._weights = np.array(_CHANNEL_WEIGHTS[:self.channels])
+        self._zi = np.zeros((2, 2, self.channels))
+        self._samples = 0
+        self._sums = np.zeros((64, self.channels))  # completed 100 ms steps
+        self._steps = 0
+        self._partial = np.zeros(self.channels)     # the step being filled
+
+    def _boundary(self, step):
+        """First sample of 100 ms step ``step`` (floor(step * fs / 10))."""
+        return int(step * self.sample_rate // 10)
+
+    def add(self, chunk):
+        """Measure the next chunk.
+
+        Parameters
+        ----------
+        chunk : ndarray, shape (n, channels)
+            Any ``n >= 0``, float32 or float64, full scale 1.
+        """
+        from scipy.signal import sosfilt
+
+        chunk = _check_chunk(chunk, self.channels)
+        n = len(chunk)
+        if n == 0:
+            return
+        weighted, self._zi = sosfilt(self.sos, chunk, axis=0, zi=self._zi)
+        energy = weighted * weighted
+        start = self._samples
+        end = start + n
+        # cut the chunk where 100 ms steps begin
+        cuts = []
+        step = self._steps + 1
+        while self._boundary(step) < end:
+            cuts.append(self._boundary(step) - start)
+            step += 1
+        if not cuts:
+            self._partial += energy.sum(axis=0)
+        else:
+            if cuts[0] == 0:
+                # the chunk begins a step: the partial one is complete as it is
+                pieces = np.vstack([np.zeros((1, self.channels)),
+                                    np.add.reduceat(energy, np.array(cuts), axis=0)])
+            else:
+                pieces = np.add.reduceat(energy, np.array([0] + cuts), axis=0)
+            completed = len(cuts)
+            if self._steps + completed > len(self._sums):
+                grown = np.zeros((2 * (self._steps + completed), self.channels))
+                grown[:self._steps] = self._sums[:self._steps]
+                self._sums = grown
+            pieces[0] += self._partial
+            self._sums[self._steps:self._steps + completed] = pieces[:completed]
+            self._steps += completed
+            self._partial = pieces[completed].copy()
+        self._samples = end
+
+    def integrated(self):
+        """Integrated loudness of everything added so far.
+
+        Returns
+        -------
+        float
+            LUFS; ``-inf`` when silent (no block above the gates) or shorter
+            than one 400 ms block.
+        """
+        if self._samples < 0.4 * self.sample_rate:
+            return -math.inf
+        duration = self._samples / self.sample_rate
+        blocks = int(np.round((duration - 0.4) / 0.1)) + 1
+        steps = np.vstack([self._sums[:self._steps], self._partial[None, :]])
+        needed = blocks + _STEPS_PER_BLOCK - 1
+        if len(steps) < needed:  # cannot happen by the rounding above, but stay safe
+            steps = np.vstack([steps, np.zeros((needed - len(steps), self.channels))])
+        # block j spans steps j .. j + 3; mean square over the nominal 400 ms
+        cumulative = np.vstack([np.zeros((1, self.channels)), np.cumsum(steps, axis=0)])
+        z = (cumulative[_STEPS_PER_BLOCK:blocks + _STEPS_PER_BLOCK] - cumulative[:blocks]) / (
+            0.4 * self.sample_rate)
+        power = z @ self._weights
+        with np.errstate(divide="ignore"):
+            block_loudness = -0.691 + 10.0 * np.log10(power)
+        gated = block_loudness > _ABSOLUTE_GATE
+        if not gated.any():
+            return -math.inf
+        relative = -0.691 + 10.0 * math.log10(z[gated].mean(axis=0) @ self._weights) \
+            + _RELATIVE_GATE
+        gated &= block_loudness > relative
+        if not gated.any():
+            return -math.inf
+        return float(-0.691 + 10.0 * math.log10(z[gated].mean(axis=0) @ self._weights))
 
 
 def integrated_loudness(audio, sample_rate):
-    """Integrated loudness in LUFS (ITU-R BS.1770-4, via pyloudnorm)."""
-    import pyloudnorm
+    """Integrated loudness of a whole signal (ITU-R BS.1770-4).
 
-    meter = pyloudnorm.Meter(sample_rate)
-    return float(meter.integrated_loudness(_np.asarray(audio, dtype=_np.float64)))
+    Parameters
+    ----------
+    audio : ndarray, shape (n, channels)
+    sample_rate : float
+        Hz.
+
+    Returns
+    -------
+    float
+        LUFS; ``-inf`` when silent or shorter than 400 ms.
+    """
+    audio = np.asarray(audio)
+    if audio.ndim == 1:
+        audio = audio[:, None]
+    meter = LoudnessMeter(sample_rate, audio.shape[1])
+    for start in range(0, len(audio), _BLOCK):
+        meter.add(audio[start:start + _BLOCK])
+    return meter.integrated()
 
 
-@_dataclass(frozen=True)
+# --------------------------------------------------------------------------
+# True peak
+# --------------------------------------------------------------------------
+
+# Interpolation filter: a Kaiser-windowed sinc (beta 5, 20 taps per phase),
+# cut off at fs/2, the design scipy.signal.resample_poly uses for 4x.  As a
+# sinc it vanishes at whole input samples, so phase 0 is the input itself and
+# only phases 1..3 (the quarter-sample positions) are computed: 60 MACs per
+# input sample and channel.  Each phase is normalised to unit DC gain, so a
+# constant reads as itself.
+_FACTOR = 4
+_TAPS = 20
+_BETA = 5.0
+_PHASES = None
+
+
+def _phases():
+    """Phase filters for the positions 1/4, 2/4, 3/4, shape (3, _TAPS)."""
+    global _PHASES
+    if _PHASES is None:
+        m = np.arange(_FACTOR * _TAPS + 1)
+        t = (m - _FACTOR * _TAPS // 2) / _FACTOR
+        prototype = np.sinc(t) * np.kaiser(len(m), _BETA)
+        phases = np.array([prototype[p::_FACTOR][:_TAPS] for p in range(1, _FACTOR)])
+        _PHASES = np.ascontiguousarray(phases / phases.sum(axis=1, keepdims=True))
+    return _PHASES
+
+
+@numba.njit("void(float64[:, ::1], float64[:, ::1], float64[:, :, ::1])", cache=True,
+            nogil=True)
+def _upsample(buffer, phases, out):  # pragma: no cover - compiled
+    # out[c, p, q]: channel c at input time (q + T/2 - 1) + p/4 relative to
+    # buffer[c, 0]; the support of position q is buffer[c, q : q + T].
+    # Taps outside, positions inside: the inner loop is an axpy over q that
+    # vectorises, while each output's sum still runs over the taps in one
+    # fixed order, so chunking cannot change a single bit.
+    channels, count = out.shape[0], out.shape[2]
+    taps = phases.shape[1]
+    for c in range(channels):
+        for q in range(count):
+            out[c, 0, q] = buffer[c, q + taps // 2 - 1]
+        for p in range(1, 4):
+            row = out[c, p]
+            for q in range(count):
+                row[q] = 0.0
+            for i in range(taps):
+                w = phases[p - 1, i]
+                offset = taps - 1 - i
+                for q in range(count):
+                    row[q] += w * buffer[c, q + offset]
+
+
+@numba.njit("void(float64[:, :, ::1], float64[:, ::1], float64[::1])", cache=True, nogil=True)
+def _levels(over, state, level):  # pragma: no cover - compiled
+    # level[k]: the largest channel magnitude at oversampled point k - 1 (one
+    # point of latency, for the right-hand neighbour).  At a local maximum of
+    # |y| the parabola through the three points gives the peak between them:
+    # for y = cos(theta) sampled every d radians its error is 0.005 dB at
+    # d = 22.5 deg (fs/4) and 0.03 dB at d = 36 deg (0.4 fs), against 0.17
+    # and 0.44 dB for the grid alone.  The neighbours must share the sign of
+    # the maximum, else the parabola would span a zero crossing.
+    channels, count = over.shape[0], over.shape[2]
+    for k in range(4 * count):
+        level[k] = 0.0
+    for c in range(channels):
+        before = state[c, 0]
+        here = state[c, 1]
+        for k in range(4 * count):
+            after = over[c, k % 4, k // 4]
+            s = 1.0 if here >= 0.0 else -1.0
+            a, b, d = s * before, s * here, s * after
+            value = b
+            if b >= a and b >= d and a >= 0.0 and d >= 0.0:
+                curvature = a - 2.0 * b + d
+                if curvature < 0.0:
+                    shift = 0.5 * (a - d) / curvature
+                    value = b - 0.25 * (a - d) * shift
+            if value > level[k]:
+                level[k] = value
+            before = here
+            here = after
+        state[c, 0] = before
+        state[c, 1] = here
+
+
+class _Oversampled:
+    """The level stream of a multichannel signal: oversampled, peak-sharpened.
+
+    Level ``j`` of the stream belongs to time ``-_TAPS/2 + (j - 1)/4`` input
+    samples: the stream begins with the filter's reach into the zeros before
+    the signal (and one point for the parabola's look-ahead).
+    """
+
+    def __init__(self, channels):
+        self.channels = channels
+        self.history = np.zeros((channels, _TAPS - 1))
+        self.state = np.zeros((channels, 2))
+
+    def copy(self):
+        other = _Oversampled(self.channels)
+        other.history = self.history.copy()
+        other.state = self.state.copy()
+        return other
+
+    def levels(self, chunk):
+        """Levels for ``chunk`` (n, channels) float64: ndarray, shape (4 n,)."""
+        if len(chunk) == 0:
+            return np.zeros(0)
+        buffer = np.concatenate([self.history, chunk.T], axis=1)
+        over = np.empty((self.channels, _FACTOR, len(chunk)))
+        _upsample(buffer, _phases(), over)
+        self.history = np.ascontiguousarray(buffer[:, len(chunk):])
+        level = np.empty(_FACTOR * len(chunk))
+        _levels(over, self.state, level)
+        return level
+
+    def tail(self):
+        """Levels of the ringing after the last sample, as if the signal ended here."""
+        return self.levels(np.zeros((_TAPS // 2 + 1, self.channels)))
+
+
+class TruePeakMeter:
+    """4x oversampled true peak (BS.1770-4 annex 2), fed chunk by chunk.
+
+    The signal is oversampled 4 times with a fixed polyphase FIR (Kaiser
+    windowed sinc, 20 taps per phase, the design of ``resample_poly``'s 4x)
+    and each local maximum of the oversampled magnitude is sharpened by a
+    parabola through its neighbours.  Against independent 16x references
+    (48 kHz, measured in ``tests/test_mastering.py``): within 0.02 dB of
+    ``scipy.signal.resample_poly(x, 16, 1)`` on white noise, within 0.04 dB
+    of ``scipy.signal.resample`` at 16x on faded sines near fs/4 and fs/2.5
+    and on clicks.  (On full-band white noise the two references themselves
+    differ by up to 0.3 dB: the peak then rests on content at fs/2, where
+    every interpolator's transition band lies.)  The filter reaches 10
+    samples ahead; :attr:`peak` includes the ringing after the last sample
+    added, as if the signal ended there, without committing it.
+
+    Parameters
+    ----------
+    channels : int
+        Channels of the chunks.
+    """
+
+    def __init__(self, channels=2):
+        self.channels = _check_channels(channels)
+        self._stream = _Oversampled(self.channels)
+        self._peak = 0.0
+
+    def add(self, chunk):
+        """Measure the next chunk.
+
+        Parameters
+        ----------
+        chunk : ndarray, shape (n, channels)
+            Any ``n >= 0``, float32 or float64.
+        """
+        chunk = _check_chunk(chunk, self.channels)
+        for start in range(0, len(chunk), _BLOCK):
+            level = self._stream.levels(chunk[start:start + _BLOCK])
+            self._peak = max(self._peak, float(level.max()))
+
+    @property
+    def peak(self):
+        """float : Linear true peak of everything added so far."""
+        return max(self._peak, float(self._stream.copy().tail().max()))
+
+
+def true_peak(audio):
+    """True peak of a whole signal (see :class:`TruePeakMeter`).
+
+    Parameters
+    ----------
+    audio : ndarray, shape (n, channels) or (n,)
+
+    Returns
+    -------
+    float
+        Linear; 0 for an empty signal.
+    """
+    audio = np.asarray(audio)
+    if audio.ndim == 1:
+        audio = audio[:, None]
+    meter = TruePeakMeter(audio.shape[1])
+    meter.add(audio)
+    return meter.peak
+
+
+# --------------------------------------------------------------------------
+# Limiter
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
 class LimiterReport:
     """What the limiter did.
 
@@ -66,89 +465,258 @@ class LimiterReport:
     reduced_seconds: float
 
 
-@_numba.njit(cache=True)
-def _envelope(needed, lookahead, release_coeff):
-    n = needed.shape[0]
-    # (1) minimum over the window [i - L + 1, i] (monotonic deque)
-    window_min = _np.empty(n)
-    queue = _np.empty(n, dtype=_np.int64)
-    head, tail = 0, 0
-    for i in range(n):
-        while tail > head and needed[queue[tail - 1]] >= needed[i]:
+# A one-pole release approaches its target only asymptotically; aiming it at
+# 1 / (e^5 - 1) above the averaged gain and clipping there ends it within 5
+# time constants from any depth: (g + d - g0) e^(-t/tau) = d at t <= tau
+# ln((1 + d) / d) = 5 tau.  The shape is otherwise the one-pole's (its slope
+# grows by d / (1 - g0), under 1.4 % for reductions up to 6 dB).
+_RELEASE_OVERSHOOT = 1.0 / math.expm1(5.0)
+
+# A gain that changes from sample to sample shapes the reconstructed signal
+# between the samples: a sample's gain is right at the points around it, but
+# its neighbours within the filter's reach carry other gains.  The overs this
+# leaves are largest for dense material limited hard (white and HF-tilted
+# noise 5 to 34 dB over: up to 0.018 dB by TruePeakMeter, 0.041 dB by
+# resample_poly at 16x); aiming 0.02 dB low wherever the limiter acts keeps
+# them within the 0.01 dB tolerance.  Below the ceiling the gain stays 1.
+_AIM = 10.0 ** (-0.02 / 20.0)
+
+
+@numba.njit("void(float64[::1], float64, float64, float64, float64, int64[::1], "
+            "float64[::1], int64[::1], float64[::1], float64[::1], float64[::1])", cache=True,
+            nogil=True)
+def _envelope(level, ceiling, aim, release, overshoot, ints, floats, queue_index, queue_value,
+              window, out):  # pragma: no cover - compiled
+    # out[k] is the gain at level point (position - L + 1); ints = [L,
+    # position, head, tail, non-unit count], floats = [sum of 1 - window
+    # minimum, release state].  (1) The minimum of the needed gain over the
+    # L points ending here (a monotonic queue, at most L entries, held in
+    # rings of L slots); (2) its mean over the last L points: at point j - L + 1
+    # all L minima averaged include point j - L + 1, so the mean is at or
+    # below the gain needed there, while the attack becomes a ramp; (3) the
+    # release.  Where the level is over the ceiling the gain aims a little
+    # below it (aim), for the overs that applying the gain per sample
+    # creates between the points.  The sum is kept as a deficit below unity together with the
+    # count of non-unit minima: once the window holds only ones the deficit
+    # is reset to exactly 0, so the gain returns to exactly 1.0 and the
+    # signal passes bit for bit.
+    size = ints[0]
+    position, head, tail, non_unit = ints[1], ints[2], ints[3], ints[4]
+    deficit, state = floats[0], floats[1]
+    for k in range(level.shape[0]):
+        needed = 1.0
+        if level[k] > ceiling:
+            needed = aim / level[k]
+        while tail > head and queue_value[(tail - 1) % size] >= needed:
             tail -= 1
-        queue[tail] = i
+        queue_index[tail % size] = position
+        queue_value[tail % size] = needed
         tail += 1
-        if queue[head] <= i - lookahead:
+        if queue_index[head % size] <= position - size:
             head += 1
-        window_min[i] = needed[queue[head]]
-    # (2) moving average over L, (3) release
-    out = _np.empty(n)
-    acc = 0.0
-    state = 1.0
-    for i in range(n):
-        acc += window_min[i]
-        if i >= lookahead:
-            acc -= window_min[i - lookahead]
-        # before the start the needed gain is 1
-        avg = (acc + max(lookahead - i - 1, 0)) / lookahead
-        if avg < state:
-            state = avg
-        else:
-            state = avg + release_coeff * (state - avg)
-        out[i] = state
-    return out
+        minimum = queue_value[head % size]
+        slot = position % size
+        old = window[slot]
+        window[slot] = minimum
+        deficit += (1.0 - minimum) - (1.0 - old)
+        if minimum != 1.0:
+            non_unit += 1
+        if old != 1.0:
+            non_unit -= 1
+        if non_unit == 0:
+            deficit = 0.0
+        mean = 1.0 - deficit / size
+        target = mean + overshoot
+        state = min(mean, target + release * (state - target))
+        out[k] = state
+        position += 1
+    ints[1], ints[2], ints[3], ints[4] = position, head, tail, non_unit
+    floats[0], floats[1] = deficit, state
 
 
-def _limiter_gain(audio, sample_rate, ceiling, lookahead_ms, release_ms):
-    factor = 4
-    up = _resample_poly(audio, factor, 1, axis=0)
-    level = _np.abs(up).max(axis=1)
-    needed = _np.minimum(1.0, ceiling / _np.maximum(level, 1e-30))
-    lookahead = max(1, int(lookahead_ms * 1e-3 * sample_rate * factor))
-    release = _np.exp(-1.0 / (release_ms * 1e-3 * sample_rate * factor))
-    # shifted by L - 1, the envelope at j averages window minima that all
-    # include j: it is at or below the needed gain there
-    padded = _np.concatenate([needed, _np.ones(lookahead)])
-    envelope = _envelope(padded, lookahead, release)[lookahead - 1:lookahead - 1 + len(needed)]
-    # per original sample: the smallest gain of its oversampled neighbourhood
-    return _np.minimum.reduceat(envelope, _np.arange(0, len(envelope), factor))[:len(audio)]
+class _Envelope:
+    """Streaming gain envelope over a level stream; output lags by ``L - 1`` points."""
+
+    def __init__(self, ceiling, size, release):
+        self.ceiling = ceiling
+        self.release = release
+        self.ints = np.array([size, 0, 0, 0, 0], dtype=np.int64)
+        self.floats = np.array([0.0, 1.0])
+        self.queue_index = np.zeros(size, dtype=np.int64)
+        self.queue_value = np.ones(size)
+        self.window = np.ones(size)  # before the start the needed gain is 1
+
+    def gains(self, level):
+        out = np.empty(len(level))
+        _envelope(level, self.ceiling, self.ceiling * _AIM, self.release, _RELEASE_OVERSHOOT,
+                  self.ints, self.floats, self.queue_index, self.queue_value, self.window, out)
+        return out
+
+
+class Limiter:
+    """Look-ahead true-peak limiter, streaming.
+
+    The gain needed at each oversampled point, ``min(1, ceiling / level)``
+    (the level is the largest channel's sharpened oversampled magnitude, as
+    :class:`TruePeakMeter` sees it), becomes a smooth envelope that (1)
+    takes the minimum over a look-ahead window of ``L`` points ending at the
+    point, so the gain is down before the peak arrives, (2) is averaged over
+    the same ``L`` points, which turns the attack into a ramp while staying
+    at or below the needed gain at the peak (each of the ``L`` averaged
+    minima already includes the peak), and (3) recovers with a one-pole
+    release (which ends within 5 time constants, see below).  Each sample's
+    gain is the smallest envelope value within half a sample of it.  The
+    signal is delayed to line up with the envelope; :meth:`flush` returns
+    the rest, so that the output has the input's length and timing.
+
+    All state (filter history, the window's queue and running mean, the
+    release, the delay line) is carried across chunks and each output sample
+    is computed the same way whatever the chunking, so the output does not
+    depend on how the input is cut.  A signal whose true peak stays at or
+    below the ceiling passes bit for bit (gain exactly 1.0).
+
+    Parameters
+    ----------
+    sample_rate : float
+        Hz.
+    ceiling_db : float
+        Largest true peak allowed, dBTP.
+    lookahead_ms : float
+        Attack (look-ahead) time, ms.
+    release_ms : float
+        Release time constant, ms.  The release aims slightly above unity
+        and is clipped there, so it is complete ``lookahead_ms + 5 *
+        release_ms`` after the last peak.
+    channels : int
+        Channels of the chunks; one gain for all (the image does not shift).
+    """
+
+    def __init__(self, sample_rate, ceiling_db=-1.0, lookahead_ms=2.0, release_ms=80.0,
+                 channels=2):
+        self.sample_rate = _check_positive("sample_rate", sample_rate)
+        if not math.isfinite(ceiling_db):
+            raise ValueError(f"ceiling_db is {ceiling_db!r} but must be finite")
+        _check_positive("lookahead_ms", lookahead_ms)
+        _check_positive("release_ms", release_ms)
+        self.channels = _check_channels(channels)
+        self.ceiling = 10.0 ** (ceiling_db / 20.0)
+        rate = _FACTOR * self.sample_rate
+        self._size = max(1, int(lookahead_ms * 1e-3 * rate))
+        release = math.exp(-1.0 / (release_ms * 1e-3 * rate))
+        self._stream = _Oversampled(self.channels)
+        self._envelope = _Envelope(self.ceiling, self._size, release)
+        # the envelope stream, from absolute point index self._first on
+        self._gains = np.zeros(0)
+        self._first = -(self._size - 1)
+        self._pending = np.zeros((0, self.channels))  # the delay line
+        self._taken = 0   # input samples received
+        self._given = 0   # output samples returned
+        self._smallest = 1.0
+        self._reduced = 0
+        self._flushed = False
+
+    def _feed(self, chunk):
+        for start in range(0, max(len(chunk), 1), _BLOCK):
+            level = self._stream.levels(chunk[start:start + _BLOCK])
+            self._gains = np.concatenate([self._gains, self._envelope.gains(level)])
+
+    def _emit(self):
+        # sample n sits at level point 4 n + T/2 * 4 + 1; its gain is the
+        # smallest envelope value at the points within half a sample
+        centre = _FACTOR * self._given + _FACTOR * (_TAPS // 2) + 1 - self._first
+        # the last sample's points must all be there: centre + 2 + 4 (count - 1)
+        available = len(self._gains) - centre - 3
+        count = min(len(self._pending), available // _FACTOR + 1) if available >= 0 else 0
+        if count == 0:
+            return np.zeros((0, self.channels))
+        points = centre - 2 + _FACTOR * np.arange(count)
+        gain = self._gains[points]
+        for d in range(1, 5):
+            gain = np.minimum(gain, self._gains[points + d])
+        out = self._pending[:count] * gain[:, None]
+        self._pending = self._pending[count:]
+        drop = centre - 2 + _FACTOR * count
+        self._gains = self._gains[drop:]
+        self._first += drop
+        self._given += count
+        self._smallest = min(self._smallest, float(gain.min()))
+        self._reduced += int(np.count_nonzero(gain < 10.0 ** (-0.1 / 20.0)))
+        return out
+
+    def process(self, chunk):
+        """Limit the next chunk.
+
+        Parameters
+        ----------
+        chunk : ndarray, shape (n, channels)
+            Any ``n >= 0``, float32 or float64.
+
+        Returns
+        -------
+        ndarray, shape (m, channels), float64
+            The next ``m`` output samples; ``m`` lags the input by the
+            look-ahead (about ``lookahead_ms`` plus 10 samples) at first.
+        """
+        if self._flushed:
+            raise RuntimeError("process is called after flush but must come before it")
+        chunk = _check_chunk(chunk, self.channels)
+        if len(chunk) == 0:
+            return np.zeros((0, self.channels))
+        self._pending = np.concatenate([self._pending, chunk])
+        self._taken += len(chunk)
+        self._feed(chunk)
+        return self._emit()
+
+    def flush(self):
+        """End the stream.
+
+        Returns
+        -------
+        ndarray, shape (m, channels), float64
+            The remaining output: in all, the output has as many samples as
+            the input, aligned with it.
+        """
+        if self._flushed:
+            return np.zeros((0, self.channels))
+        self._flushed = True
+        # zeros after the end carry the filter's ringing, then let the
+        # look-ahead window run out (needed gain 1 beyond the signal)
+        self._feed(np.zeros((_TAPS // 2 + 2 + self._size // _FACTOR + 2, self.channels)))
+        return self._emit()
+
+    @property
+    def report(self):
+        """LimiterReport : What the limiter did, so far; complete after :meth:`flush`."""
+        if self._smallest >= 1.0:
+            return LimiterReport(False, 0.0, 0.0)
+        return LimiterReport(True, float(-20.0 * math.log10(self._smallest)),
+                             self._reduced / self.sample_rate)
 
 
 def limit(audio, sample_rate, ceiling_db=-1.0, lookahead_ms=2.0, release_ms=80.0):
-    """True-peak limiter.
+    """True-peak limit a whole signal (see :class:`Limiter`).
 
     Parameters
     ----------
     audio : ndarray, shape (n, channels)
     sample_rate : float
+        Hz.
     ceiling_db : float
         Largest true peak allowed, dBTP.
     lookahead_ms, release_ms : float
-        Attack (look-ahead) time and release time constant.
+        Attack (look-ahead) time and release time constant, ms.
 
     Returns
     -------
     limited : ndarray, shape (n, channels)
     report : LimiterReport
     """
-    audio = _np.asarray(audio, dtype=_np.float64)
-    ceiling = 10.0 ** (ceiling_db / 20.0)
-    if len(audio) == 0 or true_peak(audio) <= ceiling:
-        return audio, LimiterReport(False, 0.0, 0.0)
-    gain = _np.ones(len(audio))
-    target = ceiling
-    for _ in range(8):
-        gain = _limiter_gain(audio, sample_rate, target, lookahead_ms, release_ms)
-        peak = true_peak(audio * gain[:, None])
-        if peak <= ceiling * 1.0012:  # within 0.01 dB
-            break
-        # the gain is exact at the oversampled points; inter-point overs of
-        # a fraction of a dB are removed by aiming slightly lower
-        target *= ceiling / peak * 0.999
-    limited = audio * gain[:, None]
-    reduction = -20.0 * _np.log10(gain.min())
-    seconds = float(_np.sum(gain < 10 ** (-0.1 / 20))) / sample_rate
-    return limited, LimiterReport(True, float(reduction), seconds)
+    audio = np.asarray(audio, dtype=np.float64)
+    limiter = Limiter(sample_rate, ceiling_db, lookahead_ms, release_ms, audio.shape[1])
+    parts = [limiter.process(audio[start:start + _BLOCK])
+             for start in range(0, len(audio), _BLOCK)]
+    parts.append(limiter.flush())
+    return np.concatenate(parts), limiter.report
 
 
 def finish(audio, sample_rate, normalize=None, integer=True):
@@ -158,6 +726,7 @@ def finish(audio, sample_rate, normalize=None, integer=True):
     ----------
     audio : ndarray, shape (n, 2)
     sample_rate : float
+        Hz.
     normalize : None or tuple
         ``None``, ``("peak", dBTP)`` or ``("loudness", LUFS)``.
     integer : bool
@@ -169,10 +738,10 @@ def finish(audio, sample_rate, normalize=None, integer=True):
     -------
     audio : ndarray, shape (n, 2)
     gain_db : float
-        Normalisation gain applied.
+        Normalisation gain applied, dB.
     report : LimiterReport
     """
-    audio = _np.asarray(audio, dtype=_np.float64)
+    audio = np.asarray(audio, dtype=np.float64)
     gain_db = 0.0
     ceiling = CEILING_DB if integer else None
     if normalize is not None:
@@ -180,11 +749,11 @@ def finish(audio, sample_rate, normalize=None, integer=True):
         if kind == "peak":
             peak = true_peak(audio)
             if peak > 0:
-                gain_db = target - 20 * _np.log10(peak)
+                gain_db = target - 20 * math.log10(peak)
             ceiling = min(target, CEILING_DB) if integer else target
         elif kind == "loudness":
             loudness = integrated_loudness(audio, sample_rate)
-            if _np.isfinite(loudness):
+            if math.isfinite(loudness):
                 gain_db = target - loudness
         else:
             raise ValueError(f"normalize is {kind!r} but must be 'peak' or 'loudness'")
