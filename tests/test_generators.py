@@ -17,11 +17,14 @@ from scipy import signal
 
 from spatial_asmr.errors import SpatialAsmrError
 from spatial_asmr.generators import (
+    CROSSFADE_SECONDS,
     GENERATORS,
+    SEGMENT_SECONDS,
     Generator,
     GeneratorError,
     Param,
     generate,
+    generate_chunks,
     hair_brush,
     package_open,
     paper_crinkle,
@@ -585,3 +588,87 @@ def test_package_open_tape_rasp_is_modulated_at_peel_rate(peel_rate):
         # the slip rate rises from 60 % to full and wobbles +-15 %
         peak = modulation_peak(tape, fs, 20.0, 1500.0)
         assert 0.5 * peel_rate < peak < 1.2 * peel_rate
+
+
+# -- streaming: generate_chunks -------------------------------------------------------
+
+
+def _layout(n, sample_rate):
+    """Segment lengths and crossfade length, as generate_chunks documents them."""
+    segment, overlap = round(SEGMENT_SECONDS * sample_rate), round(CROSSFADE_SECONDS * sample_rate)
+    count = int(np.ceil((n - overlap) / (segment - overlap)))
+    total = n + (count - 1) * overlap
+    lengths = [total // count + (k < total % count) for k in range(count)]
+    return lengths, overlap
+
+
+def _segment_seed(seed, k):
+    return seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("duration", [0.0, 3.0, SEGMENT_SECONDS])
+def test_generate_chunks_up_to_a_segment_is_generate_bit_for_bit(name, duration):
+    chunks = list(generate_chunks(name, duration, 44100, seed=5))
+    assert len(chunks) == 1
+    assert_array_equal(chunks[0], generate(name, duration, 44100, seed=5))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_long_sound_is_independently_seeded_segments_joined_by_equal_power_crossfades(name):
+    fs, seed = 48000, 7
+    n = 25 * fs
+    chunks = list(generate_chunks(name, 25.0, fs, seed=seed))
+    audio = np.concatenate(chunks)
+    assert len(audio) == n
+    assert_array_equal(audio, np.concatenate(list(generate_chunks(name, 25.0, fs, seed=seed))))
+    lengths, x = _layout(n, fs)
+    assert [len(c) for c in chunks] == [m - x for m in lengths[:-1]] + [lengths[-1]]
+    t = (np.arange(x) + 0.5) / x
+    start, gains, previous = 0, [], None
+    for k, m in enumerate(lengths):
+        alone = generate(name, m / fs, fs, seed=_segment_seed(seed, k))
+        inner = slice(x if k else 0, m - x if k < len(lengths) - 1 else m)
+        # a segment is its generator's own render, scaled
+        gain = np.dot(audio[start:start + m][inner], alone[inner]) / np.dot(alone[inner],
+                                                                            alone[inner])
+        assert_allclose(audio[start:start + m][inner], gain * alone[inner], rtol=1e-12,
+                        atol=1e-15)
+        if previous is not None:
+            # the join: the earlier segment under cos, the later under sin
+            earlier = previous[-x:]
+            assert_allclose(audio[start:start + x],
+                            np.cos(np.pi / 2 * t) * earlier + np.sin(np.pi / 2 * t) * gain
+                            * alone[:x], rtol=1e-12, atol=1e-15)
+        gains.append(gain)
+        previous = gain * alone
+        start += m - x
+    assert gains[0] == 1.0 and all(0 < g <= 10 ** (3 / 20) + 1e-12 for g in gains)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_long_sound_keeps_its_level_and_is_continuous_at_the_joins(name):
+    fs = 48000
+    chunks = list(generate_chunks(name, 25.0, fs, seed=3))
+    audio = np.concatenate(chunks)
+    x = round(CROSSFADE_SECONDS * fs)
+    ends = np.cumsum([len(c) for c in chunks])
+    levels = [20 * np.log10(np.sqrt(np.mean(audio[a + x:b - x] ** 2)))
+              for a, b in zip(np.r_[0, ends[:-1]], ends, strict=True)]
+    assert np.ptp(levels) < 1.5
+    steps = np.abs(np.diff(audio))
+    for edge in np.concatenate([ends[:-1], ends[:-1] + x]):  # each crossfade's two ends
+        assert steps[edge - 2:edge + 2].max() <= np.percentile(steps, 99.9)
+    outside = np.ones(len(audio), bool)
+    for edge in ends[:-1]:
+        outside[edge:edge + x] = False
+    assert np.abs(audio[outside]).max() <= 0.5 * 10 ** (3 / 20) + 1e-12
+
+
+def test_generate_chunks_checks_its_arguments_when_called():
+    with pytest.raises(GeneratorError, match="generator 'hum' is unknown but must be one of"):
+        generate_chunks("hum", 20.0, 48000)
+    with pytest.raises(GeneratorError, match="tap_rate is -1"):
+        generate_chunks("tapping", 20.0, 48000, tap_rate=-1)
+    with pytest.raises(GeneratorError, match="duration is"):
+        generate_chunks("tapping", -1.0, 48000)
