@@ -27,7 +27,8 @@ line interpolates it linearly sample by sample, so a moving source's delay
 """
 
 __all__ = ["HALF_LENGTH", "DEGREE", "fractional_kernel", "interpolator_taps", "delay_signal",
-           "DelayBank", "shift_filter", "folded_length", "fold_delays"]
+           "DelayBank", "window_span", "MARGIN", "shift_filter", "folded_length",
+           "fold_delays"]
 
 import numba as _numba
 import numpy as _np
@@ -212,13 +213,98 @@ def _read_group(x, channels, start, delays, block, out, coef):
 
 
 @_numba.njit(cache=True, parallel=True)
-def _read_many(signals, group_of, order, group_start, start, delays, block, out, coef):
-    # channels order[group_start[g]:group_start[g + 1]] all read the signal
-    # signals[group_of[c]] of any of them (indexing the typed list with that
-    # int64, not with the unsigned prange variable, avoids an unsafe cast)
+def _read_many(windows, group_of, order, group_start, start, delays, block, out, coef):
+    # channels order[group_start[g]:group_start[g + 1]] all read the window
+    # windows[group_of[c]] of any of them (indexing with that int64, not
+    # with the unsigned prange variable, avoids an unsafe cast)
     for g in _numba.prange(group_start.shape[0] - 1):
         channels = order[group_start[g]:group_start[g + 1]]
-        _read_group(signals[group_of[channels[0]]], channels, start, delays, block, out, coef)
+        _read_group(windows[group_of[channels[0]]], channels, start, delays, block, out, coef)
+
+
+MARGIN = HALF_LENGTH + 4
+"""int : Samples a delay-line window needs beyond the delayed span, each side."""
+
+
+def window_span(start, n_out, d_min, d_max):
+    """Input samples a delay-line read needs.
+
+    Output sample ``j`` reads the input around ``start + j - d(j)``, through
+    a ``2 HALF_LENGTH``-tap interpolator, with one sample of margin against
+    rounding in the interpolated delay.
+
+    Parameters
+    ----------
+    start, n_out : int
+        Output time of the first sample, number of samples.
+    d_min, d_max : float
+        Smallest and largest delay in samples over the read.
+
+    Returns
+    -------
+    lo, hi : int
+        The read uses input samples ``lo <= i < hi`` only.
+    """
+    return (int(_np.floor(start - d_max)) - MARGIN,
+            int(_np.floor(start + n_out - d_min)) + MARGIN)
+
+
+class DelayBank:
+    """Delay lines for many channels, read chunk by chunk in parallel.
+
+    The input is handed to each read as one window per group, so only the
+    span a read needs is ever in memory; channels of one group (the two
+    ears of a source) read the same window and share its Farrow filter
+    outputs.
+
+    Parameters
+    ----------
+    groups : sequence of int
+        Group (window row) of each channel, ``0 <= group < n_groups``.
+    dtype : numpy dtype
+    """
+
+    def __init__(self, groups, dtype=_np.float64):
+        self.dtype = _np.dtype(dtype)
+        group = _np.asarray(groups, dtype=_np.int64).reshape(-1)
+        self.n_channels = len(group)
+        self.n_groups = int(group.max()) + 1 if len(group) else 0
+        self._group_of = group
+        self._order = _np.argsort(group, kind="stable").astype(_np.int64)
+        counts = _np.bincount(group, minlength=self.n_groups)
+        self._group_start = _np.concatenate([[0], _np.cumsum(counts)]).astype(_np.int64)
+        self._coef = _COEFFICIENTS.astype(self.dtype)
+
+    def read(self, windows, offset, start, n_out, delays, block_size, out=None):
+        """Read ``n_out`` samples from output time ``start`` for every channel.
+
+        Parameters
+        ----------
+        windows : ndarray, shape (n_groups, W)
+            Input of each group from input sample ``offset`` on (zero
+            outside); it must cover :func:`window_span` of the read.
+        offset : int
+            Input sample index of ``windows[:, 0]``.
+        start, n_out : int
+            Output time of the first sample, number of samples (a multiple
+            of ``block_size``).
+        delays : ndarray, shape (n_channels, n_out // block_size + 1)
+            Delays in samples at the block boundaries.
+        block_size : int
+        out : ndarray, shape (n_channels, n_out), optional
+
+        Returns
+        -------
+        ndarray, shape (n_channels, n_out)
+        """
+        if out is None:
+            out = _np.empty((self.n_channels, n_out), dtype=self.dtype)
+        if self.n_channels:
+            _read_many(_np.ascontiguousarray(windows, dtype=self.dtype), self._group_of,
+                       self._order, self._group_start, int(start) - int(offset),
+                       _np.ascontiguousarray(delays, dtype=_np.float64), int(block_size),
+                       out, self._coef)
+        return out
 
 
 def delay_signal(x, start, n_out, delays, block_size):
@@ -243,61 +329,8 @@ def delay_signal(x, start, n_out, delays, block_size):
         ``y[j] = x(start + j - delay(j))`` with band-limited interpolation.
     """
     x = _np.ascontiguousarray(x)
-    return DelayBank([x], x.dtype).read(start, n_out, _np.asarray(delays)[None], block_size)[0]
-
-
-class DelayBank:
-    """Delay lines for many channels, read chunk by chunk in parallel.
-
-    Channels that read the same signal object (the two ears of a source)
-    share its Farrow filter outputs.
-
-    Parameters
-    ----------
-    signals : list of ndarray
-        One input signal per channel (channels may share a signal object).
-    dtype : numpy dtype
-    """
-
-    def __init__(self, signals, dtype=_np.float64):
-        self.dtype = _np.dtype(dtype)
-        unique = {}
-        for s in signals:
-            unique.setdefault(id(s), s)
-        keys = list(unique)
-        self.n_channels = len(signals)
-        # the signals themselves, not a concatenated copy (converted only
-        # where their type differs)
-        self._signals = _numba.typed.List()
-        for k in keys:
-            self._signals.append(_np.ascontiguousarray(unique[k], dtype=self.dtype))
-        group = _np.array([keys.index(id(s)) for s in signals], dtype=_np.int64)
-        self._group_of = group
-        self._order = _np.argsort(group, kind="stable").astype(_np.int64)
-        counts = _np.bincount(group, minlength=len(keys))
-        self._group_start = _np.concatenate([[0], _np.cumsum(counts)]).astype(_np.int64)
-        self._coef = _COEFFICIENTS.astype(self.dtype)
-
-    def read(self, start, n_out, delays, block_size, out=None):
-        """Read ``n_out`` samples from output time ``start`` for every channel.
-
-        Parameters
-        ----------
-        delays : ndarray, shape (n_channels, n_out // block_size + 1)
-            Delays in samples at the block boundaries.
-        out : ndarray, shape (n_channels, n_out), optional
-
-        Returns
-        -------
-        ndarray, shape (n_channels, n_out)
-        """
-        if out is None:
-            out = _np.empty((self.n_channels, n_out), dtype=self.dtype)
-        if self.n_channels:
-            _read_many(self._signals, self._group_of, self._order, self._group_start, int(start),
-                       _np.ascontiguousarray(delays, dtype=_np.float64), int(block_size),
-                       out, self._coef)
-        return out
+    return DelayBank([0], x.dtype).read(x[None], 0, start, n_out, _np.asarray(delays)[None],
+                                        block_size)[0]
 
 
 def shift_filter(h, delay, length=None):

@@ -27,6 +27,7 @@ from scipy import fft as _fft
 from .convolution import FixedConvolver as _FixedConvolver
 from .convolution import PartitionedConvolver as _PartitionedConvolver
 from .coordinates import sph2cart as _sph2cart
+from .delay import MARGIN as _MARGIN
 from .delay import DelayBank as _DelayBank
 from .delay import fold_delays as _fold_delays
 from .delay import folded_length as _folded_length
@@ -34,7 +35,7 @@ from .errors import SceneError as _SceneError
 from .errors import SpatialAsmrWarning as _SpatialAsmrWarning
 from .hrtf import load_hrtf as _load_hrtf
 from .nearfield import Spatializer as _Spatializer
-from .signals import source_signal as _source_signal
+from .signals import SourceStream as _SourceStream
 from .sphere import SPEED_OF_SOUND as _SPEED_OF_SOUND
 from .trajectory import head_frame as _head_frame
 from .trajectory import interpolate_keyframes as _interpolate_keyframes
@@ -50,7 +51,7 @@ STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
 
 @_dataclass
 class _Source:
-    signal: _np.ndarray
+    stream: object  # signals.SourceStream
     spec: object
 
     def __post_init__(self):
@@ -74,10 +75,13 @@ class _Source:
         if self.spec.path is None:
             distances = [k.distance for k in self.spec.trajectory]
             return min(distances), max(distances)
-        # paths have an exact upper bound; the lower one is sampled at 200 Hz
-        times = _np.arange(0.0, max(seconds, 0.0) + 0.005, 0.005)
-        return float(_np.linalg.norm(self.xyz(times), axis=-1).min()), \
-            float(self.spec.path.max_distance)
+        # paths have an exact upper bound; the lower one is sampled at 200 Hz,
+        # a minute at a time (memory does not grow with the track)
+        closest = _np.inf
+        for t0 in _np.arange(0.0, max(seconds, 0.0) + 0.005, 60.0):
+            times = t0 + _np.arange(0.0, min(60.0, max(seconds, 0.0) + 0.005 - t0), 0.005)
+            closest = min(closest, float(_np.linalg.norm(self.xyz(times), axis=-1).min()))
+        return closest, float(self.spec.path.max_distance)
 
 
 class RenderPlan:
@@ -92,10 +96,14 @@ class RenderPlan:
         full scale) or float64.
     hrtf : HrtfSet, optional
         Use this set instead of loading ``scene.hrtf``.
+    threads : int, optional
+        Threads for FFTs and static chunks (default: every core).  The
+        output does not depend on it.
     """
 
-    def __init__(self, scene, dtype=_np.float32, hrtf=None):
+    def __init__(self, scene, dtype=_np.float32, hrtf=None, threads=None):
         self.scene = scene
+        self.threads = int(threads) if threads else (_os.cpu_count() or 1)
         self.sample_rate = sr = int(scene.sample_rate)
         self.block_size = int(scene.render.block_size)
         self.interpolation = scene.render.interpolation
@@ -104,7 +112,7 @@ class RenderPlan:
         self.sources = self._signals(scene, sr, self.dtype)
         settings = scene.render
         span = (scene.duration if scene.duration is not None
-                else max(len(src.signal) for src in self.sources) / sr)
+                else max(src.stream.length for src in self.sources) / sr)
         ranges = [src.distance_range(span) for src in self.sources]
         closest = min(r[0] for r in ranges)
         self.spatializer = _Spatializer(
@@ -142,12 +150,13 @@ class RenderPlan:
         for k, f in enumerate(static_filters):
             full[table.shape[0] + k, :, :f.shape[-1]] = f
         self.filters = full
-        max_delay = delays.max()
+        max_delay = float(delays.max())
         if settings.doppler:
             farthest = max(r[1] for r in ranges)
             max_delay += farthest / _SPEED_OF_SOUND * sr
+        self.max_delay = max_delay  # bound on every delay-line delay, samples
         self.tail = _folded_length(n_taps, max_delay)
-        longest = max((len(s.signal) for s in self.sources), default=0)
+        longest = max((s.stream.length for s in self.sources), default=0)
         if scene.duration is not None:
             self.n_samples = int(round(scene.duration * sr))
         else:
@@ -155,18 +164,18 @@ class RenderPlan:
 
     @staticmethod
     def _signals(scene, sr, dtype):
-        """Source signals; looping ones fill the scene (its duration, or else
+        """Source streams; looping ones fill the scene (its duration, or else
         the end of the longest source that does not loop)."""
         duration = scene.duration
-        once = {i: _source_signal(spec, sr, duration, dtype)
+        once = {i: _SourceStream(spec, sr, duration, dtype)
                 for i, spec in enumerate(scene.sources)
                 if not spec.loop}
         if duration is None:
             if not once:
                 raise _SceneError("every source loops and the scene has no duration; "
                                   "give the scene a duration")
-            duration = max(len(s) for s in once.values()) / sr
-        return [_Source(once[i] if i in once else _source_signal(spec, sr, duration, dtype),
+            duration = max(s.length for s in once.values()) / sr
+        return [_Source(once[i] if i in once else _SourceStream(spec, sr, duration, dtype),
                         spec)
                 for i, spec in enumerate(scene.sources)]
 
@@ -270,12 +279,18 @@ class RenderPlan:
         K = max(1, CHUNK_SAMPLES // B)
         C = len(self.channels)
         engine = _PartitionedConvolver(self.filters, B, C, self.dtype)
-        workers = _os.cpu_count() or 1
+        workers = self.threads
         moving = [c for c, (_, ear, _) in enumerate(self.channels) if ear in (0, 1)]
         shared = [c for c, (_, ear, _) in enumerate(self.channels) if ear == BOTH]
         static = [c for c, (_, ear, _) in enumerate(self.channels) if ear == STATIC]
-        bank = _DelayBank([self.sources[self.channels[c][0]].signal for c in moving],
-                          self.dtype)
+        # the delay lines read one window per moving source (both ears share
+        # it): the span of the chunk, reaching back by the largest delay
+        group_of = {}
+        for c in moving:
+            group_of.setdefault(self.channels[c][0], len(group_of))
+        bank = _DelayBank([group_of[self.channels[c][0]] for c in moving], self.dtype)
+        reach = int(_np.ceil(self.max_delay)) + _MARGIN
+        windows = _np.zeros((len(group_of), (K + 1) * B + reach + 2 * _MARGIN), self.dtype)
         buffer = _np.empty((C, (K + 1) * B), dtype=self.dtype)  # engine input, reused
         index = _np.zeros((C, K + 1, 2, 6), dtype=_np.int64)
         weights = _np.zeros((C, K + 1, 2, 6), dtype=self.dtype)
@@ -313,12 +328,18 @@ class RenderPlan:
                     if ear != BOTH:
                         delays[m, :k_n + 2] = d[r, :, ear]
             if moving:
+                d = delays[:, :k_n + 2]
+                offset = start - reach
+                if d.size and (d.max() > self.max_delay or d.min() < 0):
+                    raise AssertionError("delay outside the planned window")
+                for s, g in group_of.items():
+                    self.sources[s].stream.read(offset, windows[g])
                 if moving_rows is not None:  # read straight into the engine's input
-                    bank.read(start, (k_n + 1) * B, delays[:, :k_n + 2], B, out=x[moving_rows])
+                    bank.read(windows, offset, start, (k_n + 1) * B, d, B, out=x[moving_rows])
                 else:
-                    x[moving] = bank.read(start, (k_n + 1) * B, delays[:, :k_n + 2], B)
+                    x[moving] = bank.read(windows, offset, start, (k_n + 1) * B, d, B)
             for c in static + shared:
-                _copy_segment(self.sources[self.channels[c][0]].signal, start, x[c])
+                self.sources[self.channels[c][0]].stream.read(start, x[c])
             y = engine.process(x, index[:, :k_n + 1], weights[:, :k_n + 1], workers=workers)
             n = min(k_n * B, self.n_samples - done)
             done += n
@@ -341,33 +362,26 @@ class RenderPlan:
         n_blocks = -(-self.n_samples // B)
         K = max(1, STATIC_CHUNK_SAMPLES // B)
 
-        def piece(k0):
-            k_n = min(K, n_blocks - k0)
-            x = _np.empty((len(self.channels), (k_n + 1) * B), dtype=self.dtype)
-            for c, (s, _, _) in enumerate(self.channels):
-                _copy_segment(self.sources[s].signal, (k0 - 1) * B, x[c])
+        def piece(k0, x):
             y = engine.process(x, workers=1)
-            n = min(k_n * B, self.n_samples - k0 * B)
+            n = min((x.shape[1] // B - 1) * B, self.n_samples - k0 * B)
             return y[:, :n].T
 
-        workers = _os.cpu_count() or 1
+        workers = self.threads
         with ThreadPoolExecutor(workers) as pool:
             pending = deque()
             for k0 in range(0, n_blocks, K):
-                pending.append(pool.submit(piece, k0))
+                # the sources are read in order, here; the convolutions run
+                # in the pool
+                k_n = min(K, n_blocks - k0)
+                x = _np.empty((len(self.channels), (k_n + 1) * B), dtype=self.dtype)
+                for c, (s, _, _) in enumerate(self.channels):
+                    self.sources[s].stream.read((k0 - 1) * B, x[c])
+                pending.append(pool.submit(piece, k0, x))
                 if len(pending) > workers:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
-
-
-def _copy_segment(signal, start, out):
-    # out[j] = signal[start + j], zero outside the signal
-    lo = min(max(start, 0), start + len(out))
-    hi = max(min(start + len(out), len(signal)), lo)
-    out[:lo - start] = 0
-    out[lo - start:hi - start] = signal[lo:hi]
-    out[hi - start:] = 0
 
 
 def render_chunks(scene, dtype=_np.float32):
