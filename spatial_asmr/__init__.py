@@ -5,7 +5,11 @@ Public API
 load_scene
     Read and validate a YAML scene file.
 render
-    Render a scene to binaural audio, ``(audio (n, 2), sample_rate)``.
+    Render a scene to binaural audio in memory, ``(audio (n, 2), sample_rate)``:
+    what the file would hold (``master=False``: the raw mix).
+render_to_file
+    Render, normalise, limit, dither and write a scene atomically; returns
+    a :class:`RenderReport`.
 load_hrtf
     Load and preprocess an HRTF set (bundled name or SOFA path).
 read_sofa, write_sofa
@@ -24,12 +28,13 @@ from .errors import (
                      SpatialAsmrWarning,
 )
 from .hrtf import HrtfSet, load_hrtf
-from .render import render
+from .pipeline import RenderReport, render, render_to_file
 from .scene import Scene, load_scene
 from .sofa import read_sofa, write_sofa
 
 __all__ = [
-    "load_scene", "render", "load_hrtf", "read_sofa", "write_sofa",
+    "load_scene", "render", "render_to_file", "RenderReport",
+    "load_hrtf", "read_sofa", "write_sofa",
     "Scene", "HrtfSet",
     "SpatialAsmrError", "SceneError", "HrtfError", "AudioFileError", "OutputError",
     "SpatialAsmrWarning", "HrtfWarning",

@@ -19,7 +19,10 @@ def _build_parser():
         "render", help="render a scene file to a WAV or FLAC file",
         description="Render a scene file to binaural audio (channel 0 = left ear). "
                     "The output is written to a temporary name and renamed when complete.")
-    render.add_argument("scene", metavar="SCENE", help="scene file (YAML)")
+    render.add_argument("scene", metavar="SCENE", nargs="?", help="scene file (YAML)")
+    render.add_argument("--from", dest="from_sidecar", metavar="SIDECAR",
+                        help="re-render exactly what a batch sidecar (.json) describes, "
+                             "instead of a SCENE")
     render.add_argument("-o", "--output", required=True, metavar="OUT",
                         help="output file; the format follows the suffix (.wav, .flac)")
     render.add_argument("--bit-depth", choices=["16", "24", "float"], default=None,
@@ -67,58 +70,80 @@ def _build_parser():
     return parser
 
 
+def _progress_bar(total_seconds, desc, quiet):
+    """A tqdm bar over seconds of audio on a terminal, else None."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total_seconds, unit="s", desc=desc, file=sys.stderr,
+                bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s audio "
+                           "[{elapsed}<{remaining}]")
+
+
+def describe_report(report):
+    """The lines ``render`` prints about a finished render.
+
+    Parameters
+    ----------
+    report : spatial_asmr.RenderReport
+
+    Returns
+    -------
+    list of str
+    """
+    import math
+
+    lines = []
+    if report.normalize is not None:
+        kind, target = report.normalize
+        lines.append(f"normalised to {kind} {target:g} "
+                     f"{'dBTP' if kind == 'peak' else 'LUFS'}: gain {report.gain_db:+.2f} dB")
+    if report.limiter.engaged:
+        lines.append(f"limiter engaged: up to {report.limiter.max_reduction_db:.2f} dB of gain "
+                     f"reduction, {report.limiter.reduced_seconds:.2f} s reduced by more "
+                     "than 0.1 dB")
+    depth = report.bit_depth
+    peak = (f"{report.peak_dbtp:+.1f} dBTP" if math.isfinite(report.peak_dbtp)
+            else "silent")
+    loud = (f", {report.loudness_lufs:.1f} LUFS" if math.isfinite(report.loudness_lufs)
+            else "")
+    lines.append(f"wrote {report.path}: {report.seconds:.2f} s, {report.sample_rate} Hz, "
+                 f"{depth}{'-bit' if depth != 'float' else ''}, peak {peak}{loud}, "
+                 f"{report.wall_seconds:.1f} s ({report.realtime_factor:.1f}x real time)")
+    return lines
+
+
 def _render(args):
-    import numpy as np
+    from .pipeline import render_to_file
 
-    from .output import write_audio
-    from .render import RenderPlan
-    from .scene import load_scene
+    if args.from_sidecar is not None:
+        from .sidecar import scene_from_sidecar
 
-    scene = load_scene(args.scene)
-    bit_depth = args.bit_depth if args.bit_depth is not None else scene.output.bit_depth
-    plan = RenderPlan(scene)
-    chunks = plan.chunks()
-    if not args.quiet and sys.stderr.isatty():
-        from tqdm import tqdm
+        if args.scene is not None:
+            raise SpatialAsmrError("render takes a SCENE or --from SIDECAR, not both")
+        scene = scene_from_sidecar(args.from_sidecar)
+    elif args.scene is None:
+        raise SpatialAsmrError("render needs a SCENE (or --from SIDECAR)")
+    else:
+        from .scene import load_scene
 
-        bar = tqdm(total=plan.n_samples / plan.sample_rate, unit="s", unit_scale=False,
-                   desc="render", bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s audio "
-                   "[{elapsed}<{remaining}]", file=sys.stderr)
-
-        def progress(it):
-            for chunk in it:
-                bar.update(len(chunk) / plan.sample_rate)
-                yield chunk
+        scene = load_scene(args.scene)
+    bar = _progress_bar(None, "render", args.quiet)
+    progress = None
+    if bar is not None:
+        def progress(done, total):
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+    try:
+        report = render_to_file(scene, args.output, bit_depth=args.bit_depth, progress=progress)
+    finally:
+        if bar is not None:
             bar.close()
-
-        chunks = progress(chunks)
-    normalize = scene.output.normalize
-    integer = bit_depth != "float"
-    finished = None
-    if normalize is not None or integer:
-        # the limiter and loudness need the whole mix: hold it in memory
-        from .mastering import finish
-
-        mix = np.concatenate(list(chunks)) if plan.n_samples else np.zeros((0, 2))
-        audio, gain_db, finished = finish(mix, plan.sample_rate, normalize, integer)
-        chunks = [audio]
-    report = write_audio(args.output, chunks, plan.sample_rate, bit_depth)
-    if finished is not None and not args.quiet:
-        if normalize is not None:
-            print(f"normalised to {normalize[0]} {normalize[1]:g} "
-                  f"{'dBTP' if normalize[0] == 'peak' else 'LUFS'}: gain {gain_db:+.2f} dB",
-                  file=sys.stderr)
-        if finished.engaged:
-            print(f"limiter engaged: up to {finished.max_reduction_db:.2f} dB of gain "
-                  f"reduction, {finished.reduced_seconds:.2f} s reduced by more than 0.1 dB",
-                  file=sys.stderr)
     if not args.quiet:
-        seconds = report.n_samples / plan.sample_rate
-        peak = report.peak_dbfs
-        peak_text = f"{peak:+.1f} dBFS" if np.isfinite(peak) else "silent"
-        print(f"wrote {args.output}: {seconds:.2f} s, {plan.sample_rate} Hz, "
-              f"{bit_depth}{'-bit' if bit_depth != 'float' else ''}, peak {peak_text}",
-              file=sys.stderr)
+        for line in describe_report(report):
+            print(line, file=sys.stderr)
     return 0
 
 

@@ -8,7 +8,8 @@ exceed full scale the write is abandoned and an :class:`OutputError` reports
 the peak in dBFS and the gain change that avoids clipping.
 """
 
-__all__ = ["write_audio", "WriteReport", "BIT_DEPTHS", "FORMATS"]
+__all__ = ["write_audio", "check_destination", "Quantiser", "WriteReport", "BIT_DEPTHS",
+           "FORMATS"]
 
 import os as _os
 import tempfile as _tempfile
@@ -56,19 +57,86 @@ def _parse_bit_depth(bit_depth):
     return bit_depth
 
 
-def _quantise(block, bits, rng):
-    scale = float(2 ** (bits - 1))
-    x = block * scale
-    if bits == 16:
-        x = x + (rng.random(x.shape) - rng.random(x.shape))
-    q = _np.round(x)
-    overflow = bool((q > scale - 1).any() or (q < -scale).any())
-    q = _np.clip(q, -scale, scale - 1).astype(_np.int32)
+class Quantiser:
+    """Float samples to the integers a file holds, chunk by chunk.
+
+    16-bit samples get TPDF dither (the difference of two uniform values,
+    one LSB each) from a fixed seed, drawn in sample order, so the same
+    audio gives the same integers however it is cut into chunks.
+
+    Parameters
+    ----------
+    bit_depth : {16, 24}
+    """
+
+    def __init__(self, bit_depth):
+        self.bits = int(bit_depth)
+        self.scale = float(2 ** (self.bits - 1))
+        self._rng = _np.random.default_rng(_DITHER_SEED)
+
+    def __call__(self, block):
+        """Quantise one chunk.
+
+        Parameters
+        ----------
+        block : ndarray, shape (n, 2)
+            Full scale is 1.
+
+        Returns
+        -------
+        q : ndarray of int, shape (n, 2)
+            Integer sample values in ``[-scale, scale - 1]``.
+        overflow : bool
+            Whether any value had to be clipped.
+        """
+        x = _np.asarray(block, dtype=_np.float64) * self.scale
+        if self.bits == 16:
+            x = x + (self._rng.random(x.shape) - self._rng.random(x.shape))
+        q = _np.round(x)
+        overflow = bool((q > self.scale - 1).any() or (q < -self.scale).any())
+        return _np.clip(q, -self.scale, self.scale - 1).astype(_np.int32), overflow
+
+
+def _to_file(q, bits):
     if bits == 24:
-        q = q << 8  # soundfile takes the top 24 bits of int32
-    else:
-        q = q.astype(_np.int16)
-    return q, overflow
+        return q << 8  # soundfile takes the top 24 bits of int32
+    return q.astype(_np.int16)
+
+
+def check_destination(path, bit_depth):
+    """Check an output path and bit depth before any work is done.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+    bit_depth : {16, 24, 'float', '16', '24'}
+
+    Returns
+    -------
+    path : pathlib.Path
+    bit_depth : {16, 24, 'float'}
+    fmt : {'WAV', 'FLAC'}
+
+    Raises
+    ------
+    OutputError
+        Unknown suffix or bit depth, float FLAC, or a missing folder.
+    """
+    path = _Path(path)
+    bit_depth = _parse_bit_depth(bit_depth)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise _OutputError(f"output file {str(path)!r} has suffix {path.suffix!r} but "
+                           f"must be one of {', '.join(FORMATS)}")
+    if fmt == "FLAC" and bit_depth == "float":
+        raise _OutputError(f"output file {str(path)!r}: FLAC stores integers only; "
+                           "use bit depth 16 or 24, or a .wav file for float")
+    folder = path.parent if str(path.parent) else _Path(".")
+    if not folder.is_dir():
+        raise _OutputError(f"output folder {str(folder)!r} does not exist")
+    if path.is_dir():
+        raise _OutputError(f"output file {str(path)!r} is a folder but must be a file")
+    return path, bit_depth, fmt
 
 
 def write_audio(path, chunks, sample_rate, bit_depth=24):
@@ -97,25 +165,15 @@ def write_audio(path, chunks, sample_rate, bit_depth=24):
     """
     import soundfile
 
-    path = _Path(path)
-    bit_depth = _parse_bit_depth(bit_depth)
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise _OutputError(f"output file {str(path)!r} has suffix {path.suffix!r} but "
-                           f"must be one of {', '.join(FORMATS)}")
-    if fmt == "FLAC" and bit_depth == "float":
-        raise _OutputError(f"output file {str(path)!r}: FLAC stores integers only; "
-                           "use bit depth 16 or 24, or a .wav file for float")
+    path, bit_depth, fmt = check_destination(path, bit_depth)
     folder = path.parent if str(path.parent) else _Path(".")
-    if not folder.is_dir():
-        raise _OutputError(f"output folder {str(folder)!r} does not exist")
     try:
         fd, tmp = _tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
                                     dir=folder)
     except OSError as exc:
         raise _OutputError(f"cannot write to {str(folder)!r}: {exc.strerror}") from None
     _os.close(fd)
-    rng = _np.random.default_rng(_DITHER_SEED)
+    quantise = Quantiser(bit_depth) if bit_depth != "float" else None
     peak, peak_at, n_written, clipped = 0.0, 0, 0, False
     try:
         with soundfile.SoundFile(tmp, "w", samplerate=int(sample_rate), channels=2,
@@ -130,10 +188,10 @@ def write_audio(path, chunks, sample_rate, bit_depth=24):
                 if bit_depth == "float":
                     sf.write(chunk.astype(_np.float32))
                 elif not clipped:
-                    q, overflow = _quantise(chunk, bit_depth, rng)
+                    q, overflow = quantise(chunk)
                     clipped = overflow
                     if not clipped:
-                        sf.write(q)
+                        sf.write(_to_file(q, bit_depth))
                 n_written += len(chunk)
         if clipped:
             level = 20 * _np.log10(peak)

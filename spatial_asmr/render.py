@@ -16,7 +16,7 @@ still listener) there is nothing to control: the fixed filters run in a
 the same output.
 """
 
-__all__ = ["render", "render_chunks", "RenderPlan"]
+__all__ = ["render_chunks", "RenderPlan"]
 
 import os as _os
 from dataclasses import dataclass as _dataclass
@@ -387,26 +387,3 @@ class RenderPlan:
 def render_chunks(scene, dtype=_np.float32):
     """Render a scene piece by piece (see :meth:`RenderPlan.chunks`)."""
     return RenderPlan(scene, dtype).chunks()
-
-
-def render(scene, dtype=_np.float32):
-    """Render a scene to binaural audio.
-
-    Parameters
-    ----------
-    scene : Scene
-        From :func:`spatial_asmr.load_scene`.
-    dtype : numpy dtype, optional
-        Processing precision: float32 (default) or float64.
-
-    Returns
-    -------
-    audio : ndarray, shape (n_samples, 2)
-        Left ear in column 0.
-    sample_rate : int
-        Hz.
-    """
-    plan = RenderPlan(scene, dtype)
-    pieces = list(plan.chunks())
-    audio = _np.concatenate(pieces, axis=0) if pieces else _np.zeros((0, 2))
-    return audio, plan.sample_rate

@@ -1,0 +1,392 @@
+"""From scene to file: render, normalise, limit, dither and write, streaming.
+
+Every stage works on chunks, so memory does not grow with the length of the
+track; only the output file does:
+
+1. the renderer (:class:`~spatial_asmr.render.RenderPlan`) yields the raw
+   mix chunk by chunk;
+2. with ``output.normalize``, a first pass measures the mix (BS.1770
+   integrated loudness from the per-block gating energies, or the true
+   peak) while writing it to a float temporary file beside the output
+   (the render precision, so nothing is lost); the second pass reads it
+   back, applies the gain and goes on.  (Rendering twice would give the
+   same bytes, but costs the render time again; the temporary file costs
+   ``8 * channels`` bytes per frame of disk and is removed afterwards.)
+3. a streaming look-ahead true-peak limiter keeps integer output below
+   :data:`~spatial_asmr.mastering.CEILING_DB` (and any peak target); it
+   passes a mix that does not need it bit for bit;
+4. the writer quantises (TPDF dither for 16-bit) and writes under a
+   temporary name, renamed when complete.
+
+:func:`render_to_file` is what ``spatial-asmr render`` and ``batch`` call;
+:func:`render` returns the same samples in memory (what the file holds, as
+floats), or the raw mix with ``master=False``.
+"""
+
+__all__ = ["render", "render_to_file", "RenderReport", "master_chunks"]
+
+import math
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import OutputError
+from .mastering import CEILING_DB, Limiter, LimiterReport, LoudnessMeter, TruePeakMeter
+
+_READ_BACK = 1 << 16  # frames per chunk of the second pass
+
+
+@dataclass(frozen=True)
+class RenderReport:
+    """What a render wrote and how it went.
+
+    Attributes
+    ----------
+    path : pathlib.Path or None
+        The file written (None for an in-memory render).
+    seconds : float
+        Length of the output, s.
+    sample_rate : int
+        Hz.
+    bit_depth : {16, 24, 'float'}
+    peak_dbtp : float
+        True peak of the output (4x oversampled, BS.1770), dBTP; -inf if
+        silent.
+    loudness_lufs : float
+        Integrated loudness of the output (BS.1770), LUFS; -inf if silent.
+    normalize : tuple or None
+        The scene's target, ``("peak", dBTP)`` or ``("loudness", LUFS)``.
+    gain_db : float
+        Normalisation gain applied, dB.
+    limiter : LimiterReport
+    wall_seconds : float
+        Time the whole render took, s.
+    """
+
+    path: Path | None
+    seconds: float
+    sample_rate: int
+    bit_depth: object
+    peak_dbtp: float
+    loudness_lufs: float
+    normalize: tuple | None
+    gain_db: float
+    limiter: LimiterReport = field(default_factory=lambda: LimiterReport(False, 0.0, 0.0))
+    wall_seconds: float = 0.0
+
+    @property
+    def realtime_factor(self):
+        """float : Seconds of audio per second of wall time."""
+        return self.seconds / self.wall_seconds if self.wall_seconds > 0 else math.inf
+
+    def as_dict(self):
+        """Plain values (JSON-ready; infinities as None).
+
+        Returns
+        -------
+        dict
+        """
+        out = asdict(self)
+        out["path"] = None if self.path is None else str(self.path)
+        out["normalize"] = None if self.normalize is None else list(self.normalize)
+        out["realtime_factor"] = self.realtime_factor
+        for key, value in list(out.items()):
+            if isinstance(value, float) and not math.isfinite(value):
+                out[key] = None
+        return out
+
+
+def _db(linear):
+    return 20.0 * math.log10(linear) if linear > 0 else -math.inf
+
+
+class _Spool:
+    """The raw mix of the first pass, kept for the second.
+
+    On disk (a temporary file in ``folder``, removed by :meth:`close`) or,
+    without a folder, in memory (for :func:`render`, whose result is in
+    memory anyway).
+    """
+
+    def __init__(self, folder, name, dtype):
+        self.dtype = np.dtype(dtype)
+        self.frames = 0
+        self._pieces = None
+        self._file = None
+        self.path = None
+        if folder is None:
+            self._pieces = []
+            return
+        try:
+            fd, path = tempfile.mkstemp(prefix=f".{name}.", suffix=".mix", dir=folder)
+        except OSError as exc:
+            raise OutputError(f"cannot write to {str(folder)!r}: "
+                              f"{exc.strerror or exc}") from None
+        self.path = path
+        self._file = os.fdopen(fd, "w+b")
+
+    def write(self, chunk):
+        chunk = np.ascontiguousarray(chunk, dtype=self.dtype)
+        self.frames += len(chunk)
+        if self._pieces is not None:
+            self._pieces.append(chunk)
+        else:
+            self._file.write(chunk.tobytes())
+
+    def chunks(self):
+        if self._pieces is not None:
+            yield from self._pieces
+            return
+        self._file.flush()
+        self._file.seek(0)
+        frame = 2 * self.dtype.itemsize
+        while True:
+            data = self._file.read(_READ_BACK * frame)
+            if not data:
+                return
+            yield np.frombuffer(data, dtype=self.dtype).reshape(-1, 2)
+
+    def close(self):
+        self._pieces = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+
+def master_chunks(chunks, sample_rate, normalize=None, integer=True, spool=None,
+                  dtype=np.float32):
+    """Normalise and limit a stream of mix chunks.
+
+    Parameters
+    ----------
+    chunks : iterable of ndarray, shape (n, 2)
+        The raw mix.
+    sample_rate : int
+    normalize : None or tuple
+        ``("peak", dBTP)`` or ``("loudness", LUFS)``.
+    integer : bool
+        Integer output: the true peak is limited to :data:`CEILING_DB`
+        (or the peak target, if lower).  Float output is limited only to a
+        peak target.
+    spool : str or pathlib.Path, optional
+        Folder for the first pass's temporary file (with ``normalize``);
+        None keeps it in memory.
+    dtype : numpy dtype
+        Precision of the raw mix (what the temporary file stores).
+
+    Yields
+    ------
+    chunk : ndarray, shape (m, 2), float64
+        The finished mix.  After the last one, the generator's return value
+        (``StopIteration.value``) is ``(gain_db, LimiterReport)``.
+    """
+    gain_db = 0.0
+    ceiling = CEILING_DB if integer else None
+    store = None
+    try:
+        if normalize is not None:
+            kind, target = normalize
+            if kind not in ("peak", "loudness"):
+                raise ValueError(f"normalize is {kind!r} but must be 'peak' or 'loudness'")
+            meter = (TruePeakMeter() if kind == "peak" else LoudnessMeter(sample_rate))
+            store = _Spool(spool, "render", dtype)
+            for chunk in chunks:
+                meter.add(chunk)
+                store.write(chunk)
+            if kind == "peak":
+                if meter.peak > 0:
+                    gain_db = target - _db(meter.peak)
+                ceiling = min(target, CEILING_DB) if integer else target
+            else:
+                loudness = meter.integrated()
+                if math.isfinite(loudness):
+                    gain_db = target - loudness
+            chunks = store.chunks()
+        gain = 10.0 ** (gain_db / 20.0)
+        limiter = Limiter(sample_rate, ceiling) if ceiling is not None else None
+        for chunk in chunks:
+            chunk = np.asarray(chunk, dtype=np.float64)
+            if gain_db:
+                chunk = chunk * gain
+            if limiter is not None:
+                chunk = limiter.process(chunk)
+            if len(chunk):
+                yield chunk
+        report = LimiterReport(False, 0.0, 0.0)
+        if limiter is not None:
+            rest = limiter.flush()
+            if len(rest):
+                yield rest
+            report = limiter.report
+        return gain_db, report
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _metered(chunks, sample_rate, state):
+    # pass chunks through while measuring them; the generator's return value
+    # (gain and limiter report of master_chunks) lands in state["result"]
+    peak = TruePeakMeter()
+    loudness = LoudnessMeter(sample_rate)
+    state["peak"], state["loudness"] = peak, loudness
+    iterator = iter(chunks)
+    while True:
+        try:
+            chunk = next(iterator)
+        except StopIteration as stop:
+            state["result"] = stop.value
+            return
+        peak.add(chunk)
+        loudness.add(chunk)
+        yield chunk
+
+
+def _progress(chunks, progress, total, sample_rate):
+    done = 0
+    for chunk in chunks:
+        done += len(chunk)
+        progress(done / sample_rate, total / sample_rate)
+        yield chunk
+
+
+def _prepare(scene, progress, dtype, threads):
+    from .render import RenderPlan
+
+    plan = RenderPlan(scene, dtype, threads=threads)
+    chunks = plan.chunks()
+    if progress is not None:
+        chunks = _progress(chunks, progress, plan.n_samples, plan.sample_rate)
+    return plan, chunks
+
+
+def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float32,
+                   threads=None):
+    """Render a scene and write it as the command line does.
+
+    Render, normalise (``scene.output.normalize``), limit, dither and write
+    atomically (a temporary name in the destination folder, renamed when
+    complete).  Memory does not grow with the length of the track.
+
+    Parameters
+    ----------
+    scene : Scene
+    path : str or pathlib.Path
+        ``.wav`` or ``.flac``.
+    bit_depth : {16, 24, 'float'}, optional
+        Default ``scene.output.bit_depth``.
+    progress : callable, optional
+        Called as ``progress(done, total)`` (seconds of audio rendered so
+        far, and in all) after each rendered chunk.
+    dtype : numpy dtype, optional
+        Render precision (float32 or float64).
+    threads : int, optional
+        Threads the renderer uses (default: every core).  The output does
+        not depend on it.
+
+    Returns
+    -------
+    RenderReport
+
+    Raises
+    ------
+    OutputError
+        Bad destination (checked before rendering), or integer output that
+        would clip (not reached when the limiter runs).
+    """
+    from .output import check_destination, write_audio
+
+    started = time.perf_counter()
+    depth = bit_depth if bit_depth is not None else scene.output.bit_depth
+    path, depth, _ = check_destination(path, depth)
+    plan, chunks = _prepare(scene, progress, dtype, threads)
+    folder = path.parent if str(path.parent) else Path(".")
+    state = {}
+    finished = _metered(master_chunks(chunks, plan.sample_rate, scene.output.normalize,
+                                      depth != "float", spool=folder, dtype=plan.dtype),
+                        plan.sample_rate, state)
+    written = write_audio(path, finished, plan.sample_rate, depth)
+    return _report(written.path, written.n_samples, plan, depth, scene, state, started)
+
+
+def _report(path, frames, plan, depth, scene, state, started):
+    gain_db, limiter = state.get("result") or (0.0, LimiterReport(False, 0.0, 0.0))
+    return RenderReport(
+        path=path, seconds=frames / plan.sample_rate, sample_rate=plan.sample_rate,
+        bit_depth=depth, peak_dbtp=_db(state["peak"].peak),
+        loudness_lufs=state["loudness"].integrated(), normalize=scene.output.normalize,
+        gain_db=float(gain_db), limiter=limiter,
+        wall_seconds=time.perf_counter() - started)
+
+
+def render(scene, dtype=np.float32, *, master=True, bit_depth=None, progress=None,
+           threads=None, report=False):
+    """Render a scene to binaural audio in memory.
+
+    Parameters
+    ----------
+    scene : Scene
+        From :func:`spatial_asmr.load_scene`.
+    dtype : numpy dtype, optional
+        Render precision: float32 (default) or float64.
+    master : bool, optional
+        True (default): what :func:`render_to_file` would write, as floats
+        (normalised, limited, quantised to ``bit_depth`` with the same
+        dither), so reading that file gives exactly this array.  False: the
+        raw mix.
+    bit_depth : {16, 24, 'float'}, optional
+        Default ``scene.output.bit_depth``.
+    progress : callable, optional
+        Called as ``progress(done, total)`` (seconds of audio rendered so
+        far, and in all) after each rendered chunk.
+    threads : int, optional
+        Threads the renderer uses (default: every core).
+    report : bool, optional
+        Also return the :class:`RenderReport` (mastered renders only).
+
+    Returns
+    -------
+    audio : ndarray, shape (n_samples, 2)
+        Left ear in column 0; float64 when mastered, ``dtype`` raw.
+    sample_rate : int
+        Hz.
+    report : RenderReport
+        Only with ``report=True``.
+    """
+    from .output import Quantiser, _parse_bit_depth
+
+    started = time.perf_counter()
+    plan, chunks = _prepare(scene, progress, dtype, threads)
+    if not master:
+        pieces = list(chunks)
+        audio = np.concatenate(pieces, axis=0) if pieces else np.zeros((0, 2), plan.dtype)
+        return audio, plan.sample_rate
+    depth = _parse_bit_depth(bit_depth if bit_depth is not None else scene.output.bit_depth)
+    state = {}
+    finished = _metered(master_chunks(chunks, plan.sample_rate, scene.output.normalize,
+                                      depth != "float", spool=None, dtype=plan.dtype),
+                        plan.sample_rate, state)
+    quantise = Quantiser(depth) if depth != "float" else None
+    pieces = []
+    for chunk in finished:
+        if quantise is None:
+            pieces.append(chunk.astype(np.float32).astype(np.float64))
+        else:
+            q, overflow = quantise(chunk)
+            if overflow:
+                raise OutputError(f"the mix would clip as {depth}-bit integers; lower the "
+                                  "level (the sources' gain_db) or use bit depth 'float'")
+            pieces.append(q / quantise.scale)
+    audio = np.concatenate(pieces, axis=0) if pieces else np.zeros((0, 2))
+    if report:
+        return audio, plan.sample_rate, _report(None, len(audio), plan, depth, scene, state,
+                                                started)
+    return audio, plan.sample_rate
