@@ -185,12 +185,17 @@ def _input_spectra(x, block_size, n_fft, dtype, workers):
     return _fft.rfft(frames, axis=-1, workers=workers)
 
 
+_SPECTRA_ROWS = 256  # filter rows transformed at a time
+
+
 class PartitionedConvolver:
     """Streaming time-varying partitioned convolution of many channels to two ears.
 
     Parameters
     ----------
-    filters : ndarray, shape (n_filters, 2, n_taps)
+    filters : ndarray, shape (n_filters, 2, n_taps), or a sequence of them
+        The filter table; several arrays are taken as stacked in order
+        (padded with zeros to the longest).
         Filter table; row ``i``, ear ``e`` is one filter.
     block_size : int
         ``B``: block length and partition length in samples.  Filters no
@@ -213,11 +218,16 @@ class PartitionedConvolver:
     """
 
     def __init__(self, filters, block_size, n_channels, dtype=_np.float64):
-        filters = _np.asarray(filters)
+        # several tables (e.g. the HRTF table and a few static filters) are
+        # stacked without a copy of them all
+        parts = [filters] if isinstance(filters, _np.ndarray) else list(filters)
+        parts = [_np.asarray(p) for p in parts]
         self.block_size = B = int(block_size)
         self.dtype = _np.dtype(dtype)
         self.cdtype = _np.result_type(self.dtype, _np.complex64)
-        n_f, n_e, n_taps = filters.shape
+        n_f = sum(p.shape[0] for p in parts)
+        n_e = parts[0].shape[1]
+        n_taps = max(p.shape[-1] for p in parts)
         self.n_partitions = P = max(1, -(-n_taps // B))
         if P == 1:
             # overlap-save with one partition is exact for n_fft >= B + n_taps - 1
@@ -225,14 +235,25 @@ class PartitionedConvolver:
         else:
             self.n_fft = N = 2 * B
         self.n_bins = N // 2 + 1
-        taps = _np.zeros((n_f, n_e, P * B), dtype=self.dtype)
-        taps[..., :n_taps] = filters
-        padded = _np.zeros((n_f, n_e, P, N), dtype=self.dtype)
-        padded[..., :B] = taps.reshape(n_f, n_e, P, B)
-        spectra = _fft.rfft(padded, axis=-1, workers=-1).reshape(n_f, n_e, P * self.n_bins)
-        # real and imaginary planes apart: the kernels vectorise cleanly
-        self._spectra_re = _np.ascontiguousarray(spectra.real, dtype=self.dtype)
-        self._spectra_im = _np.ascontiguousarray(spectra.imag, dtype=self.dtype)
+        # real and imaginary planes apart: the kernels vectorise cleanly;
+        # transformed a few hundred rows at a time, so the temporaries stay
+        # small next to the spectra themselves
+        self._spectra_re = _np.empty((n_f, n_e, P * self.n_bins), dtype=self.dtype)
+        self._spectra_im = _np.empty((n_f, n_e, P * self.n_bins), dtype=self.dtype)
+        row = 0
+        for part in parts:
+            for r0 in range(0, part.shape[0], _SPECTRA_ROWS):
+                piece = part[r0:r0 + _SPECTRA_ROWS]
+                m = piece.shape[0]
+                padded = _np.zeros((m, n_e, P, N), dtype=self.dtype)
+                taps = padded.reshape(m, n_e, P * N)
+                for p in range(P):
+                    seg = piece[..., p * B:(p + 1) * B]
+                    taps[..., p * N:p * N + seg.shape[-1]] = seg
+                spectra = _fft.rfft(padded, axis=-1, workers=-1).reshape(m, n_e, -1)
+                self._spectra_re[row:row + m] = spectra.real
+                self._spectra_im[row:row + m] = spectra.imag
+                row += m
         self.n_channels = n_channels
         self._history = _np.zeros((n_channels, P - 1, self.n_bins), dtype=self.cdtype)
         self._ramp = crossfade_ramp(B, self.dtype)

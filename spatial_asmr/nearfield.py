@@ -172,17 +172,22 @@ def _extended_table(hrtf, interpolation, head_radius, closest):
     key = (id(hrtf), interpolation, round(head_radius, 6), len(distances))
     if key in _TABLES and _TABLES[key][0] is hrtf:
         return _TABLES[key][1]
-    table, synth_layers = [filters], []
+    rows, synth_layers = _np.zeros((0, 0, 2, 0), dtype=_np.float32), []
     if len(distances):
         rows = _cached_rows(hrtf, interpolation, head_radius, distances, filters, base)
-        table.extend(rows)
         m = len(base.index)
         synth_layers = [(float(d), base, _np.arange(len(filters) + k * m,
                                                     len(filters) + (k + 1) * m), True)
                         for k, d in enumerate(distances)]
-    n_taps = max(t.shape[-1] for t in table)
-    table = _np.concatenate([_np.pad(t, ((0, 0), (0, 0), (0, n_taps - t.shape[-1])))
-                             for t in table])
+    # filled in place, layer by layer (rows may be a memory map of the
+    # cache): no second copy of the whole table at any time
+    n_taps = max(filters.shape[-1], rows.shape[-1])
+    n_rows = len(filters) + rows.shape[0] * rows.shape[1]
+    table = _np.zeros((n_rows, 2, n_taps), dtype=_np.result_type(filters, rows))
+    table[:len(filters), :, :filters.shape[-1]] = filters
+    for k in range(rows.shape[0]):
+        lo = len(filters) + k * rows.shape[1]
+        table[lo:lo + rows.shape[1], :, :rows.shape[-1]] = rows[k]
     if len(_TABLES) >= 4:
         _TABLES.pop(next(iter(_TABLES)))
     _TABLES[key] = (hrtf, (table, synth_layers))
@@ -202,7 +207,7 @@ def _cached_rows(hrtf, interpolation, head_radius, distances, filters, base):
         path = _cache_dir() / (f"nearfield-{key}-{interpolation}-r{head_radius:.5f}-"
                                f"d{distances[0]:.5f}-n{len(distances)}-v1.npy")
         try:
-            rows = _np.load(path)
+            rows = _np.load(path, mmap_mode="r")
             if rows.shape[:3] == (len(distances), len(base.index), 2):
                 return rows
         except (OSError, ValueError):

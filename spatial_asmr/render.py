@@ -145,11 +145,13 @@ class RenderPlan:
                 self.channels.append((i, 0, None))
                 self.channels.append((i, 1, None))
         n_taps = max([table.shape[-1]] + [f.shape[-1] for f in static_filters])
-        full = _np.zeros((table.shape[0] + len(static_filters), 2, n_taps), dtype=self.dtype)
-        full[:table.shape[0], :, :table.shape[-1]] = table
+        # the filter table: the HRTF table (shared, not copied) and then one
+        # row per static source
+        self.table = table
+        self.static_filters = _np.zeros((len(static_filters), 2, n_taps), dtype=self.dtype)
         for k, f in enumerate(static_filters):
-            full[table.shape[0] + k, :, :f.shape[-1]] = f
-        self.filters = full
+            self.static_filters[k, :, :f.shape[-1]] = f
+        self.n_taps = n_taps
         max_delay = float(delays.max())
         if settings.doppler:
             farthest = max(r[1] for r in ranges)
@@ -260,7 +262,7 @@ class RenderPlan:
         """
         if self.controlled:
             return self.block_size
-        n_taps = self.filters.shape[-1]
+        n_taps = self.n_taps
         return _fft.next_fast_len(max(STATIC_FFT, 4 * n_taps), real=True) - n_taps + 1
 
     def chunks(self):
@@ -278,7 +280,7 @@ class RenderPlan:
         n_blocks = -(-self.n_samples // B)
         K = max(1, CHUNK_SAMPLES // B)
         C = len(self.channels)
-        engine = _PartitionedConvolver(self.filters, B, C, self.dtype)
+        engine = _PartitionedConvolver([self.table, self.static_filters], B, C, self.dtype)
         workers = self.threads
         moving = [c for c, (_, ear, _) in enumerate(self.channels) if ear in (0, 1)]
         shared = [c for c, (_, ear, _) in enumerate(self.channels) if ear == BOTH]
@@ -289,7 +291,7 @@ class RenderPlan:
         for c in moving:
             group_of.setdefault(self.channels[c][0], len(group_of))
         bank = _DelayBank([group_of[self.channels[c][0]] for c in moving], self.dtype)
-        reach = int(_np.ceil(self.max_delay)) + _MARGIN
+        reach = int(_np.ceil(self.max_delay)) + 1 + _MARGIN
         windows = _np.zeros((len(group_of), (K + 1) * B + reach + 2 * _MARGIN), self.dtype)
         buffer = _np.empty((C, (K + 1) * B), dtype=self.dtype)  # engine input, reused
         index = _np.zeros((C, K + 1, 2, 6), dtype=_np.int64)
@@ -330,8 +332,8 @@ class RenderPlan:
             if moving:
                 d = delays[:, :k_n + 2]
                 offset = start - reach
-                if d.size and (d.max() > self.max_delay or d.min() < 0):
-                    raise AssertionError("delay outside the planned window")
+                if d.size and (d.max() > self.max_delay + 0.5 or d.min() < -0.5):
+                    raise AssertionError("a delay is outside the planned window")
                 for s, g in group_of.items():
                     self.sources[s].stream.read(offset, windows[g])
                 if moving_rows is not None:  # read straight into the engine's input
@@ -356,8 +358,9 @@ class RenderPlan:
         from concurrent.futures import ThreadPoolExecutor
 
         B = self.engine_block_size
-        n_taps = self.filters.shape[-1]
-        engine = _FixedConvolver(self.filters[[row for _, _, row in self.channels]],
+        n_taps = self.n_taps
+        first = self.table.shape[0]
+        engine = _FixedConvolver(self.static_filters[[row - first for _, _, row in self.channels]],
                                  B + n_taps - 1, self.dtype)
         n_blocks = -(-self.n_samples // B)
         K = max(1, STATIC_CHUNK_SAMPLES // B)

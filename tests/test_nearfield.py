@@ -5,12 +5,18 @@ import pysofaconventions
 import pytest
 import soundfile as sf
 
-from spatial_asmr import SpatialAsmrWarning, load_hrtf, load_scene, read_sofa, render
+from spatial_asmr import SpatialAsmrWarning, load_hrtf, load_scene, read_sofa
+from spatial_asmr import render as _render_mastered
 from spatial_asmr.nearfield import Spatializer, effective_distance
 from spatial_asmr.quality import motion_artefact_level
 from spatial_asmr.sphere import write_sphere_sofa
 
 RATE = 48000
+
+
+def render(scene, dtype=np.float32):
+    """The raw mix (these tests check the near-field model, not the mastering)."""
+    return _render_mastered(scene, dtype, master=False)
 
 
 def _scene(tmp_path, body, name="scene.yaml"):

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from spatial_asmr import load_hrtf, load_scene, render
+from spatial_asmr import load_hrtf, load_scene
+from spatial_asmr import render as _render_mastered
 from spatial_asmr.quality import (
     leave_one_out_responses,
     log_spectral_distortion,
@@ -12,6 +13,11 @@ from spatial_asmr.quality import (
 )
 
 RATE = 48000
+
+
+def render(scene, dtype=np.float32):
+    """The raw mix (these tests check the renderer, not the mastering)."""
+    return _render_mastered(scene, dtype, master=False)
 
 
 def _write(tmp_path, name, signal, rate=RATE):
