@@ -32,6 +32,43 @@ def _build_parser():
     render.add_argument("-q", "--quiet", action="store_true",
                         help="no progress bar or summary")
 
+    batch = sub.add_parser(
+        "batch", help="render many scenes (files or folders) into one folder, resumably",
+        description="Render scene files and folders of them (searched recursively for "
+                    "*.yaml, *.yml) into OUT_DIR: NAME.wav, a sidecar NAME.json (resolved "
+                    "scene, file hashes, positions every 100 ms, active intervals) and "
+                    "manifest.jsonl.  A re-run skips outputs whose key (a hash of the scene, "
+                    "the files it reads, the options and the version) matches.  One failing "
+                    "scene does not stop the others; exit status 1 if any failed.")
+    batch.add_argument("scenes", metavar="SCENE_OR_FOLDER", nargs="+",
+                       help="scene files or folders")
+    batch.add_argument("--out-dir", required=True, metavar="DIR", help="output folder")
+    batch.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                       help="worker processes (default: the number of cores); each "
+                            "renders with one thread")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on a Dask cluster: 'local' starts a LocalCluster here, "
+                            "tcp://HOST:PORT uses a running scheduler (the workers must "
+                            "see the same files by the same paths)")
+    batch.add_argument("--shard", metavar="I/N",
+                       help="render a deterministic 1/N of the scenes, I = 0..N-1 (for job "
+                            "arrays); the manifest is then manifest-I-of-N.jsonl")
+    batch.add_argument("--force", action="store_true",
+                       help="render every scene, even where the output is up to date")
+    batch.add_argument("--bit-depth", choices=["16", "24", "float"], default=None,
+                       help="override the scenes' output.bit_depth")
+    batch.add_argument("--format", choices=["wav", "flac"], default="wav",
+                       help="output format (default wav)")
+    batch.add_argument("--annotations", choices=["dcase"], default=None,
+                       help="also write DCASE SELD-style annotations NAME.csv (frame, "
+                            "class, track, azimuth, elevation, distance in cm)")
+    batch.add_argument("--classes", metavar="A,B,...",
+                       help="class list of the annotations (default: the generator types "
+                            "whisper,hair_brush,scissors,paper_crinkle,package_open,tapping,"
+                            "touch); a file source's label is its name")
+    batch.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress bar; only failures and the summary line")
+
     validate = sub.add_parser(
         "validate", help="check scene files and report every problem",
         description="Check scene files without rendering.  Every problem is reported at "
@@ -147,6 +184,55 @@ def _render(args):
     return 0
 
 
+def _batch(args):
+    import signal
+
+    from .batch import render_many
+
+    bar = None
+    progress = None
+    if not args.quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=None, unit="scene", desc="batch", file=sys.stderr)
+
+        def progress(done, total, audio, failed):
+            bar.total = total
+            bar.n = done
+            bar.set_postfix_str(f"{audio:.0f} s audio, {failed} failed", refresh=False)
+            bar.refresh()
+
+    def terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        summary = render_many(
+            args.scenes, args.out_dir, jobs=args.jobs, scheduler=args.scheduler,
+            shard=args.shard, force=args.force, bit_depth=args.bit_depth, format=args.format,
+            annotations=args.annotations,
+            classes=args.classes.split(",") if args.classes else None, progress=progress)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if bar is not None:
+            bar.close()
+    for record in summary.failures:
+        error = record["error"]
+        named = error.startswith(record["scene"])  # scene errors name the file already
+        print(f"error: {error}" if named else f"error: {record['scene']}: {error}",
+              file=sys.stderr)
+    counts = (f"{summary.count('rendered')} rendered, {summary.count('skipped')} up to date, "
+              f"{summary.count('failed')} failed")
+    total = len(summary.records)
+    if summary.interrupted:
+        print(f"interrupted: {counts} of the scenes done; finished outputs are kept, run "
+              "again to render the rest", file=sys.stderr)
+        return 130
+    print(f"batch: {counts} ({total} scenes, {summary.audio_seconds:.1f} s of audio rendered "
+          f"in {summary.wall_seconds:.1f} s); manifest {summary.manifest}", file=sys.stderr)
+    return 1 if summary.failures else 0
+
+
 def _validate(args):
     from .errors import SceneError
     from .scene import load_scene
@@ -237,7 +323,8 @@ def _generators(args):
     return 0
 
 
-_COMMANDS = {"render": _render, "validate": _validate, "schema": _schema, "info": _info,
+_COMMANDS = {"render": _render, "batch": _batch, "validate": _validate, "schema": _schema,
+             "info": _info,
              "generators": _generators, "plot": _plot}
 
 

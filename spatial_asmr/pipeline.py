@@ -23,7 +23,8 @@ track; only the output file does:
 floats), or the raw mix with ``master=False``.
 """
 
-__all__ = ["render", "render_to_file", "RenderReport", "master_chunks"]
+__all__ = ["render", "render_to_file", "render_plan_to_file", "RenderReport",
+           "master_chunks"]
 
 import math
 import os
@@ -302,12 +303,37 @@ def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float
         Bad destination (checked before rendering), or integer output that
         would clip (not reached when the limiter runs).
     """
-    from .output import check_destination, write_audio
+    from .output import check_destination
 
     started = time.perf_counter()
     depth = bit_depth if bit_depth is not None else scene.output.bit_depth
+    check_destination(path, depth)
+    from .render import RenderPlan
+
+    plan = RenderPlan(scene, dtype, threads=threads)
+    return render_plan_to_file(plan, path, bit_depth=bit_depth, progress=progress,
+                               started=started)
+
+
+def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=None):
+    """:func:`render_to_file` for a prepared :class:`~spatial_asmr.render.RenderPlan`.
+
+    The plan's source streams then hold what the render read (e.g. their
+    ``frame_peaks``, for a sidecar).  A plan renders once.
+
+    Returns
+    -------
+    RenderReport
+    """
+    from .output import check_destination, write_audio
+
+    started = time.perf_counter() if started is None else started
+    scene = plan.scene
+    depth = bit_depth if bit_depth is not None else scene.output.bit_depth
     path, depth, _ = check_destination(path, depth)
-    plan, chunks = _prepare(scene, progress, dtype, threads)
+    chunks = plan.chunks()
+    if progress is not None:
+        chunks = _progress(chunks, progress, plan.n_samples, plan.sample_rate)
     folder = path.parent if str(path.parent) else Path(".")
     state = {}
     finished = _metered(master_chunks(chunks, plan.sample_rate, scene.output.normalize,

@@ -30,6 +30,7 @@ import math as _math
 import os as _os
 import pathlib as _pathlib
 from dataclasses import dataclass as _dataclass
+from dataclasses import field as _field
 from dataclasses import replace as _replace
 
 import jsonschema as _jsonschema
@@ -178,6 +179,9 @@ class SourceSpec:
     trajectory : tuple of Keyframe or None
         At least two keyframes with strictly increasing times for a moving
         source; the position is linear between them.
+    path_spec : dict or None
+        The trajectory mapping `path` was built from, as the scene gave it
+        (kept so that a resolved scene can be written back out).
     """
 
     name: str
@@ -193,6 +197,7 @@ class SourceSpec:
     loop: bool = False
     fade_in: float = 0.0
     fade_out: float = 0.0
+    path_spec: dict | None = _field(default=None, compare=False, hash=False)
 
 
 @_dataclass(frozen=True)
@@ -1083,6 +1088,7 @@ def _build_scene(data, checks):
                                 float(point["distance"]))
         elif isinstance(source["trajectory"], dict):
             spec["path"] = checks.paths[index]
+            spec["path_spec"] = source["trajectory"]
         else:
             spec["trajectory"] = tuple(
                 Keyframe(time=float(key["time"]),

@@ -1,0 +1,768 @@
+"""Rendering many scenes: a process pool or a Dask cluster, resumable.
+
+:func:`render_many` (and ``spatial-asmr batch``) renders scene files,
+folders of them, or scenes built in Python into one output folder:
+
+- each scene's output (``NAME.wav``), its sidecar (``NAME.json``, see
+  :mod:`spatial_asmr.sidecar`) and, with ``annotations="dcase"``, its
+  annotation (``NAME.csv``) are written atomically, the sidecar last;
+- every output has a key, the SHA-256 of the scene text, the resolved
+  scene, the content of every file it reads (audio, SOFA), the render
+  options and the engine version; a re-run skips outputs whose key
+  matches and renders the rest (``force=True`` renders all);
+- one failing scene does not stop the others; every failure is reported
+  with the message ``render`` would print;
+- ``manifest.jsonl`` in the output folder has one line per output (scene,
+  key, output, status, error, figures of the render, host, version),
+  appended as results arrive and rewritten in order at the end;
+- a worker process killed mid-render costs only its scene (its temporary
+  files are removed; a re-run renders it); an interrupt (Ctrl-C, SIGTERM)
+  stops the workers, removes their temporary files and keeps everything
+  finished.
+
+Workers: ``jobs`` local processes (default: one per core), each rendering
+with one thread, so they do not oversubscribe the cores; or, with
+``scheduler``, a ``dask.distributed`` cluster (``"local"`` starts a
+``LocalCluster`` here, ``"tcp://host:port"`` connects to a running
+scheduler).  A cluster's workers read the scene files, audio files and
+SOFA files by the same paths as the machine that submits (a shared file
+system), and write to the same output folder; spatial-asmr must be
+installed on them.  A worker that cannot see a file fails that scene with
+an error that names the file and the worker.
+"""
+
+__all__ = ["render_many", "BatchSummary", "output_key", "collect_scenes", "run_task",
+           "parse_shard"]
+
+import hashlib
+import json
+import math
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import SpatialAsmrError
+
+SCENE_SUFFIXES = (".yaml", ".yml")
+FORMATS = ("wav", "flac")
+MANIFEST = "manifest.jsonl"
+
+
+# -- what to render ---------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    name: str            # output name, relative to the output folder, no suffix
+    label: str           # how the scene is named in messages
+    path: Path | None = None    # scene file
+    scene: object = None        # Scene built in Python (or from a mapping)
+    error: str | None = None    # could not even be read
+
+
+def collect_scenes(inputs):
+    """Expand inputs into named scenes.
+
+    Parameters
+    ----------
+    inputs : iterable
+        Scene files and folders (searched recursively for ``*.yaml`` and
+        ``*.yml``), :class:`~spatial_asmr.Scene` objects, scene mappings,
+        or ``(name, scene_or_mapping)`` pairs.
+
+    Returns
+    -------
+    list of _Entry
+        In input order (folders sorted); names unique.
+
+    Raises
+    ------
+    SpatialAsmrError
+        An input path does not exist, a folder holds no scenes, an input is
+        of an unknown type, or two scenes would write the same output.
+    """
+    from .scene import Scene
+
+    entries = []
+    for index, item in enumerate(inputs):
+        name = None
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+            name, item = item
+        if isinstance(item, str | os.PathLike):
+            path = Path(item)
+            if path.is_dir():
+                found = sorted(p for p in path.rglob("*")
+                               if p.suffix.lower() in SCENE_SUFFIXES and p.is_file())
+                if not found:
+                    raise SpatialAsmrError(f"folder {str(path)!r} holds no scene files "
+                                           f"({', '.join(SCENE_SUFFIXES)})")
+                for p in found:
+                    entries.append(_Entry(p.relative_to(path).with_suffix("").as_posix(),
+                                          str(p), path=p))
+            elif path.is_file():
+                entries.append(_Entry(name or path.stem, str(path), path=path))
+            else:
+                raise SpatialAsmrError(f"scene {str(path)!r} does not exist")
+        elif isinstance(item, Scene):
+            stem = item.path.stem if item.path is not None else f"scene{index:05d}"
+            entries.append(_Entry(name or stem, name or f"scenes[{index}]", scene=item))
+        elif isinstance(item, dict):
+            from .resolved import scene_from_mapping
+
+            label = name or f"scenes[{index}]"
+            entry = _Entry(name or f"scene{index:05d}", label)
+            try:
+                entry.scene = scene_from_mapping(item, label, Path.cwd())
+            except SpatialAsmrError as exc:
+                entry.error = str(exc)
+            entries.append(entry)
+        else:
+            raise SpatialAsmrError(f"scenes[{index}] is a {type(item).__name__} but must be "
+                                   "a scene file, a folder, a Scene or a mapping")
+    seen = {}
+    for entry in entries:
+        if entry.name in seen:
+            raise SpatialAsmrError(f"scenes {seen[entry.name]!r} and {entry.label!r} would "
+                                   f"both write {entry.name!r}; give them different names")
+        seen[entry.name] = entry.label
+    return entries
+
+
+def parse_shard(text):
+    """``"I/N"`` to ``(I, N)``, ``0 <= I < N``.
+
+    Raises
+    ------
+    SpatialAsmrError
+    """
+    try:
+        i, n = (int(part) for part in str(text).split("/"))
+    except ValueError:
+        raise SpatialAsmrError(f"shard is {text!r} but must be I/N with integers, "
+                               "e.g. 0/4") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise SpatialAsmrError(f"shard is {text!r} but must be I/N with 0 <= I < N")
+    return i, n
+
+
+def _in_shard(name, shard):
+    if shard is None:
+        return True
+    i, n = shard
+    return int(hashlib.sha256(name.encode()).hexdigest(), 16) % n == i
+
+
+def _hrtf_identity(scene):
+    from .hrtf import ANALYTIC, BUNDLED, bundled_hrtf_path
+    from .sidecar import file_sha256
+
+    name = str(scene.hrtf)
+    if name in ANALYTIC:
+        return {"name": name, "path": None, "sha256": None}
+    path = bundled_hrtf_path(name) if name in BUNDLED else Path(name)
+    return {"name": name, "path": str(path), "sha256": file_sha256(path)}
+
+
+def output_key(scene, options, text=None):
+    """The key of an output: what it depends on, hashed.
+
+    Parameters
+    ----------
+    scene : Scene
+    options : dict
+        Render options that change the output (bit depth, format, ...).
+    text : bytes, optional
+        The scene file's text.
+
+    Returns
+    -------
+    key : str
+        SHA-256 hex digest.
+    files : dict
+        Path to SHA-256 of the audio files the scene reads.
+    hrtf : dict
+        The HRTF set's name, path and SHA-256.
+    """
+    from . import __version__
+    from .resolved import resolved_scene
+    from .sidecar import file_sha256
+
+    files = {str(s.file): file_sha256(s.file) for s in scene.sources if s.file is not None}
+    hrtf = _hrtf_identity(scene)
+    material = {
+        "version": __version__,
+        "text": None if text is None else hashlib.sha256(text).hexdigest(),
+        "scene": resolved_scene(scene),
+        "files": files,
+        "hrtf": hrtf["sha256"] or hrtf["name"],
+        "options": options,
+    }
+    blob = json.dumps(material, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest(), files, hrtf
+
+
+# -- one scene, in a worker -------------------------------------------------------------
+
+
+def _single_thread():
+    try:
+        import numba
+
+        numba.set_num_threads(1)
+    except (ImportError, ValueError):
+        pass
+
+
+def _temporaries(output):
+    """Temporary files a render of ``output`` (and its sidecars) may leave."""
+    output = Path(output)
+    folder = output.parent
+    if not folder.is_dir():
+        return []
+    stem = output.with_suffix("").name
+    return [p for p in folder.iterdir()
+            if p.name.startswith(f".{stem}.") and p.suffix in (".partial", ".mix")]
+
+
+def _remove_temporaries(output):
+    for path in _temporaries(output):
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def run_task(task):
+    """Render one scene of a batch (runs in a worker process).
+
+    Parameters
+    ----------
+    task : dict
+        Made by :func:`render_many`: the scene (file path or resolved
+        mapping), the output paths, the key and the options.
+
+    Returns
+    -------
+    dict
+        The manifest record: status ``"rendered"`` or ``"failed"`` with
+        the error message, and the figures of the render.
+    """
+    from . import __version__
+
+    host = socket.gethostname()
+    worker = task.get("worker") or f"{host}:{os.getpid()}"
+    record = {"index": task["index"], "scene": task["label"], "name": task["name"],
+              "key": task["key"],
+              "output": task["output"], "sidecar": task["sidecar"], "host": host,
+              "worker": worker, "version": __version__}
+    try:
+        _single_thread()
+        record.update(_render_task(task))
+        record["status"] = "rendered"
+    except SpatialAsmrError as exc:
+        record.update(status="failed", error=_on_worker(str(exc), task))
+    except MemoryError:
+        record.update(status="failed", error=_on_worker("out of memory", task))
+    except OSError as exc:
+        record.update(status="failed",
+                      error=_on_worker(f"{exc.strerror or exc}: {exc.filename}", task))
+    except Exception as exc:  # noqa: BLE001 - one scene must not stop the batch
+        record.update(status="failed",
+                      error=_on_worker(f"internal error: {type(exc).__name__}: {exc}", task))
+    finally:
+        _remove_temporaries(task["output"])
+    return record
+
+
+def _on_worker(message, task):
+    if task.get("remote"):
+        return f"{message} (on worker {task.get('worker') or socket.gethostname()})"
+    return message
+
+
+def _render_task(task):
+    from .pipeline import render_plan_to_file
+    from .render import RenderPlan
+    from .sidecar import build_sidecar, write_dcase_csv, write_json_atomic
+
+    if task.get("remote"):
+        try:
+            from distributed import get_worker
+
+            task["worker"] = get_worker().address
+        except (ImportError, ValueError):
+            pass
+    if task["path"] is not None:
+        from .scene import load_scene
+
+        scene = load_scene(task["path"])
+    else:
+        from .resolved import scene_from_mapping
+
+        scene = scene_from_mapping(task["mapping"], task["label"], task["base_dir"])
+    options = task["options"]
+    plan = RenderPlan(scene, threads=1)
+    report = render_plan_to_file(plan, task["output"], bit_depth=options["bit_depth"])
+    peaks = [source.stream.frame_peaks() for source in plan.sources]
+    sidecar = build_sidecar(scene, report, peaks, key=task["key"],
+                            scene_file=task["path"], options=options,
+                            files=task["files"], hrtf=task["hrtf"])
+    if options.get("annotations") == "dcase":
+        write_dcase_csv(task["annotation"], sidecar, options["classes"])
+    write_json_atomic(task["sidecar"], sidecar)  # last: it marks the output complete
+    out = report.as_dict()
+    out.pop("path")
+    out["duration"] = out.pop("seconds")
+    out["limiter"] = {"engaged": report.limiter.engaged,
+                      "max_reduction_db": report.limiter.max_reduction_db,
+                      "reduced_seconds": report.limiter.reduced_seconds}
+    return out
+
+
+# -- pools ------------------------------------------------------------------------------
+
+
+def _worker_main(conn):
+    import signal
+
+    # the parent handles interrupts; SIGTERM (the parent stopping us) unwinds
+    # the render, so its temporary files are removed on the way out
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        conn.send(run_task(task))
+
+
+def _death(process):
+    import signal
+
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"the worker process was killed by {name} while rendering; run again to render it"
+    return f"the worker process exited with status {code} while rendering; run again to render it"
+
+
+class _ProcessPool:
+    """``jobs`` worker processes, one task each at a time."""
+
+    def __init__(self, jobs):
+        import multiprocessing
+
+        self.jobs = max(1, int(jobs))
+        self._context = multiprocessing.get_context("spawn")
+
+    def _start(self):
+        import signal
+
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=_worker_main, args=(child,), daemon=True)
+        # ignored signals stay ignored across exec: the worker does not see
+        # a Ctrl-C meant for the parent even while it starts up
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            process.start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        child.close()
+        return [process, parent, None]
+
+    def run(self, tasks, on_result):
+        from collections import deque
+        from multiprocessing.connection import wait
+
+        pending = deque(tasks)
+        workers = [self._start() for _ in range(min(self.jobs, len(pending)))]
+        try:
+            while True:
+                for w in workers:
+                    if w[2] is None and pending:
+                        w[2] = pending.popleft()
+                        w[1].send(w[2])
+                busy = [w for w in workers if w[2] is not None]
+                if not busy:
+                    break
+                ready = wait([w[1] for w in busy] + [w[0].sentinel for w in busy])
+                for w in busy:
+                    if w[1] in ready or w[0].sentinel in ready:
+                        result = None
+                        try:
+                            if w[1].poll():
+                                result = w[1].recv()
+                        except (EOFError, OSError):
+                            result = None
+                        if result is None and w[0].is_alive():
+                            continue
+                        task, w[2] = w[2], None
+                        if result is None:  # died mid-render
+                            w[0].join()
+                            _remove_temporaries(task["output"])
+                            result = _failed(task, _death(w[0]))
+                            workers[workers.index(w)] = self._start() if pending else w
+                        on_result(result)
+        finally:
+            self._stop(workers)
+
+    @staticmethod
+    def _stop(workers):
+        for process, conn, task in workers:
+            if process.is_alive():
+                if task is None:
+                    try:
+                        conn.send(None)
+                    except OSError:
+                        process.terminate()
+                else:
+                    process.terminate()
+        for process, conn, task in workers:
+            process.join(timeout=20)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            if task is not None:
+                _remove_temporaries(task["output"])
+            conn.close()
+
+
+class _DaskPool:
+    """The tasks as futures on a ``dask.distributed`` cluster."""
+
+    def __init__(self, scheduler, jobs, retries):
+        self.scheduler = scheduler
+        self.jobs = jobs
+        self.retries = retries
+
+    def run(self, tasks, on_result):
+        try:
+            from distributed import Client, LocalCluster, as_completed
+        except ImportError:
+            raise SpatialAsmrError("a Dask scheduler needs dask.distributed; "
+                                   "pip install 'dask[distributed]'") from None
+        cluster = None
+        if self.scheduler == "local":
+            cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(self.scheduler, timeout="30s")
+            except (OSError, TimeoutError) as exc:
+                raise SpatialAsmrError(f"cannot reach the Dask scheduler at "
+                                       f"{self.scheduler}: {exc}") from None
+        futures = {}
+        try:
+            for task in tasks:
+                task = dict(task, remote=True)
+                future = client.submit(run_task, task, pure=False, retries=self.retries,
+                                       key=f"spatial-asmr-{task['key'][:16]}-{task['index']}")
+                futures[future] = task
+            for future in as_completed(list(futures)):
+                task = futures.pop(future)
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - a lost worker, not the scene
+                    _remove_temporaries(task["output"])
+                    result = _failed(task, f"the cluster lost the task "
+                                           f"({type(exc).__name__}: {exc}); run again to "
+                                           "render it")
+                on_result(result)
+        finally:
+            for future, task in futures.items():
+                future.cancel()
+                _remove_temporaries(task["output"])
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def _failed(task, error):
+    from . import __version__
+
+    return {"index": task["index"], "scene": task["label"], "name": task["name"],
+            "key": task["key"], "output": task["output"], "sidecar": task["sidecar"],
+            "status": "failed", "error": error, "host": socket.gethostname(), "worker": None,
+            "version": __version__}
+
+
+# -- the batch ---------------------------------------------------------------------------
+
+
+@dataclass
+class BatchSummary:
+    """What a batch did.
+
+    Attributes
+    ----------
+    records : list of dict
+        One manifest record per scene of this run, in input order.
+    interrupted : bool
+        Whether the batch was stopped before every scene was done.
+    wall_seconds : float
+    manifest : pathlib.Path
+    """
+
+    records: list = field(default_factory=list)
+    interrupted: bool = False
+    wall_seconds: float = 0.0
+    manifest: Path | None = None
+
+    def count(self, status):
+        """Number of records with this status (rendered, skipped, failed)."""
+        return sum(1 for r in self.records if r.get("status") == status)
+
+    @property
+    def failures(self):
+        """list of dict : The failed records."""
+        return [r for r in self.records if r.get("status") == "failed"]
+
+    @property
+    def audio_seconds(self):
+        """float : Seconds of audio rendered in this run."""
+        return sum(r.get("duration") or 0.0 for r in self.records
+                   if r.get("status") == "rendered")
+
+
+class _Manifest:
+    """``manifest.jsonl``: appended as results come, rewritten at the end."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.entries = {}
+        if self.path.is_file():
+            for line in self.path.read_text(errors="replace").splitlines():
+                try:
+                    record = json.loads(line)
+                    self.entries[record["output"]] = record
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    continue  # a line cut short by a crash
+        self._file = None
+
+    def add(self, record):
+        record = dict(record, time=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        self.entries[record["output"]] = record
+        if self._file is None:
+            self._file = open(self.path, "a")  # noqa: SIM115 - closed in close()
+        self._file.write(json.dumps(record, default=_plain) + "\n")
+        self._file.flush()
+
+    def close(self):
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        tmp = self.path.with_name(f".{self.path.name}.partial")
+        with open(tmp, "w") as fh:
+            for output in sorted(self.entries):
+                fh.write(json.dumps(self.entries[output], default=_plain) + "\n")
+        os.replace(tmp, self.path)
+
+
+def _plain(value):
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)
+
+
+def _up_to_date(task, manifest):
+    output, sidecar = Path(task["output"]), Path(task["sidecar"])
+    if not (output.is_file() and sidecar.is_file()):
+        return None
+    if task["annotation"] and not Path(task["annotation"]).is_file():
+        return None
+    previous = manifest.entries.get(os.path.relpath(task["output"], manifest.path.parent))
+    if previous and previous.get("key") == task["key"] and \
+            previous.get("status") in ("rendered", "skipped"):
+        return previous
+    try:
+        with open(sidecar) as fh:
+            data = json.load(fh)
+    except (OSError, json.JSONDecodeError):
+        return None
+    if data.get("key") != task["key"]:
+        return None
+    report = dict(data.get("report") or {})
+    report["duration"] = report.pop("seconds", None)
+    report.pop("path", None)
+    return report
+
+
+def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force=False,
+                bit_depth=None, format="wav", annotations=None, classes=None,
+                progress=None, retries=1):
+    """Render many scenes into one folder (see the module docstring).
+
+    Parameters
+    ----------
+    scenes : iterable
+        Scene files, folders of them, :class:`~spatial_asmr.Scene` objects,
+        scene mappings, or ``(name, scene)`` pairs.
+    out_dir : str or pathlib.Path
+        Output folder (created if missing).
+    jobs : int, optional
+        Worker processes (default: one per core); with ``scheduler="local"``
+        the number of Dask workers.
+    scheduler : str, optional
+        ``"local"`` or a Dask scheduler address (``"tcp://host:8786"``).
+    shard : tuple of int or str, optional
+        ``(I, N)`` or ``"I/N"``: render the scenes whose name hashes to
+        ``I`` modulo ``N`` (a deterministic 1/N of them, stable when scenes
+        are added).  The manifest is then ``manifest-I-of-N.jsonl``.
+    force : bool, optional
+        Render even outputs whose key matches.
+    bit_depth : {16, 24, 'float'}, optional
+        Override the scenes' ``output.bit_depth``.
+    format : {'wav', 'flac'}
+    annotations : {None, 'dcase'}
+        Also write DCASE SELD-style annotations (``NAME.csv``).
+    classes : sequence of str, optional
+        Class list of the annotations (default: the generator types).
+    progress : callable, optional
+        ``progress(done, total, audio_seconds, failed)`` after each scene.
+    retries : int, optional
+        Dask only: times a task is retried when its worker is lost.
+
+    Returns
+    -------
+    BatchSummary
+        ``summary.interrupted`` is True if it was stopped by Ctrl-C or
+        SIGTERM (everything finished is kept, nothing half-written).
+    """
+    from .output import check_destination
+    from .sidecar import DCASE_CLASSES, source_label
+
+    started = time.perf_counter()
+    if format not in FORMATS:
+        raise SpatialAsmrError(f"format is {format!r} but must be one of {', '.join(FORMATS)}")
+    if annotations not in (None, "dcase"):
+        raise SpatialAsmrError(f"annotations is {annotations!r} but must be None or 'dcase'")
+    if jobs is not None and int(jobs) < 1:
+        raise SpatialAsmrError(f"jobs is {jobs!r} but must be at least 1")
+    jobs = int(jobs) if jobs else (os.cpu_count() or 1)
+    if isinstance(shard, str):
+        shard = parse_shard(shard)
+    classes = list(classes) if classes else list(DCASE_CLASSES)
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SpatialAsmrError(f"cannot create output folder {str(out_dir)!r}: "
+                               f"{exc.strerror or exc}") from None
+    entries = [e for e in collect_scenes(scenes) if _in_shard(e.name, shard)]
+    manifest_name = MANIFEST if shard is None else f"manifest-{shard[0]}-of-{shard[1]}.jsonl"
+    manifest = _Manifest(out_dir / manifest_name)
+    summary = BatchSummary(manifest=manifest.path)
+    records = {}
+    tasks = []
+    for index, entry in enumerate(entries):
+        task = _task(index, entry, out_dir, format, bit_depth, annotations, classes)
+        if entry.error is None:
+            try:
+                task.update(_prepare(entry, task, source_label))
+                check_destination(task["output"], task["options"]["bit_depth"] or
+                                  task["bit_depth_scene"])
+            except SpatialAsmrError as exc:
+                entry.error = str(exc)
+        if entry.error is not None:
+            records[index] = _failed(task, entry.error)
+            continue
+        _remove_temporaries(task["output"])  # left by a run that was killed
+        previous = None if force else _up_to_date(task, manifest)
+        if previous is not None:
+            record = {k: v for k, v in previous.items() if k != "time"}
+            record.update(scene=task["label"], name=task["name"], key=task["key"],
+                          output=task["output"], sidecar=task["sidecar"], status="skipped",
+                          error=None)
+            records[index] = record
+            continue
+        tasks.append(task)
+
+    total = len(entries)
+    state = {"done": 0, "audio": 0.0, "failed": 0}
+
+    def finish(index, record):
+        record.pop("index", None)
+        for key in ("output", "sidecar"):  # the manifest names files relative to it
+            record[key] = os.path.relpath(record[key], out_dir)
+        records[index] = record
+        manifest.add(record)
+        state["done"] += 1
+        if record.get("status") == "rendered":
+            state["audio"] += record.get("duration") or 0.0
+        elif record.get("status") == "failed":
+            state["failed"] += 1
+        if progress is not None:
+            progress(state["done"], total, state["audio"], state["failed"])
+
+    for index in sorted(records):
+        finish(index, records[index])
+    pool = (_DaskPool(scheduler, jobs, retries) if scheduler else
+            _ProcessPool(min(jobs, max(len(tasks), 1))))
+    try:
+        if tasks:
+            pool.run(tasks, lambda record: finish(record.pop("index"), record))
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        manifest.close()
+    summary.records = [records[i] for i in sorted(records)]
+    summary.wall_seconds = time.perf_counter() - started
+    return summary
+
+
+def _task(index, entry, out_dir, format, bit_depth, annotations, classes):
+    output = out_dir / f"{entry.name}.{format}"
+    return {
+        "index": index, "name": entry.name, "label": entry.label,
+        "path": None if entry.path is None else str(entry.path),
+        "output": str(output), "sidecar": str(output.with_suffix(".json")),
+        "annotation": str(output.with_suffix(".csv")) if annotations else None,
+        "key": None, "files": {}, "hrtf": None, "bit_depth_scene": None,
+        "options": {"bit_depth": bit_depth, "format": format, "annotations": annotations,
+                    "classes": classes if annotations else None},
+    }
+
+
+def _prepare(entry, task, source_label):
+    """Read the scene here: its key, and what the worker needs."""
+    from .resolved import resolved_scene
+
+    text = None
+    if entry.path is not None:
+        from .scene import load_scene
+
+        scene = load_scene(entry.path)
+        text = Path(entry.path).read_bytes()
+    else:
+        scene = entry.scene
+    options = task["options"]
+    if options["annotations"] == "dcase":
+        for spec in scene.sources:
+            label = source_label(spec)
+            if label not in options["classes"]:
+                raise SpatialAsmrError(
+                    f"{entry.label}: source {spec.name!r} has label {label!r} but must have "
+                    f"one of the classes {', '.join(options['classes'])} for DCASE "
+                    "annotations (give --classes)")
+    Path(task["output"]).parent.mkdir(parents=True, exist_ok=True)
+    key, files, hrtf = output_key(scene, options, text)
+    out = {"key": key, "files": files, "hrtf": hrtf, "bit_depth_scene": scene.output.bit_depth}
+    if entry.path is None:
+        out["mapping"] = resolved_scene(scene)
+        out["base_dir"] = str(Path.cwd())
+    return out
