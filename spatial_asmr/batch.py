@@ -252,6 +252,13 @@ def run_task(task):
     from . import __version__
 
     host = socket.gethostname()
+    if task.get("remote"):
+        try:
+            from distributed import get_worker
+
+            task["worker"] = get_worker().address
+        except (ImportError, ValueError):
+            pass
     worker = task.get("worker") or f"{host}:{os.getpid()}"
     record = {"index": task["index"], "scene": task["label"], "name": task["name"],
               "key": task["key"],
@@ -287,13 +294,6 @@ def _render_task(task):
     from .render import RenderPlan
     from .sidecar import build_sidecar, write_dcase_csv, write_json_atomic
 
-    if task.get("remote"):
-        try:
-            from distributed import get_worker
-
-            task["worker"] = get_worker().address
-        except (ImportError, ValueError):
-            pass
     if task["path"] is not None:
         from .scene import load_scene
 
@@ -509,7 +509,10 @@ class BatchSummary:
     Attributes
     ----------
     records : list of dict
-        One manifest record per scene of this run, in input order.
+        One manifest record per scene done in this run (all of them unless
+        interrupted), in input order.
+    total : int
+        Scenes in the batch (this shard).
     interrupted : bool
         Whether the batch was stopped before every scene was done.
     wall_seconds : float
@@ -517,6 +520,7 @@ class BatchSummary:
     """
 
     records: list = field(default_factory=list)
+    total: int = 0
     interrupted: bool = False
     wall_seconds: float = 0.0
     manifest: Path | None = None
@@ -721,6 +725,7 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
     finally:
         manifest.close()
     summary.records = [records[i] for i in sorted(records)]
+    summary.total = total
     summary.wall_seconds = time.perf_counter() - started
     return summary
 

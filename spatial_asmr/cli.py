@@ -223,14 +223,17 @@ def _batch(args):
               file=sys.stderr)
     counts = (f"{summary.count('rendered')} rendered, {summary.count('skipped')} up to date, "
               f"{summary.count('failed')} failed")
-    total = len(summary.records)
+    total = summary.total
     if summary.interrupted:
-        print(f"interrupted: {counts} of the scenes done; finished outputs are kept, run "
-              "again to render the rest", file=sys.stderr)
-        return 130
-    print(f"batch: {counts} ({total} scenes, {summary.audio_seconds:.1f} s of audio rendered "
-          f"in {summary.wall_seconds:.1f} s); manifest {summary.manifest}", file=sys.stderr)
-    return 1 if summary.failures else 0
+        print(f"interrupted: {counts}, {total - len(summary.records)} not done of "
+              f"{total} scenes; finished outputs are kept, run again to render the rest",
+              file=sys.stderr)
+    else:
+        print(f"batch: {counts} ({total} scenes, {summary.audio_seconds:.1f} s of audio "
+              f"rendered in {summary.wall_seconds:.1f} s); manifest {summary.manifest}",
+              file=sys.stderr)
+    # 0 only when every scene's output is there and up to date
+    return 1 if summary.failures or summary.interrupted else 0
 
 
 def _validate(args):
