@@ -91,7 +91,10 @@ class Quantiser:
         """
         x = _np.asarray(block, dtype=_np.float64) * self.scale
         if self.bits == 16:
-            x = x + (self._rng.random(x.shape) - self._rng.random(x.shape))
+            # both uniform values of a sample are drawn together, sample
+            # after sample, so the dither does not depend on the chunking
+            r = self._rng.random(x.shape + (2,))
+            x = x + (r[..., 0] - r[..., 1])
         q = _np.round(x)
         overflow = bool((q > self.scale - 1).any() or (q < -self.scale).any())
         return _np.clip(q, -self.scale, self.scale - 1).astype(_np.int32), overflow

@@ -14,7 +14,11 @@ track; only the output file does:
    ``8 * channels`` bytes per frame of disk and is removed afterwards.)
 3. a streaming look-ahead true-peak limiter keeps integer output below
    :data:`~spatial_asmr.mastering.CEILING_DB` (and any peak target); it
-   passes a mix that does not need it bit for bit;
+   passes a mix that does not need it bit for bit.  Where it acts it takes
+   loudness away, so with a loudness target the finished mix is metered
+   too and, if it falls more than 0.05 LU short, mastered again from the
+   temporary file with the gain raised by the shortfall (at most twice;
+   no new render);
 4. the writer quantises (TPDF dither for 16-bit) and writes under a
    temporary name, renamed when complete.
 
@@ -23,8 +27,7 @@ track; only the output file does:
 floats), or the raw mix with ``master=False``.
 """
 
-__all__ = ["render", "render_to_file", "render_plan_to_file", "RenderReport",
-           "master_chunks"]
+__all__ = ["render", "render_to_file", "render_plan_to_file", "RenderReport"]
 
 import math
 import os
@@ -162,14 +165,13 @@ class _Spool:
                 pass
 
 
-def master_chunks(chunks, sample_rate, normalize=None, integer=True, spool=None,
-                  dtype=np.float32):
-    """Normalise and limit a stream of mix chunks.
+class _Mastering:
+    """Normalise and limit a stream of mix chunks; see the module docstring.
 
     Parameters
     ----------
     chunks : iterable of ndarray, shape (n, 2)
-        The raw mix.
+        The raw mix (read once).
     sample_rate : int
     normalize : None or tuple
         ``("peak", dBTP)`` or ``("loudness", LUFS)``.
@@ -177,78 +179,106 @@ def master_chunks(chunks, sample_rate, normalize=None, integer=True, spool=None,
         Integer output: the true peak is limited to :data:`CEILING_DB`
         (or the peak target, if lower).  Float output is limited only to a
         peak target.
-    spool : str or pathlib.Path, optional
-        Folder for the first pass's temporary file (with ``normalize``);
+    spool : str or pathlib.Path or None
+        Folder of the first pass's temporary file (with ``normalize``);
         None keeps it in memory.
     dtype : numpy dtype
         Precision of the raw mix (what the temporary file stores).
-
-    Yields
-    ------
-    chunk : ndarray, shape (m, 2), float64
-        The finished mix.  After the last one, the generator's return value
-        (``StopIteration.value``) is ``(gain_db, LimiterReport)``.
     """
-    gain_db = 0.0
-    ceiling = CEILING_DB if integer else None
-    store = None
-    try:
-        if normalize is not None:
-            kind, target = normalize
-            if kind not in ("peak", "loudness"):
-                raise ValueError(f"normalize is {kind!r} but must be 'peak' or 'loudness'")
-            meter = (TruePeakMeter() if kind == "peak" else LoudnessMeter(sample_rate))
-            store = _Spool(spool, "render", dtype)
-            for chunk in chunks:
-                meter.add(chunk)
-                store.write(chunk)
-            if kind == "peak":
-                if meter.peak > 0:
-                    gain_db = target - _db(meter.peak)
-                ceiling = min(target, CEILING_DB) if integer else target
-            else:
-                loudness = meter.integrated()
-                if math.isfinite(loudness):
-                    gain_db = target - loudness
-            chunks = store.chunks()
-        gain = 10.0 ** (gain_db / 20.0)
-        limiter = Limiter(sample_rate, ceiling) if ceiling is not None else None
-        for chunk in chunks:
-            chunk = np.asarray(chunk, dtype=np.float64)
-            if gain_db:
+
+    ATTEMPTS = 3
+    TOLERANCE_LU = 0.05
+
+    def __init__(self, chunks, sample_rate, normalize, integer, spool, dtype):
+        self.sample_rate = sample_rate
+        self.normalize = normalize
+        self.gain_db = 0.0
+        self.ceiling = CEILING_DB if integer else None
+        self._chunks = chunks
+        self._store = None
+        self._spool = spool
+        self._dtype = dtype
+        self.limiter = LimiterReport(False, 0.0, 0.0)
+        self.peak = self.loudness = None
+
+    def measure(self):
+        """First pass (with ``normalize``): meter the mix into the spool."""
+        if self.normalize is None:
+            return
+        kind, target = self.normalize
+        if kind not in ("peak", "loudness"):
+            raise ValueError(f"normalize is {kind!r} but must be 'peak' or 'loudness'")
+        meter = TruePeakMeter() if kind == "peak" else LoudnessMeter(self.sample_rate)
+        self._store = _Spool(self._spool, "render", self._dtype)
+        for chunk in self._chunks:
+            meter.add(chunk)
+            self._store.write(chunk)
+        if kind == "peak":
+            if meter.peak > 0:
+                self.gain_db = target - _db(meter.peak)
+            integer = self.ceiling is not None
+            self.ceiling = min(target, CEILING_DB) if integer else target
+        else:
+            loudness = meter.integrated()
+            if math.isfinite(loudness):
+                self.gain_db = target - loudness
+
+    def chunks(self):
+        """The finished mix, metered (true peak and loudness), float64."""
+        self.peak, self.loudness = TruePeakMeter(), LoudnessMeter(self.sample_rate)
+        source = self._store.chunks() if self._store is not None else self._chunks
+        gain = 10.0 ** (self.gain_db / 20.0)
+        limiter = Limiter(self.sample_rate, self.ceiling) if self.ceiling is not None else None
+        pieces = (np.asarray(c, dtype=np.float64) for c in source)
+        for chunk in pieces:
+            if self.gain_db:
                 chunk = chunk * gain
             if limiter is not None:
                 chunk = limiter.process(chunk)
             if len(chunk):
+                self._meter(chunk)
                 yield chunk
-        report = LimiterReport(False, 0.0, 0.0)
         if limiter is not None:
             rest = limiter.flush()
             if len(rest):
+                self._meter(rest)
                 yield rest
-            report = limiter.report
-        return gain_db, report
-    finally:
-        if store is not None:
-            store.close()
+            self.limiter = limiter.report
 
+    def _meter(self, chunk):
+        self.peak.add(chunk)
+        self.loudness.add(chunk)
 
-def _metered(chunks, sample_rate, state):
-    # pass chunks through while measuring them; the generator's return value
-    # (gain and limiter report of master_chunks) lands in state["result"]
-    peak = TruePeakMeter()
-    loudness = LoudnessMeter(sample_rate)
-    state["peak"], state["loudness"] = peak, loudness
-    iterator = iter(chunks)
-    while True:
-        try:
-            chunk = next(iterator)
-        except StopIteration as stop:
-            state["result"] = stop.value
-            return
-        peak.add(chunk)
-        loudness.add(chunk)
-        yield chunk
+    def again(self):
+        """Whether to master once more from the spool, with a corrected gain.
+
+        Where the limiter has to act, it takes loudness away: the finished
+        mix falls short of a loudness target.  The gain is then raised by
+        the shortfall and the mix mastered again from the spool (no new
+        render), until it is within :attr:`TOLERANCE_LU`.
+        """
+        if self.normalize is None or self.normalize[0] != "loudness" or \
+                not self.limiter.engaged:
+            return False
+        measured = self.loudness.integrated()
+        miss = self.normalize[1] - measured
+        if not math.isfinite(measured) or abs(miss) <= self.TOLERANCE_LU:
+            return False
+        self.gain_db += miss
+        return True
+
+    def close(self):
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def passes(self):
+        """Finished-mix iterables, one per mastering attempt (usually one)."""
+        self.measure()
+        for attempt in range(self.ATTEMPTS):
+            yield self.chunks()
+            if self._store is None or attempt == self.ATTEMPTS - 1 or not self.again():
+                return
 
 
 def _progress(chunks, progress, total, sample_rate):
@@ -335,21 +365,22 @@ def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=No
     if progress is not None:
         chunks = _progress(chunks, progress, plan.n_samples, plan.sample_rate)
     folder = path.parent if str(path.parent) else Path(".")
-    state = {}
-    finished = _metered(master_chunks(chunks, plan.sample_rate, scene.output.normalize,
-                                      depth != "float", spool=folder, dtype=plan.dtype),
-                        plan.sample_rate, state)
-    written = write_audio(path, finished, plan.sample_rate, depth)
-    return _report(written.path, written.n_samples, plan, depth, scene, state, started)
+    mastering = _Mastering(chunks, plan.sample_rate, scene.output.normalize, depth != "float",
+                           folder, plan.dtype)
+    try:
+        for finished in mastering.passes():
+            written = write_audio(path, finished, plan.sample_rate, depth)
+    finally:
+        mastering.close()
+    return _report(written.path, written.n_samples, plan, depth, scene, mastering, started)
 
 
-def _report(path, frames, plan, depth, scene, state, started):
-    gain_db, limiter = state.get("result") or (0.0, LimiterReport(False, 0.0, 0.0))
+def _report(path, frames, plan, depth, scene, mastering, started):
     return RenderReport(
         path=path, seconds=frames / plan.sample_rate, sample_rate=plan.sample_rate,
-        bit_depth=depth, peak_dbtp=_db(state["peak"].peak),
-        loudness_lufs=state["loudness"].integrated(), normalize=scene.output.normalize,
-        gain_db=float(gain_db), limiter=limiter,
+        bit_depth=depth, peak_dbtp=_db(mastering.peak.peak),
+        loudness_lufs=mastering.loudness.integrated(), normalize=scene.output.normalize,
+        gain_db=float(mastering.gain_db), limiter=mastering.limiter,
         wall_seconds=time.perf_counter() - started)
 
 
@@ -396,23 +427,26 @@ def render(scene, dtype=np.float32, *, master=True, bit_depth=None, progress=Non
         audio = np.concatenate(pieces, axis=0) if pieces else np.zeros((0, 2), plan.dtype)
         return audio, plan.sample_rate
     depth = _parse_bit_depth(bit_depth if bit_depth is not None else scene.output.bit_depth)
-    state = {}
-    finished = _metered(master_chunks(chunks, plan.sample_rate, scene.output.normalize,
-                                      depth != "float", spool=None, dtype=plan.dtype),
-                        plan.sample_rate, state)
-    quantise = Quantiser(depth) if depth != "float" else None
-    pieces = []
-    for chunk in finished:
-        if quantise is None:
-            pieces.append(chunk.astype(np.float32).astype(np.float64))
-        else:
-            q, overflow = quantise(chunk)
-            if overflow:
-                raise OutputError(f"the mix would clip as {depth}-bit integers; lower the "
-                                  "level (the sources' gain_db) or use bit depth 'float'")
-            pieces.append(q / quantise.scale)
+    mastering = _Mastering(chunks, plan.sample_rate, scene.output.normalize, depth != "float",
+                           None, plan.dtype)
+    try:
+        for finished in mastering.passes():
+            quantise = Quantiser(depth) if depth != "float" else None
+            pieces = []
+            for chunk in finished:
+                if quantise is None:
+                    pieces.append(chunk.astype(np.float32).astype(np.float64))
+                    continue
+                q, overflow = quantise(chunk)
+                if overflow:
+                    raise OutputError(f"the mix would clip as {depth}-bit integers; lower "
+                                      "the level (the sources' gain_db) or use bit depth "
+                                      "'float'")
+                pieces.append(q / quantise.scale)
+    finally:
+        mastering.close()
     audio = np.concatenate(pieces, axis=0) if pieces else np.zeros((0, 2))
     if report:
-        return audio, plan.sample_rate, _report(None, len(audio), plan, depth, scene, state,
-                                                started)
+        return audio, plan.sample_rate, _report(None, len(audio), plan, depth, scene,
+                                                mastering, started)
     return audio, plan.sample_rate
