@@ -38,12 +38,12 @@ import hashlib
 import json
 import math
 import os
-import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SpatialAsmrError
+from .workers import DaskPool, ProcessPool, failed_record, remove_temporaries, run_task
 
 SCENE_SUFFIXES = (".yaml", ".yml")
 FORMATS = ("wav", "flac")
@@ -201,302 +201,6 @@ def output_key(scene, options, text=None):
     }
     blob = json.dumps(material, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest(), files, hrtf
-
-
-# -- one scene, in a worker -------------------------------------------------------------
-
-
-def _single_thread():
-    try:
-        import numba
-
-        numba.set_num_threads(1)
-    except (ImportError, ValueError):
-        pass
-
-
-def _temporaries(output):
-    """Temporary files a render of ``output`` (and its sidecars) may leave."""
-    output = Path(output)
-    folder = output.parent
-    if not folder.is_dir():
-        return []
-    stem = output.with_suffix("").name
-    return [p for p in folder.iterdir()
-            if p.name.startswith(f".{stem}.") and p.suffix in (".partial", ".mix")]
-
-
-def _remove_temporaries(output):
-    for path in _temporaries(output):
-        try:
-            path.unlink()
-        except OSError:
-            pass
-
-
-def run_task(task):
-    """Render one scene of a batch (runs in a worker process).
-
-    Parameters
-    ----------
-    task : dict
-        Made by :func:`render_many`: the scene (file path or resolved
-        mapping), the output paths, the key and the options.
-
-    Returns
-    -------
-    dict
-        The manifest record: status ``"rendered"`` or ``"failed"`` with
-        the error message, and the figures of the render.
-    """
-    from . import __version__
-
-    host = socket.gethostname()
-    if task.get("remote"):
-        try:
-            from distributed import get_worker
-
-            task["worker"] = get_worker().address
-        except (ImportError, ValueError):
-            pass
-    worker = task.get("worker") or f"{host}:{os.getpid()}"
-    record = {"index": task["index"], "scene": task["label"], "name": task["name"],
-              "key": task["key"],
-              "output": task["output"], "sidecar": task["sidecar"], "host": host,
-              "worker": worker, "version": __version__}
-    try:
-        _single_thread()
-        record.update(_render_task(task))
-        record["status"] = "rendered"
-    except SpatialAsmrError as exc:
-        record.update(status="failed", error=_on_worker(str(exc), task))
-    except MemoryError:
-        record.update(status="failed", error=_on_worker("out of memory", task))
-    except OSError as exc:
-        record.update(status="failed",
-                      error=_on_worker(f"{exc.strerror or exc}: {exc.filename}", task))
-    except Exception as exc:  # noqa: BLE001 - one scene must not stop the batch
-        record.update(status="failed",
-                      error=_on_worker(f"internal error: {type(exc).__name__}: {exc}", task))
-    finally:
-        _remove_temporaries(task["output"])
-    return record
-
-
-def _on_worker(message, task):
-    if task.get("remote"):
-        return f"{message} (on worker {task.get('worker') or socket.gethostname()})"
-    return message
-
-
-def _render_task(task):
-    from .pipeline import render_plan_to_file
-    from .render import RenderPlan
-    from .sidecar import build_sidecar, write_dcase_csv, write_json_atomic
-
-    if task["path"] is not None:
-        from .scene import load_scene
-
-        scene = load_scene(task["path"])
-    else:
-        from .resolved import scene_from_mapping
-
-        scene = scene_from_mapping(task["mapping"], task["label"], task["base_dir"])
-    options = task["options"]
-    plan = RenderPlan(scene, threads=1)
-    report = render_plan_to_file(plan, task["output"], bit_depth=options["bit_depth"])
-    peaks = [source.stream.frame_peaks() for source in plan.sources]
-    sidecar = build_sidecar(scene, report, peaks, key=task["key"],
-                            scene_file=task["path"], options=options,
-                            files=task["files"], hrtf=task["hrtf"])
-    if options.get("annotations") == "dcase":
-        write_dcase_csv(task["annotation"], sidecar, options["classes"])
-    write_json_atomic(task["sidecar"], sidecar)  # last: it marks the output complete
-    out = report.as_dict()
-    out.pop("path")
-    out["duration"] = out.pop("seconds")
-    out["limiter"] = {"engaged": report.limiter.engaged,
-                      "max_reduction_db": report.limiter.max_reduction_db,
-                      "reduced_seconds": report.limiter.reduced_seconds}
-    return out
-
-
-# -- pools ------------------------------------------------------------------------------
-
-
-def _worker_main(conn):
-    import signal
-
-    # the parent handles interrupts; SIGTERM (the parent stopping us) unwinds
-    # the render, so its temporary files are removed on the way out
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def stop(signum, frame):
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    while True:
-        try:
-            task = conn.recv()
-        except EOFError:
-            return
-        if task is None:
-            return
-        conn.send(run_task(task))
-
-
-def _death(process):
-    import signal
-
-    code = process.exitcode
-    if code is not None and code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return f"the worker process was killed by {name} while rendering; run again to render it"
-    return f"the worker process exited with status {code} while rendering; run again to render it"
-
-
-class _ProcessPool:
-    """``jobs`` worker processes, one task each at a time."""
-
-    def __init__(self, jobs):
-        import multiprocessing
-
-        self.jobs = max(1, int(jobs))
-        self._context = multiprocessing.get_context("spawn")
-
-    def _start(self):
-        import signal
-
-        parent, child = self._context.Pipe()
-        process = self._context.Process(target=_worker_main, args=(child,), daemon=True)
-        # ignored signals stay ignored across exec: the worker does not see
-        # a Ctrl-C meant for the parent even while it starts up
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            process.start()
-        finally:
-            signal.signal(signal.SIGINT, previous)
-        child.close()
-        return [process, parent, None]
-
-    def run(self, tasks, on_result):
-        from collections import deque
-        from multiprocessing.connection import wait
-
-        pending = deque(tasks)
-        workers = [self._start() for _ in range(min(self.jobs, len(pending)))]
-        try:
-            while True:
-                for w in workers:
-                    if w[2] is None and pending:
-                        w[2] = pending.popleft()
-                        w[1].send(w[2])
-                busy = [w for w in workers if w[2] is not None]
-                if not busy:
-                    break
-                ready = wait([w[1] for w in busy] + [w[0].sentinel for w in busy])
-                for w in busy:
-                    if w[1] in ready or w[0].sentinel in ready:
-                        result = None
-                        try:
-                            if w[1].poll():
-                                result = w[1].recv()
-                        except (EOFError, OSError):
-                            result = None
-                        if result is None and w[0].is_alive():
-                            continue
-                        task, w[2] = w[2], None
-                        if result is None:  # died mid-render
-                            w[0].join()
-                            _remove_temporaries(task["output"])
-                            result = _failed(task, _death(w[0]))
-                            workers[workers.index(w)] = self._start() if pending else w
-                        on_result(result)
-        finally:
-            self._stop(workers)
-
-    @staticmethod
-    def _stop(workers):
-        for process, conn, task in workers:
-            if process.is_alive():
-                if task is None:
-                    try:
-                        conn.send(None)
-                    except OSError:
-                        process.terminate()
-                else:
-                    process.terminate()
-        for process, conn, task in workers:
-            process.join(timeout=20)
-            if process.is_alive():
-                process.kill()
-                process.join()
-            if task is not None:
-                _remove_temporaries(task["output"])
-            conn.close()
-
-
-class _DaskPool:
-    """The tasks as futures on a ``dask.distributed`` cluster."""
-
-    def __init__(self, scheduler, jobs, retries):
-        self.scheduler = scheduler
-        self.jobs = jobs
-        self.retries = retries
-
-    def run(self, tasks, on_result):
-        try:
-            from distributed import Client, LocalCluster, as_completed
-        except ImportError:
-            raise SpatialAsmrError("a Dask scheduler needs dask.distributed; "
-                                   "pip install 'dask[distributed]'") from None
-        cluster = None
-        if self.scheduler == "local":
-            cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-            client = Client(cluster)
-        else:
-            try:
-                client = Client(self.scheduler, timeout="30s")
-            except (OSError, TimeoutError) as exc:
-                raise SpatialAsmrError(f"cannot reach the Dask scheduler at "
-                                       f"{self.scheduler}: {exc}") from None
-        futures = {}
-        try:
-            for task in tasks:
-                task = dict(task, remote=True)
-                future = client.submit(run_task, task, pure=False, retries=self.retries,
-                                       key=f"spatial-asmr-{task['key'][:16]}-{task['index']}")
-                futures[future] = task
-            for future in as_completed(list(futures)):
-                task = futures.pop(future)
-                try:
-                    result = future.result()
-                except Exception as exc:  # noqa: BLE001 - a lost worker, not the scene
-                    _remove_temporaries(task["output"])
-                    result = _failed(task, f"the cluster lost the task "
-                                           f"({type(exc).__name__}: {exc}); run again to "
-                                           "render it")
-                on_result(result)
-        finally:
-            for future, task in futures.items():
-                future.cancel()
-                _remove_temporaries(task["output"])
-            client.close()
-            if cluster is not None:
-                cluster.close()
-
-
-def _failed(task, error):
-    from . import __version__
-
-    return {"index": task["index"], "scene": task["label"], "name": task["name"],
-            "key": task["key"], "output": task["output"], "sidecar": task["sidecar"],
-            "status": "failed", "error": error, "host": socket.gethostname(), "worker": None,
-            "version": __version__}
 
 
 # -- the batch ---------------------------------------------------------------------------
@@ -683,9 +387,9 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
             except SpatialAsmrError as exc:
                 entry.error = str(exc)
         if entry.error is not None:
-            records[index] = _failed(task, entry.error)
+            records[index] = failed_record(task, entry.error)
             continue
-        _remove_temporaries(task["output"])  # left by a run that was killed
+        remove_temporaries(task["output"])  # left by a run that was killed
         previous = None if force else _up_to_date(task, manifest)
         if previous is not None:
             record = {k: v for k, v in previous.items() if k != "time"}
@@ -715,8 +419,8 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
 
     for index in sorted(records):
         finish(index, records[index])
-    pool = (_DaskPool(scheduler, jobs, retries) if scheduler else
-            _ProcessPool(min(jobs, max(len(tasks), 1))))
+    pool = (DaskPool(scheduler, jobs, retries) if scheduler else
+            ProcessPool(min(jobs, max(len(tasks), 1))))
     try:
         if tasks:
             pool.run(tasks, lambda record: finish(record.pop("index"), record))

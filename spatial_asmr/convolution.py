@@ -235,28 +235,57 @@ class PartitionedConvolver:
         else:
             self.n_fft = N = 2 * B
         self.n_bins = N // 2 + 1
-        # real and imaginary planes apart: the kernels vectorise cleanly;
-        # transformed a few hundred rows at a time, so the temporaries stay
-        # small next to the spectra themselves
-        self._spectra_re = _np.empty((n_f, n_e, P * self.n_bins), dtype=self.dtype)
-        self._spectra_im = _np.empty((n_f, n_e, P * self.n_bins), dtype=self.dtype)
-        row = 0
-        for part in parts:
-            for r0 in range(0, part.shape[0], _SPECTRA_ROWS):
-                piece = part[r0:r0 + _SPECTRA_ROWS]
-                m = piece.shape[0]
-                padded = _np.zeros((m, n_e, P, N), dtype=self.dtype)
-                taps = padded.reshape(m, n_e, P * N)
-                for p in range(P):
-                    seg = piece[..., p * B:(p + 1) * B]
-                    taps[..., p * N:p * N + seg.shape[-1]] = seg
-                spectra = _fft.rfft(padded, axis=-1, workers=-1).reshape(m, n_e, -1)
-                self._spectra_re[row:row + m] = spectra.real
-                self._spectra_im[row:row + m] = spectra.imag
-                row += m
+        # Filter spectra are made when a row is first used, so memory and
+        # set-up time follow the filters a scene actually reaches (a few
+        # directions and distance layers), not the whole table.  They are
+        # kept as real and imaginary planes (the kernels vectorise cleanly)
+        # in a pool that grows by doubling; _slot maps table rows to it.
+        self._parts = parts
+        self._starts = _np.cumsum([0] + [p.shape[0] for p in parts])
+        self._slot = _np.full(n_f, -1, dtype=_np.int64)
+        self._used = 0
+        self._spectra_re = _np.empty((0, n_e, P * self.n_bins), dtype=self.dtype)
+        self._spectra_im = _np.empty((0, n_e, P * self.n_bins), dtype=self.dtype)
         self.n_channels = n_channels
         self._history = _np.zeros((n_channels, P - 1, self.n_bins), dtype=self.cdtype)
         self._ramp = crossfade_ramp(B, self.dtype)
+
+    @property
+    def n_spectra(self):
+        """int : Filter rows transformed so far."""
+        return self._used
+
+    def _ensure(self, rows):
+        """Transform the rows (table indices) that have no spectrum yet."""
+        new = rows[self._slot[rows] < 0]
+        if not len(new):
+            return
+        B, N, P = self.block_size, self.n_fft, self.n_partitions
+        n_e = self._spectra_re.shape[1]
+        need = self._used + len(new)
+        if need > len(self._spectra_re):
+            capacity = max(need, 2 * len(self._spectra_re), _SPECTRA_ROWS)
+            for name in ("_spectra_re", "_spectra_im"):
+                grown = _np.empty((capacity,) + getattr(self, name).shape[1:], self.dtype)
+                grown[:self._used] = getattr(self, name)[:self._used]
+                setattr(self, name, grown)
+        for r0 in range(0, len(new), _SPECTRA_ROWS):
+            rows_here = new[r0:r0 + _SPECTRA_ROWS]
+            m = len(rows_here)
+            padded = _np.zeros((m, n_e, P, N), dtype=self.dtype)
+            taps = padded.reshape(m, n_e, P * N)
+            part_of = _np.searchsorted(self._starts, rows_here, side="right") - 1
+            for j, (row, k) in enumerate(zip(rows_here, part_of, strict=True)):
+                filt = self._parts[k][row - self._starts[k]]
+                for p in range(P):
+                    seg = filt[..., p * B:(p + 1) * B]
+                    taps[j, :, p * N:p * N + seg.shape[-1]] = seg
+            spectra = _fft.rfft(padded, axis=-1, workers=-1).reshape(m, n_e, -1)
+            slots = slice(self._used, self._used + m)
+            self._spectra_re[slots] = spectra.real
+            self._spectra_im[slots] = spectra.imag
+            self._slot[rows_here] = _np.arange(self._used, self._used + m)
+            self._used += m
 
     def process(self, x, index, weights, workers=None):
         """Convolve one chunk.
@@ -286,8 +315,10 @@ class PartitionedConvolver:
         y = _np.zeros((6, 2, K, self.n_bins), dtype=self.dtype)
         moving = _np.zeros(K, dtype=_np.bool_)
         spectra = _np.ascontiguousarray(spectra)
+        index = _np.asarray(index, dtype=_np.int64)
+        self._ensure(_np.unique(index))
         _accumulate(self._history, spectra, self._spectra_re, self._spectra_im,
-                    _np.ascontiguousarray(index, dtype=_np.int64),
+                    _np.ascontiguousarray(self._slot[index]),
                     _np.ascontiguousarray(weights, dtype=self.dtype), y, moving)
         if P > 1:
             # the last P - 1 frames, from this chunk and, if it is short, before it

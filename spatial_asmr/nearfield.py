@@ -158,9 +158,11 @@ def _synthesise(filters, base, head_radius, sample_rate, distances):
 _TABLES = {}
 
 
-def _extended_table(hrtf, interpolation, head_radius, closest):
+def _extended_table(hrtf, interpolation, head_radius, closest, dtype=_np.float64):
     """Filter table with the synthesised near-field layers that sources at
-    ``closest`` metres and farther need (memoised per set)."""
+    ``closest`` metres and farther need (memoised per set), in ``dtype``
+    (single precision halves it for renders that run in it anyway)."""
+    dtype = _np.dtype(dtype)
     filters, _ = hrtf.tables(interpolation)
     base = hrtf._layers[0]
     distances = _np.zeros(0)
@@ -169,7 +171,7 @@ def _extended_table(hrtf, interpolation, head_radius, closest):
         below = distances <= closest
         if below.any():  # keep the layer at or below the closest approach
             distances = distances[_np.nonzero(below)[0][-1]:]
-    key = (id(hrtf), interpolation, round(head_radius, 6), len(distances))
+    key = (id(hrtf), interpolation, round(head_radius, 6), len(distances), dtype.str)
     if key in _TABLES and _TABLES[key][0] is hrtf:
         return _TABLES[key][1]
     rows, synth_layers = _np.zeros((0, 0, 2, 0), dtype=_np.float32), []
@@ -183,7 +185,7 @@ def _extended_table(hrtf, interpolation, head_radius, closest):
     # cache): no second copy of the whole table at any time
     n_taps = max(filters.shape[-1], rows.shape[-1])
     n_rows = len(filters) + rows.shape[0] * rows.shape[1]
-    table = _np.zeros((n_rows, 2, n_taps), dtype=_np.result_type(filters, rows))
+    table = _np.zeros((n_rows, 2, n_taps), dtype=dtype)
     table[:len(filters), :, :filters.shape[-1]] = filters
     for k in range(rows.shape[0]):
         lo = len(filters) + k * rows.shape[1]
@@ -192,6 +194,19 @@ def _extended_table(hrtf, interpolation, head_radius, closest):
         _TABLES.pop(next(iter(_TABLES)))
     _TABLES[key] = (hrtf, (table, synth_layers))
     return table, synth_layers
+
+
+def _read_rows(path):
+    """A .npy file read with plain reads (a memory map's pages would count
+    against the process's resident memory while the table is built)."""
+    with open(path, "rb") as fh:
+        version = _np.lib.format.read_magic(fh)
+        shape, fortran, dtype = (_np.lib.format.read_array_header_1_0(fh) if version == (1, 0)
+                                 else _np.lib.format.read_array_header_2_0(fh))
+        if fortran:
+            raise ValueError("a Fortran-ordered cache file")
+        rows = _np.fromfile(fh, dtype=dtype, count=int(_np.prod(shape)))
+    return rows.reshape(shape)
 
 
 def _cached_rows(hrtf, interpolation, head_radius, distances, filters, base):
@@ -207,7 +222,7 @@ def _cached_rows(hrtf, interpolation, head_radius, distances, filters, base):
         path = _cache_dir() / (f"nearfield-{key}-{interpolation}-r{head_radius:.5f}-"
                                f"d{distances[0]:.5f}-n{len(distances)}-v1.npy")
         try:
-            rows = _np.load(path, mmap_mode="r")
+            rows = _read_rows(path)
             if rows.shape[:3] == (len(distances), len(base.index), 2):
                 return rows
         except (OSError, ValueError):
@@ -285,6 +300,8 @@ class Spatializer:
         The closest distance any source will come to (metres); only the
         layers needed from there out are synthesised.  Default: all, down to
         the head surface.
+    dtype : {numpy.float64, numpy.float32}, optional
+        Precision of the filter table (the render's).
 
     Attributes
     ----------
@@ -295,7 +312,7 @@ class Spatializer:
     """
 
     def __init__(self, hrtf, interpolation, near_field=True, head_radius=_HEAD_RADIUS,
-                 doppler=False, closest=0.0):
+                 doppler=False, closest=0.0, dtype=_np.float64):
         self.hrtf = hrtf
         self.interpolation = interpolation
         self.near_field = near_field
@@ -315,7 +332,8 @@ class Spatializer:
         closest = float(closest) if near_field else _np.inf
         self.table, synth_layers = _extended_table(hrtf, interpolation, self.head_radius,
                                                    effective_distance(closest,
-                                                                      self.min_distance))
+                                                                      self.min_distance),
+                                                   dtype)
         self._layers = synth_layers + [(layer.distance, layer, layer.index, False)
                                        for layer in layers]
         self.layer_distances = _np.array([d for d, *_ in self._layers])

@@ -8,11 +8,12 @@ exceed full scale the write is abandoned and an :class:`OutputError` reports
 the peak in dBFS and the gain change that avoids clipping.
 """
 
-__all__ = ["write_audio", "check_destination", "Quantiser", "WriteReport", "BIT_DEPTHS",
-           "FORMATS"]
+__all__ = ["write_audio", "atomic_path", "check_destination", "Quantiser", "WriteReport",
+           "BIT_DEPTHS", "FORMATS"]
 
 import os as _os
 import tempfile as _tempfile
+from contextlib import contextmanager as _contextmanager
 from dataclasses import dataclass as _dataclass
 from pathlib import Path as _Path
 
@@ -142,6 +143,48 @@ def check_destination(path, bit_depth):
     return path, bit_depth, fmt
 
 
+@_contextmanager
+def atomic_path(path):
+    """A temporary name beside ``path``, renamed to it when the block ends.
+
+    The temporary file ``.NAME.XXXX.partial`` is created in the
+    destination folder (so the rename is atomic); when the ``with`` block
+    raises (an error, an interrupt), it is removed and ``path`` is left as
+    it was.  The result gets the permissions a plain ``open()`` would give.
+
+    Yields
+    ------
+    tmp : str
+        The temporary path to write.
+
+    Raises
+    ------
+    OutputError
+        The folder cannot be written.
+    """
+    path = _Path(path)
+    folder = path.parent if str(path.parent) else _Path(".")
+    try:
+        fd, tmp = _tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
+    except OSError as exc:
+        raise _OutputError(f"cannot write to {str(folder)!r}: "
+                           f"{exc.strerror or exc}") from None
+    _os.close(fd)
+    try:
+        yield tmp
+        # mkstemp makes the file private (0600)
+        umask = _os.umask(0)
+        _os.umask(umask)
+        _os.chmod(tmp, 0o666 & ~umask)
+        _os.replace(tmp, path)
+    except BaseException:
+        try:
+            _os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def write_audio(path, chunks, sample_rate, bit_depth=24):
     """Write chunks of stereo audio to a WAV or FLAC file, atomically.
 
@@ -169,16 +212,9 @@ def write_audio(path, chunks, sample_rate, bit_depth=24):
     import soundfile
 
     path, bit_depth, fmt = check_destination(path, bit_depth)
-    folder = path.parent if str(path.parent) else _Path(".")
-    try:
-        fd, tmp = _tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
-                                    dir=folder)
-    except OSError as exc:
-        raise _OutputError(f"cannot write to {str(folder)!r}: {exc.strerror}") from None
-    _os.close(fd)
     quantise = Quantiser(bit_depth) if bit_depth != "float" else None
     peak, peak_at, n_written, clipped = 0.0, 0, 0, False
-    try:
+    with atomic_path(path) as tmp:
         with soundfile.SoundFile(tmp, "w", samplerate=int(sample_rate), channels=2,
                                  subtype=_SUBTYPES[bit_depth], format=fmt) as sf:
             for chunk in chunks:
@@ -204,16 +240,4 @@ def write_audio(path, chunks, sample_rate, bit_depth=24):
                 f"would clip as {bit_depth}-bit integers; lower the level by at least "
                 f"{max(need, 0.1):.1f} dB (the sources' gain_db) or write 32-bit float "
                 f"(--bit-depth float); {str(path)!r} was not written")
-        # mkstemp makes the file private (0600); give it the permissions a
-        # plain open() would have
-        umask = _os.umask(0)
-        _os.umask(umask)
-        _os.chmod(tmp, 0o666 & ~umask)
-        _os.replace(tmp, path)
-    except BaseException:
-        try:
-            _os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     return WriteReport(path=path, n_samples=n_written, peak=peak)

@@ -117,7 +117,8 @@ class RenderPlan:
         closest = min(r[0] for r in ranges)
         self.spatializer = _Spatializer(
             self.hrtf, self.interpolation, near_field=settings.near_field,
-            head_radius=settings.head_radius, doppler=settings.doppler, closest=closest)
+            head_radius=settings.head_radius, doppler=settings.doppler, closest=closest,
+            dtype=self.dtype)
         table = self.spatializer.table
         delays = self.spatializer.delay_table
         self._warn_inside_head(scene, ranges)

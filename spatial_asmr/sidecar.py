@@ -34,13 +34,11 @@ __all__ = ["FRAME_SECONDS", "ACTIVE_DB", "head_positions", "active_intervals",
 import hashlib
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from .errors import OutputError, SpatialAsmrError
+from .errors import SpatialAsmrError
 
 FRAME_SECONDS = 0.1
 """float : Resolution of positions, activity and annotations, s."""
@@ -212,24 +210,10 @@ def write_json_atomic(path, data):
     OutputError
         If the folder cannot be written.
     """
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, separators=(",", ":"), allow_nan=False)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from .output import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        json.dump(data, fh, separators=(",", ":"), allow_nan=False)
 
 
 def write_dcase_csv(path, sidecar, classes=DCASE_CLASSES):
@@ -273,19 +257,10 @@ def write_dcase_csv(path, sidecar, classes=DCASE_CLASSES):
                              int(round(positions["elevation"][frame])),
                              int(round(100 * positions["distance"][frame]))))
     rows.sort()
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.writelines(",".join(str(v) for v in row) + "\n" for row in rows)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from .output import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        fh.writelines(",".join(str(v) for v in row) + "\n" for row in rows)
 
 
 def scene_from_sidecar(path):

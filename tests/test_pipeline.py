@@ -121,3 +121,10 @@ def test_the_thread_count_does_not_change_a_byte(tmp_path):
     one = render_to_file(scene, tmp_path / "one.wav", threads=1)
     two = render_to_file(scene, tmp_path / "two.wav", threads=2)
     assert one.path.read_bytes() == two.path.read_bytes()
+
+
+def test_importing_the_render_module_leaves_spatial_asmr_render_a_function():
+    import spatial_asmr
+    import spatial_asmr.render  # noqa: F401
+
+    assert callable(spatial_asmr.render)
