@@ -58,7 +58,7 @@ def crossfade_ramp(block_size, dtype=_np.float64):
     return (0.5 * (1.0 - _np.cos(_np.pi * (n + 1) / block_size))).astype(dtype)
 
 
-@_numba.njit(cache=True, nogil=True, fastmath=True)
+@_numba.njit(cache=True, nogil=True)
 def _blend(sr, si, index, weights, ear, outr, outi):
     # out = sum_i weights[i] * spectra[index[i], ear], real and imaginary
     # planes apart (flat over partitions and bins)
@@ -76,7 +76,7 @@ def _blend(sr, si, index, weights, ear, outr, outi):
             outi[b] += w * ri[b]
 
 
-@_numba.njit(cache=True, nogil=True, fastmath=True)
+@_numba.njit(cache=True, nogil=True)
 def _mac(xr, xi, k, hr, hi, accr, acci):
     # acc += sum_p x[k - p] * h[p]; x rows are FDL frames, h is flat (P * bins)
     n_bins = accr.shape[0]
@@ -90,7 +90,7 @@ def _mac(xr, xi, k, hr, hi, accr, acci):
             acci[j] += a[j] * d[j] + b[j] * c[j]
 
 
-@_numba.njit(cache=True, nogil=True, fastmath=True)
+@_numba.njit(cache=True, nogil=True)
 def _mac2(xr, xi, k, hr, hi, gr, gi, accr, acci, acc2r, acc2i):
     # _mac with two filters on the same frames: acc += x * h, acc2 += x * g
     n_bins = accr.shape[0]
@@ -195,7 +195,10 @@ class PartitionedConvolver:
     ----------
     filters : ndarray, shape (n_filters, 2, n_taps), or a sequence of them
         The filter table; several arrays are taken as stacked in order
-        (padded with zeros to the longest).
+        (padded with zeros to the longest).  Any object with a ``shape``
+        whose integer index gives a row (e.g.
+        :class:`~spatial_asmr.nearfield.FilterTable`) serves as an array:
+        rows are read when first used.
         Filter table; row ``i``, ear ``e`` is one filter.
     block_size : int
         ``B``: block length and partition length in samples.  Filters no
@@ -220,8 +223,9 @@ class PartitionedConvolver:
     def __init__(self, filters, block_size, n_channels, dtype=_np.float64):
         # several tables (e.g. the HRTF table and a few static filters) are
         # stacked without a copy of them all
-        parts = [filters] if isinstance(filters, _np.ndarray) else list(filters)
-        parts = [_np.asarray(p) for p in parts]
+        parts = [filters] if hasattr(filters, "shape") else list(filters)
+        # arrays, or tables that give one row (2, n_taps) per integer index
+        parts = [p if hasattr(p, "shape") else _np.asarray(p) for p in parts]
         self.block_size = B = int(block_size)
         self.dtype = _np.dtype(dtype)
         self.cdtype = _np.result_type(self.dtype, _np.complex64)

@@ -104,7 +104,7 @@ def interpolator_taps(frac):
     return _np.polynomial.polynomial.polyval(t, _COEFFICIENTS)
 
 
-@_numba.njit(cache=True, nogil=True, fastmath=True)
+@_numba.njit(cache=True, nogil=True)
 def _subfilters(x, first, coef, v):
     # v[m, i] = sum_k coef[m, k] x[first + i + k]  (x zero outside its range),
     # using coef[m, 2H - 1 - k] = (-1)^m coef[m, k]: the sums and differences
@@ -147,7 +147,7 @@ def _subfilters(x, first, coef, v):
                 row[i] = acc
 
 
-@_numba.njit(cache=True, nogil=True, fastmath=True)
+@_numba.njit(cache=True, nogil=True)
 def _horner(v, base0, start, delays, block, out):
     # out[j] = x(start + j - d(j)), d linear from delays[b] to delays[b + 1]
     # across block b; v from _subfilters with first = base0 + 1 - H.

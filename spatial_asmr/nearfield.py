@@ -54,6 +54,8 @@ Delays
 
 __all__ = ["Spatializer", "effective_distance", "LAYER_RATIO", "SKIN_MARGIN"]
 
+import os as _os
+
 import numba as _numba
 import numpy as _np
 from scipy import fft as _fft
@@ -174,39 +176,102 @@ def _extended_table(hrtf, interpolation, head_radius, closest, dtype=_np.float64
     key = (id(hrtf), interpolation, round(head_radius, 6), len(distances), dtype.str)
     if key in _TABLES and _TABLES[key][0] is hrtf:
         return _TABLES[key][1]
-    rows, synth_layers = _np.zeros((0, 0, 2, 0), dtype=_np.float32), []
+    rows, synth_layers = None, []
     if len(distances):
         rows = _cached_rows(hrtf, interpolation, head_radius, distances, filters, base)
         m = len(base.index)
         synth_layers = [(float(d), base, _np.arange(len(filters) + k * m,
                                                     len(filters) + (k + 1) * m), True)
                         for k, d in enumerate(distances)]
-    # filled in place, layer by layer (rows may be a memory map of the
-    # cache): no second copy of the whole table at any time
-    n_taps = max(filters.shape[-1], rows.shape[-1])
-    n_rows = len(filters) + rows.shape[0] * rows.shape[1]
-    table = _np.zeros((n_rows, 2, n_taps), dtype=dtype)
-    table[:len(filters), :, :filters.shape[-1]] = filters
-    for k in range(rows.shape[0]):
-        lo = len(filters) + k * rows.shape[1]
-        table[lo:lo + rows.shape[1], :, :rows.shape[-1]] = rows[k]
+    table = FilterTable(filters, rows, dtype)
     if len(_TABLES) >= 4:
         _TABLES.pop(next(iter(_TABLES)))
     _TABLES[key] = (hrtf, (table, synth_layers))
     return table, synth_layers
 
 
-def _read_rows(path):
-    """A .npy file read with plain reads (a memory map's pages would count
-    against the process's resident memory while the table is built)."""
-    with open(path, "rb") as fh:
-        version = _np.lib.format.read_magic(fh)
-        shape, fortran, dtype = (_np.lib.format.read_array_header_1_0(fh) if version == (1, 0)
-                                 else _np.lib.format.read_array_header_2_0(fh))
-        if fortran:
-            raise ValueError("a Fortran-ordered cache file")
-        rows = _np.fromfile(fh, dtype=dtype, count=int(_np.prod(shape)))
-    return rows.reshape(shape)
+class _RowFile:
+    """The synthesised layers in their .npy cache file, read a row at a time."""
+
+    def __init__(self, path):
+        with open(path, "rb") as fh:
+            version = _np.lib.format.read_magic(fh)
+            read = (_np.lib.format.read_array_header_1_0 if version == (1, 0)
+                    else _np.lib.format.read_array_header_2_0)
+            shape, fortran, dtype = read(fh)
+            self.offset = fh.tell()
+        if fortran or len(shape) != 4:
+            raise ValueError("not a C-ordered (layers, directions, 2, taps) array")
+        self.path, self.shape, self.dtype = path, tuple(shape), _np.dtype(dtype)
+        size = self.offset + int(_np.prod(shape)) * self.dtype.itemsize
+        if _os.path.getsize(path) != size:
+            raise ValueError("truncated")
+
+    def row(self, i):
+        count = 2 * self.shape[3]
+        data = _np.fromfile(self.path, dtype=self.dtype, count=count,
+                            offset=self.offset + i * count * self.dtype.itemsize)
+        if len(data) != count:
+            raise OSError(f"near-field cache {self.path} was cut short while in use")
+        return data.reshape(2, self.shape[3])
+
+
+class FilterTable:
+    """The renderer's filter table: measured rows, then synthesised layers.
+
+    Rows are read when asked for: the synthesised near-field layers (every
+    direction at every layer distance, tens of megabytes) stay in their
+    disk cache, and a render reads only the rows its sources reach.
+
+    Parameters
+    ----------
+    filters : ndarray, shape (n_measured, 2, n_taps)
+        The set's own (preprocessed) filters.
+    layers : ndarray, shape (n_layers, n_directions, 2, n_taps_layer), or _RowFile or None
+        The synthesised layers, in memory or in their cache file.
+    dtype : numpy dtype
+        Precision of the rows returned.
+    """
+
+    def __init__(self, filters, layers, dtype):
+        self._filters = _np.asarray(filters)
+        self._layers = layers
+        self.dtype = _np.dtype(dtype)
+        n_layers, n_dirs, _, taps = layers.shape if layers is not None else (0, 0, 2, 0)
+        self._n_dirs = n_dirs
+        self.n_taps = max(self._filters.shape[-1], taps)
+        self.shape = (len(self._filters) + n_layers * n_dirs, 2, self.n_taps)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def _row(self, i):
+        out = _np.zeros((2, self.n_taps), dtype=self.dtype)
+        if i < len(self._filters):
+            row = self._filters[i]
+        elif isinstance(self._layers, _RowFile):
+            row = self._layers.row(i - len(self._filters))
+        else:
+            k, j = divmod(i - len(self._filters), self._n_dirs)
+            row = self._layers[k, j]
+        out[:, :row.shape[-1]] = row
+        return out
+
+    def __getitem__(self, index):
+        """Rows by index: an int gives (2, n_taps), an int array (..., 2, n_taps)."""
+        if isinstance(index, slice):
+            index = _np.arange(self.shape[0])[index]
+        index = _np.asarray(index)
+        if index.ndim == 0:
+            i = int(index)
+            if not -self.shape[0] <= i < self.shape[0]:
+                raise IndexError(f"row {i} is out of range for {self.shape[0]} rows")
+            return self._row(i % self.shape[0])
+        flat = index.reshape(-1)
+        out = _np.empty((len(flat), 2, self.n_taps), dtype=self.dtype)
+        for n, i in enumerate(flat):
+            out[n] = self[int(i)]
+        return out.reshape(index.shape + (2, self.n_taps))
 
 
 def _cached_rows(hrtf, interpolation, head_radius, distances, filters, base):
@@ -222,7 +287,7 @@ def _cached_rows(hrtf, interpolation, head_radius, distances, filters, base):
         path = _cache_dir() / (f"nearfield-{key}-{interpolation}-r{head_radius:.5f}-"
                                f"d{distances[0]:.5f}-n{len(distances)}-v1.npy")
         try:
-            rows = _read_rows(path)
+            rows = _RowFile(path)
             if rows.shape[:3] == (len(distances), len(base.index), 2):
                 return rows
         except (OSError, ValueError):

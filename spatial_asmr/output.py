@@ -107,6 +107,34 @@ def _to_file(q, bits):
     return q.astype(_np.int16)
 
 
+def _clear_peak_timestamp(path):
+    """Zero the write time libsndfile stamps into a float WAV's PEAK chunk.
+
+    The chunk (version, timestamp, then a value and position per channel)
+    records when the file was written, so two renders of one scene would
+    differ in those four bytes; without them the file is a pure function
+    of the scene.
+    """
+    with open(path, "r+b") as fh:
+        head = fh.read(12)
+        if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return
+        offset = 12
+        while True:
+            fh.seek(offset)
+            chunk = fh.read(8)
+            if len(chunk) < 8:
+                return
+            size = int.from_bytes(chunk[4:], "little")
+            if chunk[:4] == b"PEAK":
+                fh.seek(offset + 12)  # after the chunk header and the version
+                fh.write(b"\0\0\0\0")
+                return
+            if chunk[:4] == b"data":
+                return  # the PEAK chunk comes before the data
+            offset += 8 + size + (size & 1)
+
+
 def check_destination(path, bit_depth):
     """Check an output path and bit depth before any work is done.
 
@@ -232,6 +260,8 @@ def write_audio(path, chunks, sample_rate, bit_depth=24):
                     if not clipped:
                         sf.write(_to_file(q, bit_depth))
                 n_written += len(chunk)
+        if bit_depth == "float" and fmt == "WAV":
+            _clear_peak_timestamp(tmp)
         if clipped:
             level = 20 * _np.log10(peak)
             need = level + (0.1 if bit_depth == 24 else 0.2)

@@ -128,3 +128,44 @@ def test_importing_the_render_module_leaves_spatial_asmr_render_a_function():
     import spatial_asmr.render  # noqa: F401
 
     assert callable(spatial_asmr.render)
+
+
+def test_freshly_compiled_kernels_render_the_same_bytes_as_cached_ones(tmp_path):
+    # a first run after installing compiles every numba kernel; it must give
+    # what a later run with the cached kernels gives (no fast-math contraction
+    # or reassociation that a fresh and a cached build would round apart)
+    import os
+    import subprocess
+    import sys
+
+    text = """
+duration: 1.0
+sources:
+  - name: brush
+    generator: {type: hair_brush, seed: 1}
+    trajectory: {orbit: {distance: 0.3, period: 1}}
+  - name: taps
+    generator: {type: tapping, seed: 2}
+    position: {azimuth: 40, elevation: 0, distance: 0.6}
+"""
+    (tmp_path / "scene.yaml").write_text(text)
+    cached = tmp_path / "cached.wav"
+    render_to_file(load_scene(tmp_path / "scene.yaml"), cached, bit_depth="float")
+    fresh = tmp_path / "fresh.wav"
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
+    result = subprocess.run([sys.executable, "-m", "spatial_asmr", "render",
+                             str(tmp_path / "scene.yaml"), "-o", str(fresh), "--bit-depth",
+                             "float", "-q"], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert any((tmp_path / "numba-cache").rglob("*.nbi"))  # it did compile afresh
+    assert fresh.read_bytes() == cached.read_bytes()
+
+
+def test_float_wav_output_carries_no_write_time(tmp_path):
+    # libsndfile stamps the time of writing into a float WAV's PEAK chunk
+    out = tmp_path / "out.wav"
+    render_to_file(_scene(tmp_path, duration=0.5), out, bit_depth="float")
+    data = out.read_bytes()
+    at = data.index(b"PEAK")
+    assert data[at + 12:at + 16] == b"\0\0\0\0"
+    assert sf.info(out).subtype == "FLOAT"
