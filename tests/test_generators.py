@@ -29,6 +29,7 @@ from spatial_asmr.generators import (
     package_open,
     paper_crinkle,
     scissors,
+    segment_samples,
     tapping,
     touch,
     whisper,
@@ -595,7 +596,7 @@ def test_package_open_tape_rasp_is_modulated_at_peel_rate(peel_rate):
 
 def _layout(n, sample_rate):
     """Segment lengths and crossfade length, as generate_chunks documents them."""
-    segment, overlap = round(SEGMENT_SECONDS * sample_rate), round(CROSSFADE_SECONDS * sample_rate)
+    segment, overlap = segment_samples(sample_rate), round(CROSSFADE_SECONDS * sample_rate)
     count = int(np.ceil((n - overlap) / (segment - overlap)))
     total = n + (count - 1) * overlap
     lengths = [total // count + (k < total % count) for k in range(count)]
@@ -672,3 +673,12 @@ def test_generate_chunks_checks_its_arguments_when_called():
         generate_chunks("tapping", 20.0, 48000, tap_rate=-1)
     with pytest.raises(GeneratorError, match="duration is"):
         generate_chunks("tapping", -1.0, 48000)
+
+
+@pytest.mark.parametrize(("sample_rate", "seconds"), [(44100, 10.0), (48000, 10.0),
+                                                      (96000, 5.0), (384000, 1.25)])
+def test_a_segment_holds_as_many_samples_at_high_rates_as_at_48k(sample_rate, seconds):
+    assert segment_samples(sample_rate) == round(seconds * sample_rate)
+    long = list(generate_chunks("touch", 3 * seconds, sample_rate, seed=1))
+    assert max(len(c) for c in long) <= segment_samples(sample_rate)
+    assert sum(len(c) for c in long) == round(3 * seconds * sample_rate)

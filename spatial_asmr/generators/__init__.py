@@ -38,7 +38,7 @@ parameter names as well as their values.  Scene validators can call
 Streaming
 ---------
 :func:`generate_chunks` yields the same sound in consecutive chunks with
-bounded memory: up to :data:`SEGMENT_SECONDS` it is exactly
+bounded memory: up to :func:`segment_samples` (10 s at 48 kHz) it is exactly
 :func:`generate`; longer sounds are a chain of independently seeded
 segments joined by :data:`CROSSFADE_SECONDS` equal-power crossfades.
 """
@@ -51,6 +51,7 @@ __all__ = [
     "generate",
     "generate_chunks",
     "SEGMENT_SECONDS",
+    "segment_samples",
     "CROSSFADE_SECONDS",
     "whisper",
     "hair_brush",
@@ -200,12 +201,32 @@ def generate(name, duration, sample_rate, seed=0, **params):
 
 
 SEGMENT_SECONDS = 10.0
-"""float : longest sound (s) :func:`generate_chunks` renders in one piece.
+"""float : longest sound (s) :func:`generate_chunks` renders in one piece,
+at sample rates up to 48 kHz (see :func:`segment_samples`).
 
 A generator renders its whole duration at once in float64 with large
 temporaries (about 70 bytes of peak memory per output sample), so one
 segment at 48 kHz peaks near 35 MB however long the sound is.
 """
+
+
+def segment_samples(sample_rate):
+    """Longest sound, in samples, that :func:`generate_chunks` renders whole.
+
+    :data:`SEGMENT_SECONDS` at 48 kHz and below; above, the same number of
+    samples (10 s at 48 kHz is 5 s at 96 kHz), since a segment's memory is
+    set by its samples: it stays near 35 MB at any rate.
+
+    Parameters
+    ----------
+    sample_rate : int
+        Hz.
+
+    Returns
+    -------
+    int
+    """
+    return round(SEGMENT_SECONDS * min(int(sample_rate), 48000))
 
 CROSSFADE_SECONDS = 0.05
 """float : length (s) of the equal-power crossfade between two segments.
@@ -229,7 +250,7 @@ def _segment_seed(seed, index):
 def generate_chunks(name, duration, sample_rate, seed=0, **params):
     """Render a trigger sound as consecutive chunks, with bounded memory.
 
-    A sound of at most ``round(SEGMENT_SECONDS * sample_rate)`` samples
+    A sound of at most ``segment_samples(sample_rate)`` samples
     comes as one chunk, bit-identical to :func:`generate` with the same
     arguments.  A longer sound of ``n = round(duration * sample_rate)``
     samples is made of ``K`` segments, each rendered by the ordinary
@@ -238,8 +259,8 @@ def generate_chunks(name, duration, sample_rate, seed=0, **params):
     ``numpy.random.SeedSequence([seed, k]).generate_state(1)[0]``.  With a
     crossfade of ``X = round(CROSSFADE_SECONDS * sample_rate)`` samples,
     ``K`` is the fewest segments of at most the segment length that cover
-    the sound, ``ceil((n - X) / (round(SEGMENT_SECONDS * sample_rate) -
-    X))``, and the segments share ``n + (K - 1) X`` samples as evenly as
+    the sound, ``ceil((n - X) / (segment_samples(sample_rate) - X))``, and
+    the segments share ``n + (K - 1) X`` samples as evenly as
     possible (the first ones one sample longer), so that no segment is a
     short remnant.  Consecutive segments overlap by ``X`` samples, where
     the earlier one is weighted by ``cos(pi/2 t)`` and the later one by
@@ -298,7 +319,7 @@ def generate_chunks(name, duration, sample_rate, seed=0, **params):
         raise GeneratorError("; ".join(problems))
     sample_rate = int(sample_rate)
     n = round(duration * sample_rate)
-    segment = round(SEGMENT_SECONDS * sample_rate)
+    segment = segment_samples(sample_rate)
     if n <= segment:
         return _whole(entry.function, duration, sample_rate, seed, params)
     return _segments(entry.function, n, sample_rate, seed, segment, params)
