@@ -351,8 +351,7 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
         ``summary.interrupted`` is True if it was stopped by Ctrl-C or
         SIGTERM (everything finished is kept, nothing half-written).
     """
-    from .output import check_destination
-    from .sidecar import DCASE_CLASSES, source_label
+    from .sidecar import DCASE_CLASSES
 
     started = time.perf_counter()
     if format not in FORMATS:
@@ -372,35 +371,27 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
         raise SpatialAsmrError(f"cannot create output folder {str(out_dir)!r}: "
                                f"{exc.strerror or exc}") from None
     entries = [e for e in collect_scenes(scenes) if _in_shard(e.name, shard)]
+    pool = DaskPool(scheduler, jobs, retries) if scheduler else ProcessPool(jobs)
+    if not scheduler:
+        # the workers import while the scenes are read and keyed here
+        pool.start(min(jobs, len(entries)))
+    try:
+        return _render_entries(entries, pool, out_dir, shard, force, bit_depth, format,
+                               annotations, classes, progress, started)
+    finally:
+        if not scheduler:
+            pool.close()
+
+
+def _render_entries(entries, pool, out_dir, shard, force, bit_depth, format, annotations,
+                    classes, progress, started):
+    from .output import check_destination
+    from .sidecar import source_label
+
     manifest_name = MANIFEST if shard is None else f"manifest-{shard[0]}-of-{shard[1]}.jsonl"
     manifest = _Manifest(out_dir / manifest_name)
-    summary = BatchSummary(manifest=manifest.path)
+    summary = BatchSummary(manifest=manifest.path, total=len(entries))
     records = {}
-    tasks = []
-    for index, entry in enumerate(entries):
-        task = _task(index, entry, out_dir, format, bit_depth, annotations, classes)
-        if entry.error is None:
-            try:
-                task.update(_prepare(entry, task, source_label))
-                check_destination(task["output"], task["options"]["bit_depth"] or
-                                  task["bit_depth_scene"])
-            except SpatialAsmrError as exc:
-                entry.error = str(exc)
-        if entry.error is not None:
-            records[index] = failed_record(task, entry.error)
-            continue
-        remove_temporaries(task["output"])  # left by a run that was killed
-        previous = None if force else _up_to_date(task, manifest)
-        if previous is not None:
-            record = {k: v for k, v in previous.items() if k != "time"}
-            record.update(scene=task["label"], name=task["name"], key=task["key"],
-                          output=task["output"], sidecar=task["sidecar"], status="skipped",
-                          error=None)
-            records[index] = record
-            continue
-        tasks.append(task)
-
-    total = len(entries)
     state = {"done": 0, "audio": 0.0, "failed": 0}
 
     def finish(index, record):
@@ -415,21 +406,41 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
         elif record.get("status") == "failed":
             state["failed"] += 1
         if progress is not None:
-            progress(state["done"], total, state["audio"], state["failed"])
+            progress(state["done"], len(entries), state["audio"], state["failed"])
 
-    for index in sorted(records):
-        finish(index, records[index])
-    pool = (DaskPool(scheduler, jobs, retries) if scheduler else
-            ProcessPool(min(jobs, max(len(tasks), 1))))
+    def tasks():
+        # read and key each scene here, just before a worker needs it: the
+        # workers start rendering while the rest of a long list is read
+        for index, entry in enumerate(entries):
+            task = _task(index, entry, out_dir, format, bit_depth, annotations, classes)
+            if entry.error is None:
+                try:
+                    task.update(_prepare(entry, task, source_label))
+                    check_destination(task["output"], task["options"]["bit_depth"] or
+                                      task["bit_depth_scene"])
+                except SpatialAsmrError as exc:
+                    entry.error = str(exc)
+            if entry.error is not None:
+                finish(index, failed_record(task, entry.error))
+                continue
+            remove_temporaries(task["output"])  # left by a run that was killed
+            previous = None if force else _up_to_date(task, manifest)
+            if previous is not None:
+                record = {k: v for k, v in previous.items() if k != "time"}
+                record.update(scene=task["label"], name=task["name"], key=task["key"],
+                              output=task["output"], sidecar=task["sidecar"],
+                              status="skipped", error=None)
+                finish(index, record)
+                continue
+            yield task
+
     try:
-        if tasks:
-            pool.run(tasks, lambda record: finish(record.pop("index"), record))
+        pool.run(tasks(), lambda record: finish(record.pop("index"), record))
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
         manifest.close()
     summary.records = [records[i] for i in sorted(records)]
-    summary.total = total
     summary.wall_seconds = time.perf_counter() - started
     return summary
 

@@ -178,6 +178,7 @@ class ProcessPool:
 
         self.jobs = max(1, int(jobs))
         self._context = multiprocessing.get_context("spawn")
+        self._workers = []
 
     def _start(self):
         import signal
@@ -194,18 +195,51 @@ class ProcessPool:
         child.close()
         return [process, parent, None]
 
+    def start(self, count=None):
+        """Start the workers now (they take seconds to import), ahead of
+        :meth:`run`; at most ``count``."""
+        count = self.jobs if count is None else min(self.jobs, count)
+        while len(self._workers) < count:
+            self._workers.append(self._start())
+
+    def close(self):
+        """Stop workers started ahead that :meth:`run` never used."""
+        self._stop(self._workers)
+        self._workers = []
+
     def run(self, tasks, on_result):
-        from collections import deque
+        """Render every task of an iterable (drawn as workers come free).
+
+        Parameters
+        ----------
+        tasks : iterable of dict
+        on_result : callable
+            Called with each task's record, in the order they finish.
+        """
         from multiprocessing.connection import wait
 
-        pending = deque(tasks)
-        workers = [self._start() for _ in range(min(self.jobs, len(pending)))]
+        pending = iter(tasks)
+        queued = []  # drawn ahead, for idle workers
+        exhausted = False
+        workers, self._workers = self._workers, []
         try:
             while True:
                 for w in workers:
-                    if w[2] is None and pending:
-                        w[2] = pending.popleft()
-                        w[1].send(w[2])
+                    if w[2] is None and not exhausted:
+                        task = queued.pop() if queued else next(pending, None)
+                        if task is None:
+                            exhausted = True
+                        else:
+                            w[2] = task
+                            w[1].send(task)
+                if not exhausted and len(workers) < self.jobs:
+                    task = next(pending, None)
+                    if task is None:
+                        exhausted = True
+                    else:
+                        queued.append(task)
+                        workers.append(self._start())
+                        continue
                 busy = [w for w in workers if w[2] is not None]
                 if not busy:
                     break
@@ -225,7 +259,7 @@ class ProcessPool:
                             w[0].join()
                             remove_temporaries(task["output"])
                             result = failed_record(task, _death(w[0]))
-                            workers[workers.index(w)] = self._start() if pending else w
+                            workers[workers.index(w)] = self._start()
                         on_result(result)
         finally:
             self._stop(workers)
