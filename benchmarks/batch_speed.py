@@ -11,6 +11,7 @@ Usage::
 """
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -47,6 +48,8 @@ def main():
                 seconds=args.seconds, first=TYPES[i % 7], second=TYPES[(i + 3) % 7],
                 seed=i, seed2=100 + i, azimuth=(37 * i) % 360 - 180))
         times = {1: [], 2: []}
+        per_scene = {1: [], 2: []}
+        bound = _machine_bound()
         for r in range(args.repeat):
             for jobs in (1, 2):
                 out = Path(tmp) / f"out-{jobs}-{r}"
@@ -58,7 +61,11 @@ def main():
                 if result.returncode != 0:
                     raise SystemExit(result.stderr)
                 times[jobs].append(elapsed)
-                print(f"run {r}: --jobs {jobs}: {elapsed:.1f} s", flush=True)
+                walls = [json.loads(line)["wall_seconds"] for line in
+                         (out / "manifest.jsonl").read_text().splitlines()]
+                per_scene[jobs].append(statistics.median(walls))
+                print(f"run {r}: --jobs {jobs}: {elapsed:.1f} s, median scene render "
+                      f"{statistics.median(walls):.2f} s in its worker", flush=True)
         one, two = (statistics.median(times[j]) for j in (1, 2))
         audio = args.scenes * args.seconds
         print(f"--jobs 1: median {one:.1f} s (min {min(times[1]):.1f}, max {max(times[1]):.1f}),"
@@ -67,6 +74,32 @@ def main():
               f" {audio / two:.1f}x real time")
         print(f"speed-up of --jobs 2: {one / two:.2f}x (min/max pairing "
               f"{min(times[1]) / max(times[2]):.2f}-{max(times[1]) / min(times[2]):.2f})")
+        slow = statistics.median(per_scene[2]) / statistics.median(per_scene[1])
+        print(f"a scene renders {slow:.2f}x slower in each of 2 busy workers than in 1")
+        print(f"machine bound: the same pure-Python work in 2 processes runs "
+              f"{bound:.2f}x faster than in 1 (ideal 2.00)")
+
+
+def _spin(n):
+    started = time.perf_counter()
+    s = 0.0
+    for i in range(n):
+        s += i * 0.5
+    return time.perf_counter() - started
+
+
+def _machine_bound(n=20_000_000):
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_spin, [1000, 1000]))  # workers up
+        started = time.perf_counter()
+        list(pool.map(_spin, [n, n]))
+        two = time.perf_counter() - started
+        started = time.perf_counter()
+        list(pool.map(_spin, [2 * n]))
+        one = time.perf_counter() - started
+    return one / two
 
 
 if __name__ == "__main__":
