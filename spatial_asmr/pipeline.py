@@ -189,7 +189,7 @@ class _Mastering:
     ATTEMPTS = 3
     TOLERANCE_LU = 0.05
 
-    def __init__(self, chunks, sample_rate, normalize, integer, spool, dtype):
+    def __init__(self, chunks, sample_rate, normalize, integer, spool, dtype, name="render"):
         self.sample_rate = sample_rate
         self.normalize = normalize
         self.gain_db = 0.0
@@ -198,6 +198,7 @@ class _Mastering:
         self._store = None
         self._spool = spool
         self._dtype = dtype
+        self._name = name  # the spool is .NAME.XXXX.mix
         self.limiter = LimiterReport(False, 0.0, 0.0)
         self.peak = self.loudness = None
 
@@ -209,7 +210,7 @@ class _Mastering:
         if kind not in ("peak", "loudness"):
             raise ValueError(f"normalize is {kind!r} but must be 'peak' or 'loudness'")
         meter = TruePeakMeter() if kind == "peak" else LoudnessMeter(self.sample_rate)
-        self._store = _Spool(self._spool, "render", self._dtype)
+        self._store = _Spool(self._spool, self._name, self._dtype)
         for chunk in self._chunks:
             meter.add(chunk)
             self._store.write(chunk)
@@ -366,7 +367,7 @@ def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=No
         chunks = _progress(chunks, progress, plan.n_samples, plan.sample_rate)
     folder = path.parent if str(path.parent) else Path(".")
     mastering = _Mastering(chunks, plan.sample_rate, scene.output.normalize, depth != "float",
-                           folder, plan.dtype)
+                           folder, plan.dtype, name=path.name)
     try:
         for finished in mastering.passes():
             written = write_audio(path, finished, plan.sample_rate, depth)

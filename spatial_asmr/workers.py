@@ -28,14 +28,23 @@ def _single_thread():
 
 
 def _temporaries(output):
-    """Temporary files a render of ``output`` (and its sidecars) may leave."""
+    """Temporary files a render of ``output`` (and its sidecars) may leave:
+    ``.NAME.XXXX.partial`` of the output, sidecar and annotation, and the
+    mastering spool ``.NAME.XXXX.mix`` (XXXX: mkstemp's letters, no dot)."""
     output = Path(output)
     folder = output.parent
     if not folder.is_dir():
         return []
-    stem = output.with_suffix("").name
-    return [p for p in folder.iterdir()
-            if p.name.startswith(f".{stem}.") and p.suffix in (".partial", ".mix")]
+    names = {output.name, output.with_suffix(".json").name, output.with_suffix(".csv").name}
+    found = []
+    for path in folder.iterdir():
+        name = path.name
+        for suffix in (".partial", ".mix"):
+            if name.startswith(".") and name.endswith(suffix):
+                base, _, random = name[1:-len(suffix)].rpartition(".")
+                if base in names and random and "." not in random:
+                    found.append(path)
+    return found
 
 
 def remove_temporaries(output):

@@ -89,8 +89,10 @@ def _holder(pids, needle):
 
 def test_a_killed_worker_and_an_interrupt_lose_only_unfinished_scenes(tmp_path):
     scenes = _scenes(tmp_path / "scenes", 27)
-    # one long scene, to be killed mid-render
-    (scenes / "long.yaml").write_text(SHORT.format(duration=120, seed=99))
+    # one long scene, to be killed mid-render (in its first, measuring pass:
+    # its float spool is open then, beside the output)
+    (scenes / "long.yaml").write_text("output: {normalize: {loudness: -23}}\n"
+                                      + SHORT.format(duration=120, seed=99))
     for name, text in BROKEN.items():
         (scenes / f"{name}.yaml").write_text(text)
     out = tmp_path / "out"
