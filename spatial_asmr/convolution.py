@@ -40,7 +40,9 @@ No Python code runs per block.
 partition, long blocks, no control data, for scenes where nothing moves.
 """
 
-__all__ = ["PartitionedConvolver", "FixedConvolver", "crossfade_ramp"]
+__all__ = ["PartitionedConvolver", "FixedConvolver", "SpectraPool", "crossfade_ramp"]
+
+import weakref as _weakref
 
 import numba as _numba
 import numpy as _np
@@ -188,6 +190,51 @@ def _input_spectra(x, block_size, n_fft, dtype, workers):
 _SPECTRA_ROWS = 256  # filter rows transformed at a time
 
 
+class SpectraPool:
+    """Filter spectra (real and imaginary planes) in slots that grow by doubling.
+
+    Parameters
+    ----------
+    n_table : int
+        Rows of the table whose slots it remembers (``table_slot``).
+    n_ears, width : int
+        Shape of one row's spectrum: ears, partitions times bins.
+    dtype : numpy dtype
+    """
+
+    def __init__(self, n_table, n_ears, width, dtype):
+        import threading
+
+        self.re = _np.empty((0, n_ears, width), dtype=dtype)
+        self.im = _np.empty((0, n_ears, width), dtype=dtype)
+        self.table_slot = _np.full(n_table, -1, dtype=_np.int64)
+        self.used = 0
+        self._free = []
+        self.lock = threading.RLock()
+
+    def allocate(self, m):
+        """Slots for ``m`` rows (freed ones first), shape (m,)."""
+        with self.lock:
+            reuse = [self._free.pop() for _ in range(min(m, len(self._free)))]
+            fresh = m - len(reuse)
+            if self.used + fresh > len(self.re):
+                capacity = max(self.used + fresh, 2 * len(self.re), _SPECTRA_ROWS)
+                for name in ("re", "im"):
+                    old = getattr(self, name)
+                    grown = _np.empty((capacity,) + old.shape[1:], old.dtype)
+                    grown[:self.used] = old[:self.used]
+                    setattr(self, name, grown)
+            slots = reuse + list(range(self.used, self.used + fresh))
+            self.used += fresh
+            return _np.asarray(slots, dtype=_np.int64)
+
+    def release(self, slots):
+        """Give slots back (an engine's own rows, when it is done)."""
+        with self.lock:
+            self._free.extend(slots)
+            slots.clear()
+
+
 class PartitionedConvolver:
     """Streaming time-varying partitioned convolution of many channels to two ears.
 
@@ -241,55 +288,68 @@ class PartitionedConvolver:
         self.n_bins = N // 2 + 1
         # Filter spectra are made when a row is first used, so memory and
         # set-up time follow the filters a scene actually reaches (a few
-        # directions and distance layers), not the whole table.  They are
-        # kept as real and imaginary planes (the kernels vectorise cleanly)
-        # in a pool that grows by doubling; _slot maps table rows to it.
+        # directions and distance layers), not the whole table.  A table
+        # that offers `spectra_pools` (FilterTable) keeps them for the next
+        # engine of the same block size (the next scene of a batch); rows
+        # of the other parts (a scene's static filters) are this engine's
+        # own and are given back when it is garbage collected.
         self._parts = parts
         self._starts = _np.cumsum([0] + [p.shape[0] for p in parts])
+        width = P * self.n_bins
+        shared = getattr(parts[0], "spectra_pools", None)
+        if shared is not None:
+            key = (B, N, self.dtype.str)
+            if key not in shared:
+                shared[key] = SpectraPool(parts[0].shape[0], n_e, width, self.dtype)
+            self._pool = shared[key]
+        else:
+            self._pool = SpectraPool(parts[0].shape[0], n_e, width, self.dtype)
         self._slot = _np.full(n_f, -1, dtype=_np.int64)
-        self._used = 0
-        self._spectra_re = _np.empty((0, n_e, P * self.n_bins), dtype=self.dtype)
-        self._spectra_im = _np.empty((0, n_e, P * self.n_bins), dtype=self.dtype)
+        self._slot[:parts[0].shape[0]] = self._pool.table_slot
+        self._own = []
+        _weakref.finalize(self, self._pool.release, self._own)
         self.n_channels = n_channels
         self._history = _np.zeros((n_channels, P - 1, self.n_bins), dtype=self.cdtype)
         self._ramp = crossfade_ramp(B, self.dtype)
 
     @property
     def n_spectra(self):
-        """int : Filter rows transformed so far."""
-        return self._used
+        """int : Filter rows with a spectrum in this engine's pool."""
+        return int(_np.count_nonzero(self._slot >= 0))
 
-    def _ensure(self, rows):
+    def _ensure(self, rows, workers=None):
         """Transform the rows (table indices) that have no spectrum yet."""
         new = rows[self._slot[rows] < 0]
         if not len(new):
             return
-        B, N, P = self.block_size, self.n_fft, self.n_partitions
-        n_e = self._spectra_re.shape[1]
-        need = self._used + len(new)
-        if need > len(self._spectra_re):
-            capacity = max(need, 2 * len(self._spectra_re), _SPECTRA_ROWS)
-            for name in ("_spectra_re", "_spectra_im"):
-                grown = _np.empty((capacity,) + getattr(self, name).shape[1:], self.dtype)
-                grown[:self._used] = getattr(self, name)[:self._used]
-                setattr(self, name, grown)
-        for r0 in range(0, len(new), _SPECTRA_ROWS):
-            rows_here = new[r0:r0 + _SPECTRA_ROWS]
-            m = len(rows_here)
-            padded = _np.zeros((m, n_e, P, N), dtype=self.dtype)
-            taps = padded.reshape(m, n_e, P * N)
-            part_of = _np.searchsorted(self._starts, rows_here, side="right") - 1
-            for j, (row, k) in enumerate(zip(rows_here, part_of, strict=True)):
-                filt = self._parts[k][row - self._starts[k]]
-                for p in range(P):
-                    seg = filt[..., p * B:(p + 1) * B]
-                    taps[j, :, p * N:p * N + seg.shape[-1]] = seg
-            spectra = _fft.rfft(padded, axis=-1, workers=-1).reshape(m, n_e, -1)
-            slots = slice(self._used, self._used + m)
-            self._spectra_re[slots] = spectra.real
-            self._spectra_im[slots] = spectra.imag
-            self._slot[rows_here] = _np.arange(self._used, self._used + m)
-            self._used += m
+        pool = self._pool
+        with pool.lock:
+            table = new < self._starts[1]
+            # rows another engine of this table transformed meanwhile
+            self._slot[new[table]] = pool.table_slot[new[table]]
+            new = new[self._slot[new] < 0]
+            B, N, P = self.block_size, self.n_fft, self.n_partitions
+            n_e = pool.re.shape[1]
+            part_of = _np.searchsorted(self._starts, new, side="right") - 1
+            for k in _np.unique(part_of):
+                rows_k = new[part_of == k]
+                for r0 in range(0, len(rows_k), _SPECTRA_ROWS):
+                    rows_here = rows_k[r0:r0 + _SPECTRA_ROWS]
+                    filt = _np.asarray(self._parts[k][rows_here - self._starts[k]])
+                    m = len(rows_here)
+                    padded = _np.zeros((m, n_e, P, N), dtype=self.dtype)
+                    for p in range(P):
+                        seg = filt[..., p * B:(p + 1) * B]
+                        padded[:, :, p, :seg.shape[-1]] = seg
+                    spectra = _fft.rfft(padded, axis=-1, workers=workers).reshape(m, n_e, -1)
+                    slots = pool.allocate(m)
+                    pool.re[slots] = spectra.real
+                    pool.im[slots] = spectra.imag
+                    self._slot[rows_here] = slots
+                    if k == 0:
+                        pool.table_slot[rows_here] = slots
+                    else:
+                        self._own.extend(slots.tolist())
 
     def process(self, x, index, weights, workers=None):
         """Convolve one chunk.
@@ -320,8 +380,8 @@ class PartitionedConvolver:
         moving = _np.zeros(K, dtype=_np.bool_)
         spectra = _np.ascontiguousarray(spectra)
         index = _np.asarray(index, dtype=_np.int64)
-        self._ensure(_np.unique(index))
-        _accumulate(self._history, spectra, self._spectra_re, self._spectra_im,
+        self._ensure(_np.unique(index), workers)
+        _accumulate(self._history, spectra, self._pool.re, self._pool.im,
                     _np.ascontiguousarray(self._slot[index]),
                     _np.ascontiguousarray(weights, dtype=self.dtype), y, moving)
         if P > 1:

@@ -207,6 +207,31 @@ class _RowFile:
         if _os.path.getsize(path) != size:
             raise ValueError("truncated")
 
+    def rows(self, index):
+        """Rows (flat index over layers and directions), shape (n, 2, taps).
+
+        Read one span per run of nearby rows (a render's rows cluster in a
+        few layers), not one read per row.
+        """
+        index = _np.asarray(index, dtype=_np.int64)
+        out = _np.empty((len(index), 2, self.shape[3]), dtype=self.dtype)
+        order = _np.argsort(index, kind="stable")
+        sorted_rows = index[order]
+        # split where the gap to the next row is more than a layer's worth
+        breaks = _np.nonzero(_np.diff(sorted_rows) > self.shape[1])[0] + 1
+        for run in _np.split(_np.arange(len(index)), breaks):
+            if not len(run):
+                continue
+            lo, hi = int(sorted_rows[run[0]]), int(sorted_rows[run[-1]]) + 1
+            count = 2 * self.shape[3]
+            data = _np.fromfile(self.path, dtype=self.dtype, count=(hi - lo) * count,
+                                offset=self.offset + lo * count * self.dtype.itemsize)
+            if len(data) != (hi - lo) * count:
+                raise OSError(f"near-field cache {self.path} was cut short while in use")
+            span = data.reshape(hi - lo, 2, self.shape[3])
+            out[order[run]] = span[sorted_rows[run] - lo]
+        return out
+
     def row(self, i):
         count = 2 * self.shape[3]
         data = _np.fromfile(self.path, dtype=self.dtype, count=count,
@@ -241,6 +266,9 @@ class FilterTable:
         self._n_dirs = n_dirs
         self.n_taps = max(self._filters.shape[-1], taps)
         self.shape = (len(self._filters) + n_layers * n_dirs, 2, self.n_taps)
+        # the engines' filter spectra, per (block, FFT length, dtype): kept with
+        # the table, so the next render in this process reuses them
+        self.spectra_pools = {}
 
     def __len__(self):
         return self.shape[0]
@@ -267,10 +295,19 @@ class FilterTable:
             if not -self.shape[0] <= i < self.shape[0]:
                 raise IndexError(f"row {i} is out of range for {self.shape[0]} rows")
             return self._row(i % self.shape[0])
-        flat = index.reshape(-1)
-        out = _np.empty((len(flat), 2, self.n_taps), dtype=self.dtype)
-        for n, i in enumerate(flat):
-            out[n] = self[int(i)]
+        flat = index.reshape(-1) % max(self.shape[0], 1)
+        out = _np.zeros((len(flat), 2, self.n_taps), dtype=self.dtype)
+        n_f = len(self._filters)
+        measured = flat < n_f
+        if measured.any():
+            out[measured, :, :self._filters.shape[-1]] = self._filters[flat[measured]]
+        if not measured.all():
+            layer_rows = flat[~measured] - n_f
+            if isinstance(self._layers, _RowFile):
+                got = self._layers.rows(layer_rows)
+            else:
+                got = self._layers.reshape((-1,) + self._layers.shape[2:])[layer_rows]
+            out[~measured, :, :got.shape[-1]] = got
         return out.reshape(index.shape + (2, self.n_taps))
 
 
