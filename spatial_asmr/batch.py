@@ -408,6 +408,9 @@ def _render_entries(entries, pool, out_dir, shard, force, bit_depth, format, ann
         if progress is not None:
             progress(state["done"], len(entries), state["audio"], state["failed"])
 
+    if progress is not None:
+        progress(0, len(entries), 0.0, 0)
+
     def tasks():
         # read and key each scene here, just before a worker needs it: the
         # workers start rendering while the rest of a long list is read

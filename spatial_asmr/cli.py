@@ -166,11 +166,13 @@ def _render(args):
         from .scene import load_scene
 
         scene = load_scene(args.scene)
-    bar = _progress_bar(None, "render", args.quiet)
+    bar = None
     progress = None
-    if bar is not None:
+    if not args.quiet and sys.stderr.isatty():
         def progress(done, total):
-            bar.total = total
+            nonlocal bar
+            if bar is None:  # the length is known once the scene is prepared
+                bar = _progress_bar(total, "render", args.quiet)
             bar.n = done
             bar.refresh()
     try:

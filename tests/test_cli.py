@@ -254,3 +254,47 @@ def test_written_files_get_ordinary_permissions(tmp_path, scene):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+
+
+def _in_terminal(*args, cwd=None, timeout=300):
+    """Run the CLI with a pseudo-terminal as stdout and stderr (progress bars on)."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import termios
+
+    parent, child = pty.openpty()
+    # a window 24 x 100, as a terminal has (a new pty has none: no bar fits)
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    process = subprocess.Popen([sys.executable, "-m", "spatial_asmr", *map(str, args)],
+                               stdin=subprocess.DEVNULL, stdout=child, stderr=child, cwd=cwd,
+                               )
+    os.close(child)
+    output = b""
+    while True:
+        ready, _, _ = select.select([parent], [], [], timeout)
+        if not ready:
+            process.kill()
+            break
+        try:
+            data = os.read(parent, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        output += data
+    os.close(parent)
+    return process.wait(), output.decode(errors="replace")
+
+
+def test_render_and_batch_show_progress_bars_in_a_terminal(tmp_path, scene):
+    code, output = _in_terminal("render", scene, "-o", tmp_path / "out.wav")
+    assert code == 0, output
+    assert "Traceback" not in output
+    assert "0.5/0.5 s audio" in output and "wrote" in output
+    code, output = _in_terminal("batch", scene, "--out-dir", tmp_path / "batch", "-j", "1")
+    assert code == 0, output
+    assert "Traceback" not in output
+    assert "1/1" in output and "1 rendered, 0 up to date, 0 failed" in output
