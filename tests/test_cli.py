@@ -269,8 +269,7 @@ def _in_terminal(*args, cwd=None, timeout=300):
     # a window 24 x 100, as a terminal has (a new pty has none: no bar fits)
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
     process = subprocess.Popen([sys.executable, "-m", "spatial_asmr", *map(str, args)],
-                               stdin=subprocess.DEVNULL, stdout=child, stderr=child, cwd=cwd,
-                               )
+                               stdin=subprocess.DEVNULL, stdout=child, stderr=child, cwd=cwd)
     os.close(child)
     output = b""
     while True:
