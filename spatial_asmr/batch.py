@@ -325,8 +325,10 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
     jobs : int, optional
         Worker processes (default: one per core); with ``scheduler="local"``
         the number of Dask workers.
-    scheduler : str, optional
-        ``"local"`` or a Dask scheduler address (``"tcp://host:8786"``).
+    scheduler : str or distributed.Client, optional
+        ``"local"`` (a ``LocalCluster`` of ``jobs`` single-threaded
+        workers), a Dask scheduler address (``"tcp://host:8786"``), or a
+        ``Client`` you made (left open).
     shard : tuple of int or str, optional
         ``(I, N)`` or ``"I/N"``: render the scenes whose name hashes to
         ``I`` modulo ``N`` (a deterministic 1/N of them, stable when scenes

@@ -380,9 +380,12 @@ class PartitionedConvolver:
         moving = _np.zeros(K, dtype=_np.bool_)
         spectra = _np.ascontiguousarray(spectra)
         index = _np.asarray(index, dtype=_np.int64)
-        self._ensure(_np.unique(index), workers)
-        _accumulate(self._history, spectra, self._pool.re, self._pool.im,
-                    _np.ascontiguousarray(self._slot[index]),
+        slots = self._slot[index]
+        missing = slots < 0
+        if missing.any():  # rows met for the first time
+            self._ensure(_np.unique(index[missing]), workers)
+            slots = self._slot[index]
+        _accumulate(self._history, spectra, self._pool.re, self._pool.im, slots,
                     _np.ascontiguousarray(weights, dtype=self.dtype), y, moving)
         if P > 1:
             # the last P - 1 frames, from this chunk and, if it is short, before it

@@ -308,8 +308,13 @@ class DaskPool:
         except ImportError:
             raise SpatialAsmrError("a Dask scheduler needs dask.distributed; "
                                    "pip install 'dask[distributed]'") from None
+        import uuid
+
         cluster = None
-        if self.scheduler == "local":
+        own = True
+        if hasattr(self.scheduler, "submit"):  # a distributed.Client of the caller's
+            client, own = self.scheduler, False
+        elif self.scheduler == "local":
             cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
                                    dashboard_address=None)
             client = Client(cluster)
@@ -323,8 +328,10 @@ class DaskPool:
         try:
             for task in tasks:
                 task = dict(task, remote=True)
+                # a key of its own: a scheduler shared by several batches (or
+                # shards) must not hand one batch another's result
                 future = client.submit(run_task, task, pure=False, retries=self.retries,
-                                       key=f"spatial-asmr-{task['key'][:16]}-{task['index']}")
+                                       key=f"spatial-asmr-{task['name']}-{uuid.uuid4().hex}")
                 futures[future] = task
             for future in as_completed(list(futures)):
                 task = futures.pop(future)
@@ -340,7 +347,8 @@ class DaskPool:
             for future, task in futures.items():
                 future.cancel()
                 remove_temporaries(task["output"])
-            client.close()
+            if own:
+                client.close()
             if cluster is not None:
                 cluster.close()
 

@@ -162,8 +162,16 @@ def test_one_scene_renders_to_the_same_bytes_with_render_one_or_two_jobs_and_das
         summary = render_many([scenes], tmp_path / name, **kwargs)
         assert summary.count("rendered") == 3, summary.failures
         outputs[name] = (tmp_path / name / "s01.wav").read_bytes()
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        summary = render_many([scenes], tmp_path / "client", scheduler=client)
+        assert summary.count("rendered") == 3, summary.failures
+        assert client.status == "running"  # the caller's client is left open
+    outputs["client"] = (tmp_path / "client" / "s01.wav").read_bytes()
     assert {key: value == reference.read_bytes() for key, value in outputs.items()} == {
-        "one": True, "two": True, "dask": True}
+        "one": True, "two": True, "dask": True, "client": True}
     workers = {r["worker"] for r in _manifest(tmp_path / "dask").values()}
     assert all(w.startswith("tcp://") for w in workers)
 
