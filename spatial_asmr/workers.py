@@ -13,6 +13,7 @@ __all__ = ["run_task", "ProcessPool", "DaskPool", "failed_record", "remove_tempo
 
 import os
 import socket
+import sys
 from pathlib import Path
 
 from .errors import SpatialAsmrError
@@ -152,9 +153,23 @@ def _worker_main(conn):
     # the render, so its temporary files are removed on the way out
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+    stopping = []
+
     def stop(signum, frame):
+        stopping.append(signum)
         raise SystemExit(128 + signum)
 
+    def unraisable(info, default=sys.unraisablehook):
+        # A stop raised while Python code runs inside a C callback (numba's
+        # compiler calls back into Python) cannot unwind from there: CPython
+        # would print it as "Exception ignored" and carry on.  Deliver the
+        # signal again instead; it is handled once the callback returns.
+        if stopping and isinstance(info.exc_value, SystemExit):
+            os.kill(os.getpid(), stopping[-1])
+            return
+        default(info)
+
+    sys.unraisablehook = unraisable
     signal.signal(signal.SIGTERM, stop)
     while True:
         try:
