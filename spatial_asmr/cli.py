@@ -187,8 +187,6 @@ def _render(args):
 
 
 def _batch(args):
-    import signal
-
     from .batch import render_many
 
     bar = None
@@ -204,10 +202,6 @@ def _batch(args):
             bar.set_postfix_str(f"{audio:.0f} s audio, {failed} failed", refresh=False)
             bar.refresh()
 
-    def terminate(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         summary = render_many(
             args.scenes, args.out_dir, jobs=args.jobs, scheduler=args.scheduler,
@@ -215,7 +209,6 @@ def _batch(args):
             annotations=args.annotations,
             classes=args.classes.split(",") if args.classes else None, progress=progress)
     finally:
-        signal.signal(signal.SIGTERM, previous)
         if bar is not None:
             bar.close()
     for record in summary.failures:
@@ -346,6 +339,13 @@ def main(argv=None):
                   file=sys.stderr, end="")
 
     warnings.showwarning = show_warning
+    import signal
+
+    from .interrupts import stop_on
+
+    # SIGTERM (a scheduler, `timeout`, `kill`) stops as Ctrl-C does: the
+    # output being written is abandoned cleanly, the previous one kept
+    stop_on(signal.SIGTERM, lambda signum: KeyboardInterrupt())
     try:
         return _COMMANDS[args.command](args)
     except SpatialAsmrError as exc:

@@ -8,7 +8,8 @@ exceed full scale the write is abandoned and an :class:`OutputError` reports
 the peak in dBFS and the gain change that avoids clipping.
 """
 
-__all__ = ["write_audio", "atomic_path", "check_destination", "Quantiser", "WriteReport",
+__all__ = ["write_audio", "atomic_path", "temporaries", "remove_temporaries",
+           "check_destination", "Quantiser", "WriteReport",
            "BIT_DEPTHS", "FORMATS"]
 
 import os as _os
@@ -133,6 +134,35 @@ def _clear_peak_timestamp(path):
             if chunk[:4] == b"data":
                 return  # the PEAK chunk comes before the data
             offset += 8 + size + (size & 1)
+
+
+def temporaries(output):
+    """Temporary files a render of ``output`` (and its sidecars) may leave:
+    ``.NAME.XXXX.partial`` of the output, sidecar and annotation, and the
+    mastering spool ``.NAME.XXXX.mix`` (XXXX: mkstemp's letters, no dot)."""
+    output = _Path(output)
+    folder = output.parent
+    if not folder.is_dir():
+        return []
+    names = {output.name, output.with_suffix(".json").name, output.with_suffix(".csv").name}
+    found = []
+    for path in folder.iterdir():
+        name = path.name
+        for suffix in (".partial", ".mix"):
+            if name.startswith(".") and name.endswith(suffix):
+                base, _, random = name[1:-len(suffix)].rpartition(".")
+                if base in names and random and "." not in random:
+                    found.append(path)
+    return found
+
+
+def remove_temporaries(output):
+    """Remove what :func:`temporaries` finds (left by a killed render)."""
+    for path in temporaries(output):
+        try:
+            path.unlink()
+        except OSError:
+            pass
 
 
 def check_destination(path, bit_depth):

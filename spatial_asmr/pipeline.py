@@ -356,12 +356,14 @@ def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=No
     -------
     RenderReport
     """
-    from .output import check_destination, write_audio
+    from .output import check_destination, remove_temporaries, write_audio
 
     started = time.perf_counter() if started is None else started
     scene = plan.scene
     depth = bit_depth if bit_depth is not None else scene.output.bit_depth
     path, depth, _ = check_destination(path, depth)
+    # temporary files a killed render of this output left (SIGKILL, power loss)
+    remove_temporaries(path)
     chunks = plan.chunks()
     if progress is not None:
         chunks = _progress(chunks, progress, plan.n_samples, plan.sample_rate)

@@ -13,10 +13,9 @@ __all__ = ["run_task", "ProcessPool", "DaskPool", "failed_record", "remove_tempo
 
 import os
 import socket
-import sys
-from pathlib import Path
 
 from .errors import SpatialAsmrError
+from .output import remove_temporaries
 
 
 def _single_thread():
@@ -26,34 +25,6 @@ def _single_thread():
         numba.set_num_threads(1)
     except (ImportError, ValueError):
         pass
-
-
-def _temporaries(output):
-    """Temporary files a render of ``output`` (and its sidecars) may leave:
-    ``.NAME.XXXX.partial`` of the output, sidecar and annotation, and the
-    mastering spool ``.NAME.XXXX.mix`` (XXXX: mkstemp's letters, no dot)."""
-    output = Path(output)
-    folder = output.parent
-    if not folder.is_dir():
-        return []
-    names = {output.name, output.with_suffix(".json").name, output.with_suffix(".csv").name}
-    found = []
-    for path in folder.iterdir():
-        name = path.name
-        for suffix in (".partial", ".mix"):
-            if name.startswith(".") and name.endswith(suffix):
-                base, _, random = name[1:-len(suffix)].rpartition(".")
-                if base in names and random and "." not in random:
-                    found.append(path)
-    return found
-
-
-def remove_temporaries(output):
-    for path in _temporaries(output):
-        try:
-            path.unlink()
-        except OSError:
-            pass
 
 
 def run_task(task):
@@ -153,24 +124,9 @@ def _worker_main(conn):
     # the render, so its temporary files are removed on the way out
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    stopping = []
+    from .interrupts import stop_on
 
-    def stop(signum, frame):
-        stopping.append(signum)
-        raise SystemExit(128 + signum)
-
-    def unraisable(info, default=sys.unraisablehook):
-        # A stop raised while Python code runs inside a C callback (numba's
-        # compiler calls back into Python) cannot unwind from there: CPython
-        # would print it as "Exception ignored" and carry on.  Deliver the
-        # signal again instead; it is handled once the callback returns.
-        if stopping and isinstance(info.exc_value, SystemExit):
-            os.kill(os.getpid(), stopping[-1])
-            return
-        default(info)
-
-    sys.unraisablehook = unraisable
-    signal.signal(signal.SIGTERM, stop)
+    stop_on(signal.SIGTERM, lambda signum: SystemExit(128 + signum))
     while True:
         try:
             task = conn.recv()

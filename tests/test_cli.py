@@ -297,3 +297,41 @@ def test_render_and_batch_show_progress_bars_in_a_terminal(tmp_path, scene):
     assert code == 0, output
     assert "Traceback" not in output
     assert "1/1" in output and "1 rendered, 0 up to date, 0 failed" in output
+
+
+def test_sigterm_mid_render_keeps_the_previous_output_and_leaves_no_temporary_file(tmp_path):
+    import os
+    import signal
+    import time
+
+    path = tmp_path / "long.yaml"
+    path.write_text("duration: 600\noutput: {normalize: {loudness: -23}}\nsources:\n"
+                    "  - generator: {type: touch, seed: 1}\n"
+                    "    trajectory: {orbit: {distance: 0.5, period: 3}}\n")
+    out = tmp_path / "out.wav"
+    out.write_bytes(b"the previous take")
+    process = subprocess.Popen([sys.executable, "-m", "spatial_asmr", "render", str(path),
+                                "-o", str(out)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".out.wav.*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(tmp_path.glob(".out.wav.*")), "the render never started writing"
+    time.sleep(0.5)
+    os.kill(process.pid, signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "error: interrupted" in stderr and "Traceback" not in stderr
+    assert out.read_bytes() == b"the previous take"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.yaml", "out.wav"]
+
+
+def test_a_render_removes_the_temporary_files_a_killed_render_left(tmp_path, scene):
+    out = tmp_path / "out.wav"
+    stale = [tmp_path / ".out.wav.k1l2l3.partial", tmp_path / ".out.wav.m4x5y6.mix"]
+    other = tmp_path / ".other.wav.abcdef.partial"  # another output's: left alone
+    for p in stale + [other]:
+        p.write_bytes(b"x" * 100)
+    assert run("render", scene, "-o", out, "-q").returncode == 0
+    assert not any(p.exists() for p in stale)
+    assert other.exists()
