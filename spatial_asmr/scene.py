@@ -29,6 +29,7 @@ import difflib as _difflib
 import math as _math
 import os as _os
 import pathlib as _pathlib
+import sys as _sys
 from dataclasses import dataclass as _dataclass
 from dataclasses import field as _field
 from dataclasses import replace as _replace
@@ -351,6 +352,17 @@ def _line_order(problem):
 
 # -- reading YAML -------------------------------------------------------------
 
+MAX_VALUES = 200_000
+"""int : Most values (mapping entries and list items, aliases expanded) a scene may hold."""
+
+MAX_DEPTH = 64
+"""int : Deepest nesting of mappings and lists a scene may have."""
+
+
+class _TooLarge(Exception):
+    """The document is past MAX_VALUES or MAX_DEPTH (already reported)."""
+
+
 
 class _Document:
     """Plain Python data of a YAML scene and the line of every value.
@@ -398,6 +410,11 @@ class _Document:
         except _YAMLError as exc:
             self.problems.append(self._yaml_problem(exc, text))
             return
+        except RecursionError:
+            self.add((), None, f"the scene nests deeper than can be read (more than about "
+                               f"{_sys.getrecursionlimit() // 4} levels) but must nest at "
+                               f"most {MAX_DEPTH} levels")
+            return
         if loaded is None:
             self.add((), None,
                      "the scene is empty but must be a mapping with at least "
@@ -411,7 +428,11 @@ class _Document:
                      "of scene settings")
             return
         self.lines[()] = loaded.lc.line + 1
-        self.data = self._plain(loaded, (), set())
+        self._left = MAX_VALUES
+        try:
+            self.data = self._plain(loaded, (), set())
+        except _TooLarge:
+            self.data = None
 
     def add(self, path, line, message):
         """Record a problem.
@@ -508,6 +529,20 @@ class _Document:
             children = enumerate(node)
         else:
             return _plain_scalar(node)
+        if len(path) > MAX_DEPTH:
+            shown = _format_path(path[:4]) + "..."
+            self.add(path, self.lines.get(path),
+                     f"{shown} nests {len(path)} levels deep but a scene must "
+                     f"nest at most {MAX_DEPTH} levels")
+            raise _TooLarge
+        self._left -= len(node)
+        if self._left < 0:
+            # aliases of aliases expand exponentially ("billion laughs")
+            self.add(path, self.lines.get(path),
+                     f"the scene expands to more than {MAX_VALUES} values (through YAML "
+                     f"aliases, here at {_format_path(path[:4]) or 'the top level'}) but must "
+                     "stay below that; write the values out or use fewer aliases")
+            raise _TooLarge
         if id(node) in active:
             self.recursive.add(_format_path(path))
             self.add(path, self.lines.get(path),

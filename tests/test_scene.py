@@ -792,3 +792,44 @@ def test_bad_trajectory_mappings_are_reported_with_line_and_field(tmp_path, traj
                                                                   line, message):
     with pytest.raises(SceneError, match=re.escape(f"scene.yaml:{line}: {message}")):
         _source_scene(tmp_path, trajectory)
+
+
+def _billion_laughs():
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(9):
+        name, prev = chr(98 + i), chr(97 + i)
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    return "\n".join(lines) + "\nsources: *j\n"
+
+
+def test_aliases_that_expand_without_bound_are_refused_quickly_with_file_and_line():
+    import time
+
+    from spatial_asmr.scene import MAX_VALUES, parse_scene
+
+    started = time.perf_counter()
+    with pytest.raises(SceneError, match=rf"bomb.yaml:\d+: the scene expands to more than "
+                                         rf"{MAX_VALUES} values \(through YAML aliases"):
+        parse_scene(_billion_laughs(), "bomb.yaml", ".")
+    assert time.perf_counter() - started < 30  # ten billion values are never built
+
+
+@pytest.mark.parametrize("depth", [65, 5000])
+def test_nesting_past_the_limit_is_refused_with_the_file_name(depth):
+    from spatial_asmr.scene import MAX_DEPTH, parse_scene
+
+    text = "sources: []\nx: " + "[" * depth + "]" * depth + "\n"
+    with pytest.raises(SceneError, match=rf"deep.yaml(:2)?: .*must nest at most {MAX_DEPTH}"):
+        parse_scene(text, "deep.yaml", ".")
+
+
+def test_the_cli_reports_an_alias_bomb_without_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(_billion_laughs())
+    result = subprocess.run([sys.executable, "-m", "spatial_asmr", "validate", str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "expands to more than" in result.stderr and "Traceback" not in result.stderr
