@@ -76,7 +76,7 @@ def bundled_hrtf_path(name):
         return _hrtf_dir() / BUNDLED[name]
     except KeyError:
         raise _HrtfError(
-            f"hrtf is {name!r} but must be one of {', '.join(map(repr, BUNDLED))} "
+            f"hrtf is {name!r} but must be one of {', '.join(map(repr, NAMES))} "
             "or a path to a .sofa file") from None
 
 
@@ -474,7 +474,16 @@ def load_hrtf(name_or_path, sample_rate):
     ``~/.cache/spatial-asmr``), keyed by the file's SHA-256 and the rate,
     and in memory for the life of the process.
     """
-    text = str(name_or_path)
+    from numbers import Real
+
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, Real) or \
+            not 8000 <= sample_rate <= 384000:
+        raise _HrtfError(f"sample_rate is {sample_rate!r} but must be a number of Hz "
+                         "in [8000, 384000]")
+    if not isinstance(name_or_path, str | _os.PathLike):
+        raise _HrtfError(f"name_or_path is {name_or_path!r} but must be a name "
+                         f"({', '.join(NAMES)}) or the path of a .sofa file")
+    text = _os.fspath(name_or_path)
     if text == "sphere":
         return _sphere_set(float(sample_rate))
     looks_like_name = not (_os.sep in text or "/" in text or text.lower().endswith(".sofa"))

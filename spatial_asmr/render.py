@@ -164,6 +164,7 @@ class RenderPlan:
             self.n_samples = int(round(scene.duration * sr))
         else:
             self.n_samples = longest + self.tail
+        self._warn_silent(scene, sr)
 
     @staticmethod
     def _signals(scene, sr, dtype):
@@ -175,7 +176,8 @@ class RenderPlan:
                 if not spec.loop}
         if duration is None:
             if not once:
-                raise _SceneError("every source loops and the scene has no duration; "
+                where = f"{scene.path}: " if scene.path is not None else ""
+                raise _SceneError(f"{where}every source loops and the scene has no duration; "
                                   "give the scene a duration")
             duration = max(s.length for s in once.values()) / sr
         return [_Source(once[i] if i in once else _SourceStream(spec, sr, duration, dtype),
@@ -192,6 +194,30 @@ class RenderPlan:
                     f"source {spec.name!r} comes to {closest:g} m from the head centre; "
                     f"closer than the head radius plus 1 cm ({limit:.4g} m) it is "
                     f"rendered at that distance", _SpatialAsmrWarning, stacklevel=3)
+
+    def _warn_silent(self, scene, sr):
+        # a source that adds nothing is most likely a mistake (a trim past
+        # the file's end, an empty file, a start after the end); it is a
+        # warning, not an error, since the render is still what the scene says
+        import warnings
+
+        for spec, src in zip(scene.sources, self.sources, strict=True):
+            start = int(round(spec.start * sr))
+            if src.stream.length - start <= 0:
+                if spec.file is not None and spec.trim is not None:
+                    why = (f"its trim [{spec.trim[0]:g}, {spec.trim[1]:g}] s holds no "
+                           f"samples of {spec.file.name}")
+                elif spec.file is not None:
+                    why = f"{spec.file.name} holds no samples"
+                else:
+                    why = "its generator makes no samples (duration 0)"
+            elif start >= self.n_samples:
+                why = (f"it starts at {spec.start:g} s, when the scene has ended "
+                       f"({self.n_samples / sr:g} s)")
+            else:
+                continue
+            warnings.warn(f"source {spec.name!r} contributes nothing: {why}",
+                          _SpatialAsmrWarning, stacklevel=3)
 
     def _gains(self, distance):
         if not self.scene.render.distance_gain:

@@ -864,6 +864,11 @@ class _SemanticChecks:
             self.check_path(path, index)
             self.check_name(path, source, index, names)
             self.check_sound(path, source, index)
+        looping = [s for s in sources if isinstance(s, dict) and s.get("loop") is True]
+        if looping and len(looping) == len(sources) and self.data.get("duration") is None:
+            self.add(("sources",), "sources all loop (loop: true) and the scene has no "
+                                   "duration, but a scene must end: give it a duration or "
+                                   "let one source play once")
 
     def check_block_size(self):
         path = ("render", "block_size")

@@ -335,3 +335,21 @@ def test_a_render_removes_the_temporary_files_a_killed_render_left(tmp_path, sce
     assert run("render", scene, "-o", out, "-q").returncode == 0
     assert not any(p.exists() for p in stale)
     assert other.exists()
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("file: short.wav\n    trim: [2, 3]", "its trim [2, 3] s holds no samples of short.wav"),
+    ("file: empty.wav", "empty.wav holds no samples"),
+    ("file: short.wav\n    start: 5", "it starts at 5 s, when the scene has ended (1 s)"),
+])
+def test_a_source_that_contributes_nothing_is_named_in_a_warning(tmp_path, source, expected):
+    sf.write(tmp_path / "short.wav", 0.1 * np.ones(RATE // 2), RATE)
+    sf.write(tmp_path / "empty.wav", np.zeros(0), RATE)
+    path = tmp_path / "scene.yaml"
+    path.write_text(f"duration: 1\nsources:\n  - name: quiet\n    {source}\n"
+                    "    position: {azimuth: 0, elevation: 0, distance: 1}\n"
+                    "  - name: loud\n    file: short.wav\n"
+                    "    position: {azimuth: 0, elevation: 0, distance: 1}\n")
+    result = run("render", path, "-o", tmp_path / "out.wav")
+    assert result.returncode == 0, result.stderr
+    assert f"warning: source 'quiet' contributes nothing: {expected}" in result.stderr

@@ -352,10 +352,24 @@ def test_loading_an_unknown_bundled_name_is_an_error_naming_it():
         load_hrtf("kemr", 48000)
 
 
-def test_an_unknown_bundled_name_lists_the_bundled_names():
-    with pytest.raises(HrtfError, match="hrtf is 'kemr' but must be one of 'kemar' "
+def test_an_unknown_bundled_name_lists_every_name_the_loader_takes():
+    with pytest.raises(HrtfError, match="hrtf is 'kemr' but must be one of 'kemar', 'sphere' "
                                         "or a path to a .sofa file"):
         bundled_hrtf_path("kemr")
+    with pytest.raises(HrtfError, match="'kemar', 'sphere'"):
+        load_hrtf("kemr", 48000)
+
+
+@pytest.mark.parametrize("rate", [1, 0, -48000, 1e9, float("nan"), "48000", True])
+def test_a_bad_sample_rate_is_refused_with_what_is_allowed(rate):
+    with pytest.raises(HrtfError, match=r"sample_rate is .* but must be a number of Hz "
+                                        r"in \[8000, 384000\]"):
+        load_hrtf("kemar", rate)
+
+
+def test_a_name_that_is_not_text_or_a_path_is_refused():
+    with pytest.raises(HrtfError, match="name_or_path is 3 but must be a name"):
+        load_hrtf(3, 48000)
 
 
 def test_loading_a_file_that_is_not_sofa_is_an_error_naming_it(tmp_path, monkeypatch):

@@ -833,3 +833,18 @@ def test_the_cli_reports_an_alias_bomb_without_a_traceback(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "expands to more than" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_scene_whose_sources_all_loop_needs_a_duration_and_says_where(tmp_path):
+    import soundfile
+
+    from spatial_asmr.scene import parse_scene
+
+    soundfile.write(tmp_path / "a.wav", [0.1] * 480, 48000)
+    text = ("sources:\n"
+            "  - {file: a.wav, loop: true, position: {azimuth: 0, elevation: 0, distance: 1}}\n"
+            "  - {file: a.wav, loop: true, position: {azimuth: 9, elevation: 0, distance: 1}}\n")
+    with pytest.raises(SceneError, match=r"loops.yaml:\d+: sources all loop \(loop: true\) "
+                                         r"and the scene has no duration, but a scene must end"):
+        parse_scene(text, "loops.yaml", tmp_path)
+    parse_scene("duration: 1\n" + text, "loops.yaml", tmp_path)  # with one, it is fine
