@@ -9,8 +9,8 @@ the way out runs (temporary files removed, the previous output intact).
 A signal can arrive while Python code runs inside a C callback (numba's
 compiler calls back into Python): an exception raised there cannot unwind
 the C frames, and CPython would print it as "Exception ignored" and carry
-on.  The signal is then delivered again, to be handled once the callback
-has returned.
+on.  The signal is then sent again 10 ms later (from a thread), to be
+handled once the callback has returned.
 """
 
 __all__ = ["stop_on"]
@@ -47,7 +47,13 @@ def stop_on(signum, exception):
     def unraisable(info):
         if stopping and isinstance(info.exc_value, BaseException) and \
                 not isinstance(info.exc_value, Exception):
-            os.kill(os.getpid(), stopping[-1])  # raised inside a callback: again
+            # raised inside a callback: send the signal again a moment later,
+            # from a thread (a handler run inside this hook would be lost too)
+            import threading
+
+            again = threading.Timer(0.01, os.kill, (os.getpid(), stopping[-1]))
+            again.daemon = True
+            again.start()
             return
         previous_hook(info)
 

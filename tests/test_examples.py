@@ -1,6 +1,7 @@
 """Every example scene validates and renders (a short excerpt)."""
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,10 @@ def test_there_is_an_example_for_every_trigger_and_a_long_sleep_scene():
 def test_example_scene_renders_an_excerpt_with_sound_in_both_ears(path):
     scene = load_scene(path)
     excerpt = dataclasses.replace(scene, duration=1.5)
-    audio, rate = render(excerpt)
+    with warnings.catch_warnings():
+        # an excerpt ends before some sources start (the sleep scene's)
+        warnings.filterwarnings("ignore", message=".*contributes nothing", category=Warning)
+        audio, rate = render(excerpt)
     assert audio.shape == (int(1.5 * rate), 2)
     assert np.isfinite(audio).all()
     if path.stem != "sleep":  # the sleep scene starts quietly, with a fade-in
