@@ -43,7 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SpatialAsmrError
-from .workers import DaskPool, ProcessPool, failed_record, remove_temporaries, run_task
+from .output import remove_temporaries
+from .workers import DaskPool, ProcessPool, failed_record, run_task
 
 SCENE_SUFFIXES = (".yaml", ".yml")
 FORMATS = ("wav", "flac")

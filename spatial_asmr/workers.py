@@ -9,7 +9,7 @@ tasks as futures on a ``dask.distributed`` cluster).  Both call
 stop their workers and remove the temporary files of unfinished scenes.
 """
 
-__all__ = ["run_task", "ProcessPool", "DaskPool", "failed_record", "remove_temporaries"]
+__all__ = ["run_task", "ProcessPool", "DaskPool", "failed_record"]
 
 import os
 import socket

@@ -140,11 +140,15 @@ class Generator:
                 problems.append(message)
         return problems
 
-    def __call__(self, duration, sample_rate, seed=0, **params):
-        """Render with all arguments checked first; see :func:`generate`."""
+    def check(self, duration, sample_rate, seed, params):
+        """Raise :class:`GeneratorError` listing every invalid argument."""
         problems = _base_problems(duration, sample_rate, seed) + self.problems(params)
         if problems:
             raise GeneratorError("; ".join(problems))
+
+    def __call__(self, duration, sample_rate, seed=0, **params):
+        """Render with all arguments checked first; see :func:`generate`."""
+        self.check(duration, sample_rate, seed, params)
         return self.function(duration, sample_rate, seed=seed, **params)
 
 
@@ -194,10 +198,14 @@ def generate(name, duration, sample_rate, seed=0, **params):
         names), or any argument is invalid (every problem listed at once,
         unknown parameter names with the allowed ones).
     """
+    return _named(name)(duration, sample_rate, seed=seed, **params)
+
+
+def _named(name):
     if not isinstance(name, str) or name not in GENERATORS:
         raise GeneratorError(f"generator {name!r} is unknown but must be one of: "
                              f"{', '.join(GENERATORS)}")
-    return GENERATORS[name](duration, sample_rate, seed=seed, **params)
+    return GENERATORS[name]
 
 
 SEGMENT_SECONDS = 10.0
@@ -310,13 +318,8 @@ def generate_chunks(name, duration, sample_rate, seed=0, **params):
     Peak memory is that of rendering one segment plus one chunk, instead
     of growing with the duration.
     """
-    if not isinstance(name, str) or name not in GENERATORS:
-        raise GeneratorError(f"generator {name!r} is unknown but must be one of: "
-                             f"{', '.join(GENERATORS)}")
-    entry = GENERATORS[name]
-    problems = _base_problems(duration, sample_rate, seed) + entry.problems(params)
-    if problems:
-        raise GeneratorError("; ".join(problems))
+    entry = _named(name)
+    entry.check(duration, sample_rate, seed, params)
     sample_rate = int(sample_rate)
     n = round(duration * sample_rate)
     segment = segment_samples(sample_rate)
