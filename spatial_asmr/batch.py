@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SpatialAsmrError
-from .output import remove_temporaries
+from .output import atomic_text, remove_temporaries, writing
 from .workers import DaskPool, ProcessPool, failed_record, run_task
 
 SCENE_SUFFIXES = (".yaml", ".yml")
@@ -264,20 +264,20 @@ class _Manifest:
     def add(self, record):
         record = dict(record, time=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         self.entries[record["output"]] = record
-        if self._file is None:
-            self._file = open(self.path, "a")  # noqa: SIM115 - closed in close()
-        self._file.write(json.dumps(record, default=_plain) + "\n")
-        self._file.flush()
+        with writing(self.path):
+            if self._file is None:
+                self._file = open(self.path, "a")  # noqa: SIM115 - closed in close()
+            self._file.write(json.dumps(record, default=_plain) + "\n")
+            self._file.flush()
 
     def close(self):
         if self._file is not None:
-            self._file.close()
-            self._file = None
-        tmp = self.path.with_name(f".{self.path.name}.partial")
-        with open(tmp, "w") as fh:
+            file, self._file = self._file, None
+            with writing(self.path):
+                file.close()
+        with atomic_text(self.path) as fh:
             for output in sorted(self.entries):
                 fh.write(json.dumps(self.entries[output], default=_plain) + "\n")
-        os.replace(tmp, self.path)
 
 
 def _plain(value):

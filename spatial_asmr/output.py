@@ -8,9 +8,9 @@ exceed full scale the write is abandoned and an :class:`OutputError` reports
 the peak in dBFS and the gain change that avoids clipping.
 """
 
-__all__ = ["write_audio", "atomic_path", "temporaries", "remove_temporaries",
-           "check_destination", "Quantiser", "WriteReport",
-           "BIT_DEPTHS", "FORMATS"]
+__all__ = ["write_audio", "atomic_path", "atomic_text", "writing", "cannot_write", "temporaries",
+           "remove_temporaries", "check_destination", "check_space", "output_bytes", "Quantiser",
+           "WriteReport", "BIT_DEPTHS", "FORMATS"]
 
 import os as _os
 import tempfile as _tempfile
@@ -182,7 +182,8 @@ def check_destination(path, bit_depth):
     Raises
     ------
     OutputError
-        Unknown suffix or bit depth, float FLAC, or a missing folder.
+        Unknown suffix or bit depth, float FLAC, a missing folder, or one
+        in which no file can be made.
     """
     path = _Path(path)
     bit_depth = _parse_bit_depth(bit_depth)
@@ -195,10 +196,110 @@ def check_destination(path, bit_depth):
                            "use bit depth 16 or 24, or a .wav file for float")
     folder = path.parent if str(path.parent) else _Path(".")
     if not folder.is_dir():
-        raise _OutputError(f"output folder {str(folder)!r} does not exist")
+        raise cannot_write(path, "its folder does not exist")
     if path.is_dir():
         raise _OutputError(f"output file {str(path)!r} is a folder but must be a file")
+    with writing(path):  # can a file be made there? (permissions, a read-only disk)
+        fd, probe = _tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
+        _os.close(fd)
+        _os.unlink(probe)
     return path, bit_depth, fmt
+
+
+def output_bytes(frames, bit_depth, fmt):
+    """Expected size of a stereo output file, bytes.
+
+    Exact for WAV (header included); FLAC is counted at half the WAV
+    size, a low estimate (noise-like sounds compress less).
+
+    Parameters
+    ----------
+    frames : int
+    bit_depth : {16, 24, 'float'}
+    fmt : {'WAV', 'FLAC'}
+
+    Returns
+    -------
+    int
+    """
+    width = {16: 2, 24: 3, "float": 4}[bit_depth]
+    size = 2 * width * int(frames) + 128
+    return size // 2 if fmt == "FLAC" else size
+
+
+def check_space(path, parts):
+    """Refuse to start a render whose files cannot fit on the disk.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The output.
+    parts : list of (str, int)
+        What the render will have beside it at one time, and how many
+        bytes each: ``[("the audio", 5_760_128), ...]``.
+
+    Raises
+    ------
+    OutputError
+        "cannot write PATH: it needs about N MB (the audio N MB, ...) but
+        its disk has M MB free".
+    """
+    import shutil
+
+    folder = path.parent if str(path.parent) else _Path(".")
+    needed = sum(count for _, count in parts)
+    with writing(path):
+        free = shutil.disk_usage(folder).free
+    if needed > free:
+        listed = ", ".join(f"{label} {_megabytes(count)}" for label, count in parts)
+        raise _OutputError(f"cannot write {path}: it needs about {_megabytes(needed)} "
+                           f"({listed}) but its disk has {_megabytes(free)} free")
+
+
+def _megabytes(count):
+    return f"{count / 1e6:.1f} MB" if count < 1e9 else f"{count / 1e9:.2f} GB"
+
+
+def cannot_write(path, reason):
+    """The :class:`OutputError` "cannot write PATH: reason".
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file the user asked for (not a temporary name).
+    reason : OSError or str
+        The operating system's error, or its text.
+
+    Returns
+    -------
+    OutputError
+    """
+    path = _Path(path)
+    folder = path.parent if str(path.parent) else _Path(".")
+    if not folder.is_dir():  # whatever the call said, this is why
+        reason = f"its folder {str(folder)!r} does not exist"
+    elif isinstance(reason, OSError):
+        reason = reason.strerror or str(reason)
+    return _OutputError(f"cannot write {path}: {reason}")
+
+
+@_contextmanager
+def writing(path):
+    """Report an OS failure inside the block as "cannot write PATH: reason".
+
+    Wrap only the calls that write ``path`` (or its temporary files), so
+    that a failure to read an input is not blamed on the output.
+
+    Raises
+    ------
+    OutputError
+    """
+    try:
+        yield
+    except _OutputError:
+        raise
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
 
 
 @_contextmanager
@@ -218,29 +319,65 @@ def atomic_path(path):
     Raises
     ------
     OutputError
-        The folder cannot be written.
+        "cannot write PATH: reason" when the folder cannot be written, or
+        the rename fails (the folder was removed or made read-only, PATH
+        became a folder).
     """
     path = _Path(path)
     folder = path.parent if str(path.parent) else _Path(".")
-    try:
+    with writing(path):
         fd, tmp = _tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
-    except OSError as exc:
-        raise _OutputError(f"cannot write to {str(folder)!r}: "
-                           f"{exc.strerror or exc}") from None
     _os.close(fd)
     try:
         yield tmp
-        # mkstemp makes the file private (0600)
-        umask = _os.umask(0)
-        _os.umask(umask)
-        _os.chmod(tmp, 0o666 & ~umask)
-        _os.replace(tmp, path)
-    except BaseException:
+        with writing(path):
+            # mkstemp makes the file private (0600)
+            umask = _os.umask(0)
+            _os.umask(umask)
+            _os.chmod(tmp, 0o666 & ~umask)
+            _os.replace(tmp, path)
+    except BaseException as exc:
         try:
             _os.unlink(tmp)
-        except OSError:
+        except FileNotFoundError:
             pass
+        except OSError as failure:
+            if isinstance(exc, _OutputError):  # say what is left behind, and why
+                raise _OutputError(f"{exc}; the temporary file {tmp} could not be removed "
+                                   f"({failure.strerror}); the next render of {path.name} "
+                                   "removes it") from None
         raise
+
+
+@_contextmanager
+def atomic_text(path):
+    """A text file to write in place of ``path``, atomically.
+
+    :func:`atomic_path` with the temporary file opened for text; a write
+    that fails raises "cannot write PATH: reason" (:func:`writing`).
+
+    Yields
+    ------
+    file object
+    """
+    with atomic_path(path) as tmp, writing(path), open(tmp, "w") as fh:
+        yield fh
+
+
+def _system_reason(tmp):
+    """What the system says to one more write at the end of ``tmp``, or None."""
+    try:
+        fd = _os.open(tmp, _os.O_WRONLY | _os.O_APPEND)
+    except OSError as exc:
+        return exc.strerror
+    try:
+        _os.write(fd, bytes(1 << 16))
+        _os.fsync(fd)
+    except OSError as exc:
+        return exc.strerror
+    finally:
+        _os.close(fd)
+    return None
 
 
 def write_audio(path, chunks, sample_rate, bit_depth=24):
@@ -267,14 +404,12 @@ def write_audio(path, chunks, sample_rate, bit_depth=24):
         Unknown format or bit depth, an unwritable destination, or integer
         output that would clip (nothing is written then).
     """
-    import soundfile
-
     path, bit_depth, fmt = check_destination(path, bit_depth)
     quantise = Quantiser(bit_depth) if bit_depth != "float" else None
     peak, peak_at, n_written, clipped = 0.0, 0, 0, False
     with atomic_path(path) as tmp:
-        with soundfile.SoundFile(tmp, "w", samplerate=int(sample_rate), channels=2,
-                                 subtype=_SUBTYPES[bit_depth], format=fmt) as sf:
+        sink = _Sink(path, tmp, int(sample_rate), _SUBTYPES[bit_depth], fmt)
+        try:
             for chunk in chunks:
                 chunk = _np.asarray(chunk, dtype=_np.float64)
                 if len(chunk):
@@ -283,15 +418,20 @@ def write_audio(path, chunks, sample_rate, bit_depth=24):
                     if value > peak:
                         peak, peak_at = value, n_written + i
                 if bit_depth == "float":
-                    sf.write(chunk.astype(_np.float32))
+                    sink.write(chunk.astype(_np.float32))
                 elif not clipped:
                     q, overflow = quantise(chunk)
                     clipped = overflow
                     if not clipped:
-                        sf.write(_to_file(q, bit_depth))
+                        sink.write(_to_file(q, bit_depth))
                 n_written += len(chunk)
+        except BaseException:
+            sink.abandon()
+            raise
+        sink.close()
         if bit_depth == "float" and fmt == "WAV":
-            _clear_peak_timestamp(tmp)
+            with writing(path):
+                _clear_peak_timestamp(tmp)
         if clipped:
             level = 20 * _np.log10(peak)
             need = level + (0.1 if bit_depth == 24 else 0.2)
@@ -301,3 +441,62 @@ def write_audio(path, chunks, sample_rate, bit_depth=24):
                 f"{max(need, 0.1):.1f} dB (the sources' gain_db) or write 32-bit float "
                 f"(--bit-depth float); {str(path)!r} was not written")
     return WriteReport(path=path, n_samples=n_written, peak=peak)
+
+
+class _Sink:
+    """A sound file being written, whose failures name the output and why.
+
+    libsndfile reports a failed write of WAV as "System error" with the
+    operating system's reason in the file's own error text; its FLAC
+    encoder reports an unrelated error instead.  Where the text is not the
+    system's, a small write to the same file asks the system directly.
+    """
+
+    def __init__(self, path, tmp, sample_rate, subtype, fmt):
+        import soundfile
+
+        self._path = path
+        self._tmp = tmp
+        self._error = soundfile.LibsndfileError
+        self._file = None
+        try:
+            self._file = soundfile.SoundFile(tmp, "w", samplerate=sample_rate, channels=2,
+                                             subtype=subtype, format=fmt)
+        except self._error as exc:
+            raise self._failure(exc) from None
+
+    def _failure(self, exc):
+        import soundfile
+
+        text = ""
+        handle = getattr(self._file, "_file", None)
+        if handle is not None:
+            try:
+                text = soundfile._ffi.string(soundfile._snd.sf_strerror(handle)).decode(
+                    errors="replace")
+            except (AttributeError, TypeError):  # another soundfile's internals
+                text = ""
+        if text.startswith("System error"):
+            reason = text.partition(":")[2].strip(" .") or text
+        else:
+            reason = _system_reason(self._tmp) or text or getattr(exc, "error_string", "")
+        return cannot_write(self._path, reason or str(exc))
+
+    def write(self, frames):
+        try:
+            self._file.write(frames)
+        except self._error as exc:
+            raise self._failure(exc) from None
+
+    def close(self):
+        try:
+            self._file.close()
+        except self._error as exc:
+            raise self._failure(exc) from None
+
+    def abandon(self):
+        """Close after a failure, ignoring what closing says."""
+        try:
+            self._file.close()
+        except (self._error, OSError):
+            pass

@@ -111,41 +111,48 @@ def _db(linear):
 class _Spool:
     """The raw mix of the first pass, kept for the second.
 
-    On disk (a temporary file in ``folder``, removed by :meth:`close`) or,
-    without a folder, in memory (for :func:`render`, whose result is in
-    memory anyway).
+    On disk (a temporary file ``.NAME.XXXX.mix`` beside the output,
+    removed by :meth:`close`) or, without an output, in memory (for
+    :func:`render`, whose result is in memory anyway).
     """
 
-    def __init__(self, folder, name, dtype):
+    def __init__(self, output, dtype):
+        from .output import writing
+
         self.dtype = np.dtype(dtype)
         self.frames = 0
         self._pieces = None
         self._file = None
         self.path = None
-        if folder is None:
+        self._output = output
+        if output is None:
             self._pieces = []
             return
-        try:
-            fd, path = tempfile.mkstemp(prefix=f".{name}.", suffix=".mix", dir=folder)
-        except OSError as exc:
-            raise OutputError(f"cannot write to {str(folder)!r}: "
-                              f"{exc.strerror or exc}") from None
+        folder = output.parent if str(output.parent) else Path(".")
+        with writing(output):
+            fd, path = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".mix", dir=folder)
         self.path = path
         self._file = os.fdopen(fd, "w+b")
 
     def write(self, chunk):
+        from .output import writing
+
         chunk = np.ascontiguousarray(chunk, dtype=self.dtype)
         self.frames += len(chunk)
         if self._pieces is not None:
             self._pieces.append(chunk)
-        else:
+            return
+        with writing(self._output):
             self._file.write(chunk.tobytes())
 
     def chunks(self):
         if self._pieces is not None:
             yield from self._pieces
             return
-        self._file.flush()
+        from .output import writing
+
+        with writing(self._output):
+            self._file.flush()
         self._file.seek(0)
         frame = 2 * self.dtype.itemsize
         while True:
@@ -179,9 +186,9 @@ class _Mastering:
         Integer output: the true peak is limited to :data:`CEILING_DB`
         (or the peak target, if lower).  Float output is limited only to a
         peak target.
-    spool : str or pathlib.Path or None
-        Folder of the first pass's temporary file (with ``normalize``);
-        None keeps it in memory.
+    spool : pathlib.Path or None
+        The output, beside which the first pass keeps its temporary file
+        (with ``normalize``); None keeps it in memory.
     dtype : numpy dtype
         Precision of the raw mix (what the temporary file stores).
     """
@@ -189,7 +196,7 @@ class _Mastering:
     ATTEMPTS = 3
     TOLERANCE_LU = 0.05
 
-    def __init__(self, chunks, sample_rate, normalize, integer, spool, dtype, name="render"):
+    def __init__(self, chunks, sample_rate, normalize, integer, spool, dtype):
         self.sample_rate = sample_rate
         self.normalize = normalize
         self.gain_db = 0.0
@@ -198,7 +205,6 @@ class _Mastering:
         self._store = None
         self._spool = spool
         self._dtype = dtype
-        self._name = name  # the spool is .NAME.XXXX.mix
         self.limiter = LimiterReport(False, 0.0, 0.0)
         self.peak = self.loudness = None
 
@@ -210,7 +216,7 @@ class _Mastering:
         if kind not in ("peak", "loudness"):
             raise ValueError(f"normalize is {kind!r} but must be 'peak' or 'loudness'")
         meter = TruePeakMeter() if kind == "peak" else LoudnessMeter(self.sample_rate)
-        self._store = _Spool(self._spool, self._name, self._dtype)
+        self._store = _Spool(self._spool, self._dtype)
         for chunk in self._chunks:
             meter.add(chunk)
             self._store.write(chunk)
@@ -361,21 +367,33 @@ def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=No
     started = time.perf_counter() if started is None else started
     scene = plan.scene
     depth = bit_depth if bit_depth is not None else scene.output.bit_depth
-    path, depth, _ = check_destination(path, depth)
+    path, depth, fmt = check_destination(path, depth)
     # temporary files a killed render of this output left (SIGKILL, power loss)
     remove_temporaries(path)
+    _check_space(plan, path, depth, fmt)
     chunks = plan.chunks()
     if progress is not None:
         chunks = _progress(chunks, progress, plan.n_samples, plan.sample_rate)
-    folder = path.parent if str(path.parent) else Path(".")
     mastering = _Mastering(chunks, plan.sample_rate, scene.output.normalize, depth != "float",
-                           folder, plan.dtype, name=path.name)
+                           path, plan.dtype)
     try:
         for finished in mastering.passes():
             written = write_audio(path, finished, plan.sample_rate, depth)
     finally:
         mastering.close()
     return _report(written.path, written.n_samples, plan, depth, scene, mastering, started)
+
+
+def _check_space(plan, path, depth, fmt):
+    """The output and, with a normalisation target, the first pass's
+    temporary mix must fit on the disk together."""
+    from .output import check_space, output_bytes
+
+    parts = [("the audio", output_bytes(plan.n_samples, depth, fmt))]
+    if plan.scene.output.normalize is not None:
+        parts.append(("a temporary mix for output.normalize",
+                      plan.n_samples * 2 * np.dtype(plan.dtype).itemsize))
+    check_space(path, parts)
 
 
 def _report(path, frames, plan, depth, scene, mastering, started):

@@ -208,11 +208,11 @@ def write_json_atomic(path, data):
     Raises
     ------
     OutputError
-        If the folder cannot be written.
+        "cannot write PATH: reason", if it cannot be written.
     """
-    from .output import atomic_path
+    from .output import atomic_text
 
-    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+    with atomic_text(path) as fh:
         json.dump(data, fh, separators=(",", ":"), allow_nan=False)
 
 
@@ -257,9 +257,9 @@ def write_dcase_csv(path, sidecar, classes=DCASE_CLASSES):
                              int(round(positions["elevation"][frame])),
                              int(round(100 * positions["distance"][frame]))))
     rows.sort()
-    from .output import atomic_path
+    from .output import atomic_text
 
-    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+    with atomic_text(path) as fh:
         fh.writelines(",".join(str(v) for v in row) + "\n" for row in rows)
 
 

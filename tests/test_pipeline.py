@@ -98,7 +98,7 @@ def test_the_report_has_the_figures_a_dataset_needs(tmp_path):
 
 def test_a_bad_destination_is_refused_before_rendering(tmp_path):
     scene = dataclasses.replace(_scene(tmp_path), duration=3600.0)  # would take minutes
-    with pytest.raises(OutputError, match="output folder .* does not exist"):
+    with pytest.raises(OutputError, match=r"cannot write .*out.wav: its folder .* does not exist"):
         render_to_file(scene, tmp_path / "missing" / "out.wav")
     with pytest.raises(OutputError, match="has suffix '.mp3' but must be one of"):
         render_to_file(scene, tmp_path / "out.mp3")
