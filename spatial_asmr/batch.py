@@ -313,7 +313,7 @@ def _up_to_date(task, manifest):
 
 def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force=False,
                 bit_depth=None, format="wav", annotations=None, classes=None,
-                progress=None, retries=1):
+                progress=None, retries=1, max_memory=None):
     """Render many scenes into one folder (see the module docstring).
 
     Parameters
@@ -347,6 +347,11 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
         ``progress(done, total, audio_seconds, failed)`` after each scene.
     retries : int, optional
         Dask only: times a task is retried when its worker is lost.
+    max_memory : float or str, optional
+        A scene whose estimated memory is over this many bytes (or a size:
+        ``"4G"``, ``"none"``) fails without being rendered.  Default: half
+        of this machine's memory shared by the ``jobs`` workers; with a
+        ``scheduler``, no limit (the cluster's workers have their own).
 
     Returns
     -------
@@ -373,6 +378,12 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
     except OSError as exc:
         raise SpatialAsmrError(f"cannot create output folder {str(out_dir)!r}: "
                                f"{exc.strerror or exc}") from None
+    from .estimate import parse_size
+
+    if max_memory is not None:
+        parse_size(max_memory, "max_memory")  # refused now, not once per scene
+    # (limit, jobs sharing the default); a cluster's workers have their own
+    memory = None if max_memory is None and scheduler else (max_memory, jobs)
     entries = [e for e in collect_scenes(scenes) if _in_shard(e.name, shard)]
     pool = DaskPool(scheduler, jobs, retries) if scheduler else ProcessPool(jobs)
     if not scheduler:
@@ -380,14 +391,14 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
         pool.start(min(jobs, len(entries)))
     try:
         return _render_entries(entries, pool, out_dir, shard, force, bit_depth, format,
-                               annotations, classes, progress, started)
+                               annotations, classes, progress, started, memory)
     finally:
         if not scheduler:
             pool.close()
 
 
 def _render_entries(entries, pool, out_dir, shard, force, bit_depth, format, annotations,
-                    classes, progress, started):
+                    classes, progress, started, memory):
     from .output import check_destination
     from .sidecar import source_label
 
@@ -421,7 +432,7 @@ def _render_entries(entries, pool, out_dir, shard, force, bit_depth, format, ann
             task = _task(index, entry, out_dir, format, bit_depth, annotations, classes)
             if entry.error is None:
                 try:
-                    task.update(_prepare(entry, task, source_label))
+                    task.update(_prepare(entry, task, source_label, memory))
                     check_destination(task["output"], task["options"]["bit_depth"] or
                                       task["bit_depth_scene"])
                 except SpatialAsmrError as exc:
@@ -464,8 +475,9 @@ def _task(index, entry, out_dir, format, bit_depth, annotations, classes):
     }
 
 
-def _prepare(entry, task, source_label):
+def _prepare(entry, task, source_label, memory):
     """Read the scene here: its key, and what the worker needs."""
+    from .pipeline import check_scene_memory
     from .resolved import resolved_scene
 
     text = None
@@ -485,6 +497,9 @@ def _prepare(entry, task, source_label):
                     f"{entry.label}: source {spec.name!r} has label {label!r} but must have "
                     f"one of the classes {', '.join(options['classes'])} for DCASE "
                     "annotations (give --classes)")
+    if memory is not None:
+        check_scene_memory(scene, memory[0], threads=1, jobs=memory[1],
+                           option="the batch's --max-memory")
     Path(task["output"]).parent.mkdir(parents=True, exist_ok=True)
     key, files, hrtf = output_key(scene, options, text)
     out = {"key": key, "files": files, "hrtf": hrtf, "bit_depth_scene": scene.output.bit_depth}

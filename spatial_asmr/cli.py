@@ -7,6 +7,10 @@ import warnings
 from . import __version__
 from .errors import SpatialAsmrError, SpatialAsmrWarning
 
+_MEMORY_HELP = ("refuse a scene whose estimated memory (see 'info SCENE') is over SIZE, "
+                "before rendering: e.g. 8G, 512M (powers of 1024), 1.5GB (of 1000), or "
+                "'none'; default: half of this machine's memory")
+
 
 def _build_parser():
     parser = argparse.ArgumentParser(
@@ -29,6 +33,7 @@ def _build_parser():
                         help="sample format: 16 or 24-bit integer (16-bit is TPDF "
                              "dithered) or 32-bit float; default: the scene's "
                              "output.bit_depth (24)")
+    render.add_argument("--max-memory", metavar="SIZE", default=None, help=_MEMORY_HELP)
     render.add_argument("-q", "--quiet", action="store_true",
                         help="no progress bar or summary")
 
@@ -66,6 +71,10 @@ def _build_parser():
                        help="class list of the annotations (default: the generator types "
                             "whisper,hair_brush,scissors,paper_crinkle,package_open,tapping,"
                             "touch); a file source's label is its name")
+    batch.add_argument("--max-memory", metavar="SIZE", default=None,
+                       help="refuse (as failed) a scene whose estimated memory is over "
+                            "SIZE (e.g. 4G; 'none' for no limit); default: half of this "
+                            "machine's memory shared by the jobs")
     batch.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bar; only failures and the summary line")
 
@@ -75,6 +84,10 @@ def _build_parser():
                     "once, with file, line, field path, value and what is allowed.  Exit "
                     "status 0 if all are valid, 1 otherwise.")
     validate.add_argument("scenes", metavar="SCENE", nargs="+", help="scene files (YAML)")
+    validate.add_argument("--estimate", action="store_true",
+                          help="also print each scene's estimated memory, render time and "
+                               "output size")
+    validate.add_argument("--max-memory", metavar="SIZE", default=None, help=_MEMORY_HELP)
 
     sub.add_parser(
         "schema", help="print the JSON Schema of the scene format",
@@ -87,11 +100,14 @@ def _build_parser():
                     "(generator: {type: NAME, seed: N, duration: S, PARAM: VALUE...}).")
 
     info = sub.add_parser(
-        "info", help="describe an HRTF set",
-        description="Print what an HRTF set holds: convention, sample rate, number of "
+        "info", help="describe a scene (its cost) or an HRTF set",
+        description="For a scene file (.yaml, .yml): its length, sources, and the "
+                    "estimated memory (term by term), render time and output size of a "
+                    "render.  For an HRTF set: convention, sample rate, number of "
                     "measurements, grid, distances and taps.")
-    info.add_argument("hrtf", metavar="HRTF",
-                      help="a bundled name (kemar, sphere) or a .sofa file")
+    info.add_argument("hrtf", metavar="SCENE_OR_HRTF",
+                      help="a scene file, a bundled HRTF name (kemar, sphere) or a .sofa "
+                           "file")
     info.add_argument("--plot", metavar="PNG",
                       help="also draw the measurement grid to this image file")
 
@@ -145,6 +161,8 @@ def describe_report(report):
             else "silent")
     loud = (f", {report.loudness_lufs:.1f} LUFS" if math.isfinite(report.loudness_lufs)
             else "")
+    if report.container == "RF64":
+        lines.append("over 4 GiB, too large for a WAV header: written as RF64 (64-bit WAV)")
     lines.append(f"wrote {report.path}: {report.seconds:.2f} s, {report.sample_rate} Hz, "
                  f"{depth}{'-bit' if depth != 'float' else ''}, peak {peak}{loud}, "
                  f"{report.wall_seconds:.1f} s ({report.realtime_factor:.1f}x real time)")
@@ -176,7 +194,8 @@ def _render(args):
             bar.n = done
             bar.refresh()
     try:
-        report = render_to_file(scene, args.output, bit_depth=args.bit_depth, progress=progress)
+        report = render_to_file(scene, args.output, bit_depth=args.bit_depth, progress=progress,
+                                max_memory=args.max_memory)
     finally:
         if bar is not None:
             bar.close()
@@ -207,7 +226,8 @@ def _batch(args):
             args.scenes, args.out_dir, jobs=args.jobs, scheduler=args.scheduler,
             shard=args.shard, force=args.force, bit_depth=args.bit_depth, format=args.format,
             annotations=args.annotations,
-            classes=args.classes.split(",") if args.classes else None, progress=progress)
+            classes=args.classes.split(",") if args.classes else None, progress=progress,
+            max_memory=args.max_memory)
     finally:
         if bar is not None:
             bar.close()
@@ -233,17 +253,22 @@ def _batch(args):
 
 def _validate(args):
     from .errors import SceneError
+    from .pipeline import check_scene_memory
     from .scene import load_scene
 
     failed = 0
     for path in args.scenes:
         try:
-            load_scene(path)
+            scene = load_scene(path)
+            estimate = check_scene_memory(scene, args.max_memory)
         except SceneError as exc:
             failed += 1
             print(f"error: {exc}", file=sys.stderr)
         else:
             print(f"{path}: valid")
+            if args.estimate:
+                for line in estimate.lines():
+                    print(line)
     return 1 if failed else 0
 
 
@@ -259,6 +284,8 @@ def _schema(args):
 def _info(args):
     import numpy as np
 
+    if args.hrtf.lower().endswith((".yaml", ".yml")):
+        return _info_scene(args)
     from .hrtf import NAMES, bundled_hrtf_path, load_hrtf
     from .sofa import read_sofa
 
@@ -293,6 +320,26 @@ def _info(args):
 
         plot_grid(positions, args.plot, title=f"{name}: {len(positions)} measurements")
         print(f"wrote {args.plot}")
+    return 0
+
+
+def _info_scene(args):
+    from .estimate import default_max_memory, estimate_render, format_size
+    from .scene import load_scene
+
+    scene = load_scene(args.hrtf)
+    estimate = estimate_render(scene)
+    print(f"{args.hrtf}")
+    print(f"  hrtf         {scene.hrtf}")
+    for line in estimate.lines():
+        print(line)
+    limit = default_max_memory()
+    verdict = "within" if estimate.memory_bytes <= limit else "over"
+    print(f"  limit        {format_size(limit)} by default (half of this machine's memory): "
+          f"{verdict}")
+    if args.plot:
+        raise SpatialAsmrError("--plot draws an HRTF set's grid; for a scene use "
+                               "'spatial-asmr plot SCENE -o PNG'")
     return 0
 
 

@@ -28,6 +28,12 @@ _SUBTYPES = {16: "PCM_16", 24: "PCM_24", "float": "FLOAT"}
 _DITHER_SEED = 20260
 
 
+WAV_LIMIT = 0xFFFFFFFF
+"""int : Largest WAV file, bytes: RIFF sizes are 32-bit.  A longer ``.wav``
+is written as RF64 (EBU Tech 3306, the 64-bit WAV that ffmpeg, sox,
+libsndfile and the common editors read)."""
+
+
 @_dataclass(frozen=True)
 class WriteReport:
     """What :func:`write_audio` wrote.
@@ -39,11 +45,14 @@ class WriteReport:
         Frames written.
     peak : float
         Largest absolute sample before quantisation (linear, 1 = full scale).
+    container : {'WAV', 'RF64', 'FLAC'}
+        The file format written.
     """
 
     path: _Path
     n_samples: int
     peak: float
+    container: str = "WAV"
 
     @property
     def peak_dbfs(self):
@@ -118,7 +127,7 @@ def _clear_peak_timestamp(path):
     """
     with open(path, "r+b") as fh:
         head = fh.read(12)
-        if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        if head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
             return
         offset = 12
         while True:
@@ -380,7 +389,7 @@ def _system_reason(tmp):
     return None
 
 
-def write_audio(path, chunks, sample_rate, bit_depth=24):
+def write_audio(path, chunks, sample_rate, bit_depth=24, frames=None):
     """Write chunks of stereo audio to a WAV or FLAC file, atomically.
 
     Parameters
@@ -393,6 +402,11 @@ def write_audio(path, chunks, sample_rate, bit_depth=24):
         Hz.
     bit_depth : {16, 24, 'float'}
         16/24-bit integer or 32-bit float (WAV only).
+    frames : int, optional
+        How many frames the chunks hold.  A ``.wav`` that would be larger
+        than :data:`WAV_LIMIT` is then written as RF64; without it, such a
+        file is refused when it gets there (a WAV header cannot say its
+        size).
 
     Returns
     -------
@@ -405,6 +419,9 @@ def write_audio(path, chunks, sample_rate, bit_depth=24):
         output that would clip (nothing is written then).
     """
     path, bit_depth, fmt = check_destination(path, bit_depth)
+    if fmt == "WAV" and frames is not None and output_bytes(frames, bit_depth, fmt) > WAV_LIMIT:
+        fmt = "RF64"
+    largest = (WAV_LIMIT - 128) // (2 * {16: 2, 24: 3, "float": 4}[bit_depth])
     quantise = Quantiser(bit_depth) if bit_depth != "float" else None
     peak, peak_at, n_written, clipped = 0.0, 0, 0, False
     with atomic_path(path) as tmp:
@@ -412,6 +429,11 @@ def write_audio(path, chunks, sample_rate, bit_depth=24):
         try:
             for chunk in chunks:
                 chunk = _np.asarray(chunk, dtype=_np.float64)
+                if fmt == "WAV" and n_written + len(chunk) > largest:
+                    raise _OutputError(
+                        f"cannot write {path}: a WAV file holds at most {largest} frames "
+                        f"({largest / sample_rate / 3600:.2f} h at this rate and bit depth); "
+                        "give write_audio the frames (it then writes RF64), or write FLAC")
                 if len(chunk):
                     i = int(_np.argmax(_np.abs(chunk).max(axis=1)))
                     value = float(_np.abs(chunk[i]).max())
@@ -429,7 +451,7 @@ def write_audio(path, chunks, sample_rate, bit_depth=24):
             sink.abandon()
             raise
         sink.close()
-        if bit_depth == "float" and fmt == "WAV":
+        if bit_depth == "float" and fmt in ("WAV", "RF64"):
             with writing(path):
                 _clear_peak_timestamp(tmp)
         if clipped:
@@ -440,7 +462,7 @@ def write_audio(path, chunks, sample_rate, bit_depth=24):
                 f"would clip as {bit_depth}-bit integers; lower the level by at least "
                 f"{max(need, 0.1):.1f} dB (the sources' gain_db) or write 32-bit float "
                 f"(--bit-depth float); {str(path)!r} was not written")
-    return WriteReport(path=path, n_samples=n_written, peak=peak)
+    return WriteReport(path=path, n_samples=n_written, peak=peak, container=fmt)
 
 
 class _Sink:

@@ -69,6 +69,9 @@ class RenderReport:
     limiter : LimiterReport
     wall_seconds : float
         Time the whole render took, s.
+    container : {'WAV', 'RF64', 'FLAC'} or None
+        The file format written (RF64 for a ``.wav`` over 4 GiB); None for
+        an in-memory render.
     """
 
     path: Path | None
@@ -81,6 +84,7 @@ class RenderReport:
     gain_db: float
     limiter: LimiterReport = field(default_factory=lambda: LimiterReport(False, 0.0, 0.0))
     wall_seconds: float = 0.0
+    container: str | None = None
 
     @property
     def realtime_factor(self):
@@ -307,7 +311,7 @@ def _prepare(scene, progress, dtype, threads):
 
 
 def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float32,
-                   threads=None):
+                   threads=None, max_memory=None):
     """Render a scene and write it as the command line does.
 
     Render, normalise (``scene.output.normalize``), limit, dither and write
@@ -329,6 +333,11 @@ def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float
     threads : int, optional
         Threads the renderer uses (default: every core).  The output does
         not depend on it.
+    max_memory : float or str, optional
+        Refuse the scene, before anything is rendered, if its estimated
+        memory (:func:`spatial_asmr.estimate.estimate_render`) is over this
+        many bytes (or a size such as ``"8G"``; ``"none"`` for no limit).
+        Default: half of this machine's memory.
 
     Returns
     -------
@@ -336,20 +345,60 @@ def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float
 
     Raises
     ------
+    SceneError
+        The estimate is over ``max_memory``; the message names the field
+        that drives it.
     OutputError
-        Bad destination (checked before rendering), or integer output that
-        would clip (not reached when the limiter runs).
+        Bad destination, too little free space (both checked before
+        rendering), a write that fails ("cannot write PATH: reason"), or
+        integer output that would clip (not reached when the limiter runs).
     """
     from .output import check_destination
 
     started = time.perf_counter()
     depth = bit_depth if bit_depth is not None else scene.output.bit_depth
     check_destination(path, depth)
+    check_scene_memory(scene, max_memory, dtype=dtype, threads=threads)
     from .render import RenderPlan
 
     plan = RenderPlan(scene, dtype, threads=threads)
     return render_plan_to_file(plan, path, bit_depth=bit_depth, progress=progress,
                                started=started)
+
+
+def check_scene_memory(scene, max_memory=None, *, dtype=np.float32, threads=None, jobs=1,
+                       option="--max-memory"):
+    """Refuse a scene whose estimated memory is over a limit.
+
+    Parameters
+    ----------
+    scene : Scene
+    max_memory : float or str, optional
+        Bytes, or a size (``"8G"``, ``"none"``); default
+        :func:`~spatial_asmr.estimate.default_max_memory` for ``jobs``.
+    option : str, optional
+        The option that sets the limit, for messages.
+
+    Returns
+    -------
+    RenderEstimate
+
+    Raises
+    ------
+    SceneError
+        The estimate is over the limit.
+    SpatialAsmrError
+        ``max_memory`` is not a size.
+    """
+    from .estimate import check_memory, default_max_memory, estimate_render, parse_size
+
+    if max_memory is None:
+        limit, limit_from = default_max_memory(jobs), "default"
+    else:
+        limit, limit_from = parse_size(max_memory, option), f"{option} {max_memory}"
+    estimate = estimate_render(scene, dtype=np.dtype(dtype).name, threads=threads)
+    check_memory(scene, estimate, limit, limit_from)
+    return estimate
 
 
 def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=None):
@@ -378,10 +427,11 @@ def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=No
                            path, plan.dtype)
     try:
         for finished in mastering.passes():
-            written = write_audio(path, finished, plan.sample_rate, depth)
+            written = write_audio(path, finished, plan.sample_rate, depth, frames=plan.n_samples)
     finally:
         mastering.close()
-    return _report(written.path, written.n_samples, plan, depth, scene, mastering, started)
+    return _report(written.path, written.n_samples, plan, depth, scene, mastering, started,
+                   written.container)
 
 
 def _check_space(plan, path, depth, fmt):
@@ -396,13 +446,13 @@ def _check_space(plan, path, depth, fmt):
     check_space(path, parts)
 
 
-def _report(path, frames, plan, depth, scene, mastering, started):
+def _report(path, frames, plan, depth, scene, mastering, started, container=None):
     return RenderReport(
         path=path, seconds=frames / plan.sample_rate, sample_rate=plan.sample_rate,
         bit_depth=depth, peak_dbtp=_db(mastering.peak.peak),
         loudness_lufs=mastering.loudness.integrated(), normalize=scene.output.normalize,
         gain_db=float(mastering.gain_db), limiter=mastering.limiter,
-        wall_seconds=time.perf_counter() - started)
+        wall_seconds=time.perf_counter() - started, container=container)
 
 
 def render(scene, dtype=np.float32, *, master=True, bit_depth=None, progress=None,

@@ -1,0 +1,435 @@
+"""What a render will cost, before it starts: memory, time and disk.
+
+Rendering streams (nothing grows with the length of the track but the
+output file), so what memory a render needs is set by what it holds at
+once: the program and HRTF set, one chunk of every source's signal (a
+generator segment, a block of a file), the engine's per-channel buffers,
+and one peak value per source per 100 ms for the sidecar.  Every term is
+computed from the buffer sizes the renderer uses; the constants that are
+not (the program itself, a generator's temporaries) were measured as peak
+resident memory of real renders (``benchmarks/memory_estimate.py``
+compares the two).
+
+:func:`estimate_render` gives the figures; :func:`check_memory` refuses a
+scene whose estimate is over a limit, naming the field that drives it.
+:func:`default_max_memory` is the limit ``render``, ``validate`` and
+``batch`` apply unless told otherwise: half of the memory this machine (or
+its container) has.
+"""
+
+__all__ = ["RenderEstimate", "estimate_render", "check_memory", "default_max_memory",
+           "parse_size", "format_size", "MEMORY_FRACTION"]
+
+import math
+import os
+from dataclasses import dataclass, field
+
+MEMORY_FRACTION = 0.5
+"""float : Share of the machine's memory a render may use by default."""
+
+# measured: peak resident memory of a render of one short static source
+# (interpreter, numpy, scipy, numba kernels, soundfile) less its buffers
+_PROGRAM_BYTES = 215e6
+# a generator segment's temporaries while it is made, bytes per sample
+# (the SourceStream notes: about 70)
+_GENERATOR_TEMPORARY = 70
+# soxr's VHQ resampler state and its output block, bytes per stream
+_RESAMPLER_BYTES = 2.5e6
+_FILE_TEMPORARY = 30e6
+# CPU seconds per second of audio, measured on the 2-core development
+# machine (2026): a generator's synthesis, by type; reading a file
+# (decoding and resampling); the fixed and the moving engine per source
+_GENERATOR_SECONDS = {"whisper": 0.0074, "hair_brush": 0.0116, "scissors": 0.0135,
+                      "paper_crinkle": 0.0055, "package_open": 0.0073, "tapping": 0.0041,
+                      "touch": 0.0071}
+_FILE_SECONDS = 0.0018
+_STATIC_SECONDS = 0.0006
+_MOVING_SECONDS_AT_128 = 0.0030  # per moving source at block size 128
+_START_SECONDS = 1.5  # loading the HRTF set and the kernels
+_START_MOVING_SECONDS = 4.5  # and the moving engine's kernels
+
+
+@dataclass(frozen=True)
+class Part:
+    """One term of a memory estimate.
+
+    Attributes
+    ----------
+    field : str
+        The scene field that drives it (``sources``, ``render.block_size``,
+        ``hrtf``...), for messages.
+    what : str
+        What the memory holds.
+    count : int
+        How many of it (sources, channels).
+    each : float
+        Bytes each.
+    """
+
+    field: str
+    what: str
+    count: int
+    each: float
+
+    @property
+    def bytes(self):
+        """float : ``count * each``."""
+        return self.count * self.each
+
+
+@dataclass(frozen=True)
+class RenderEstimate:
+    """What a render of a scene will need.
+
+    Attributes
+    ----------
+    seconds : float
+        Length of the output, s.
+    sample_rate : int
+    sources : int
+    moving : int
+        Sources whose filter changes (they move, or the listener turns).
+    parts : tuple of Part
+        The memory estimate, term by term.
+    render_seconds : float
+        Expected wall time of the render on a machine like the 2-core one
+        the costs were measured on; rarely off by more than a factor of 2.
+    output_bytes : int
+        Size of the output as 24-bit WAV.
+    spool_bytes : int
+        Temporary disk space beside the output during the render (the
+        mix kept for ``output.normalize``), bytes.
+    """
+
+    seconds: float
+    sample_rate: int
+    sources: int
+    moving: int
+    parts: tuple = field(default_factory=tuple)
+    render_seconds: float = 0.0
+    output_bytes: int = 0
+    spool_bytes: int = 0
+
+    @property
+    def memory_bytes(self):
+        """float : Estimated peak memory of the render, bytes."""
+        return sum(p.bytes for p in self.parts)
+
+    def largest(self):
+        """Part : The term that needs the most memory."""
+        return max(self.parts, key=lambda p: p.bytes)
+
+    def lines(self):
+        """The estimate as ``info SCENE`` prints it.
+
+        Returns
+        -------
+        list of str
+        """
+        out = [f"  length       {self.seconds:.1f} s at {self.sample_rate} Hz "
+               f"({self.sources} source{'s' if self.sources != 1 else ''}, "
+               f"{self.moving} moving)",
+               f"  memory       about {format_size(self.memory_bytes)}"]
+        for p in sorted(self.parts, key=lambda p: -p.bytes):
+            count = f"{p.count} x {format_size(p.each)}" if p.count != 1 else ""
+            out.append(f"    {format_size(p.bytes):>10s}  {p.what} ({p.field})"
+                       + (f": {count}" if count else ""))
+        out.append(f"  render time  about {_duration(self.render_seconds)} "
+                   f"({self.seconds / max(self.render_seconds, 1e-9):.0f}x real time, "
+                   "on 2 cores like the reference machine)")
+        out.append(f"  output       {format_size(self.output_bytes)} as 24-bit WAV"
+                   + (f", and {format_size(self.spool_bytes)} of temporary disk space "
+                      "beside it (output.normalize)" if self.spool_bytes else ""))
+        return out
+
+
+def _duration(seconds):
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def format_size(count):
+    """Bytes as text: ``'512.0 MB'``, ``'3.25 GB'`` (powers of 1000).
+
+    Parameters
+    ----------
+    count : float
+
+    Returns
+    -------
+    str
+    """
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= scale:
+            return f"{count / scale:.{2 if unit in ('TB', 'GB') else 1}f} {unit}"
+    return f"{count:.0f} B"
+
+
+_UNITS = {"": 1, "b": 1, "k": 2 ** 10, "kb": 10 ** 3, "kib": 2 ** 10, "m": 2 ** 20,
+          "mb": 10 ** 6, "mib": 2 ** 20, "g": 2 ** 30, "gb": 10 ** 9, "gib": 2 ** 30,
+          "t": 2 ** 40, "tb": 10 ** 12, "tib": 2 ** 40}
+
+
+def parse_size(text, name="memory size"):
+    """A memory size as a user writes it, in bytes.
+
+    Parameters
+    ----------
+    name : str, optional
+        What the size is, for the message (``"--max-memory"``).
+    text : str or int or float
+        A number of bytes, or a number with a unit: ``K``, ``M``, ``G``,
+        ``T`` and ``KiB``... are powers of 1024, ``kB``, ``MB``, ``GB``,
+        ``TB`` powers of 1000 (``"8G"``, ``"1.5GB"``, ``"512MiB"``);
+        ``"none"`` for no limit.
+
+    Returns
+    -------
+    float
+        Bytes; ``math.inf`` for ``"none"``.
+
+    Raises
+    ------
+    SpatialAsmrError
+        Anything else.
+    """
+    from .errors import SpatialAsmrError
+
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        value, unit = float(text), ""
+    else:
+        raw = str(text).strip().lower().replace(" ", "")
+        if raw == "none":
+            return math.inf
+        digits = raw.rstrip("kmgtib")
+        value, unit = digits, raw[len(digits):]
+        try:
+            value = float(value)
+        except ValueError:
+            value = math.nan
+    if unit not in _UNITS or not math.isfinite(value) or value <= 0:
+        raise SpatialAsmrError(
+            f"{name} is {text!r} but must be a positive number of bytes, with K, M, G "
+            "or T (powers of 1024) or kB, MB, GB, TB (powers of 1000), e.g. 8G, or 'none'")
+    return value * _UNITS[unit]
+
+
+def _cgroup_limit():
+    # a container's memory limit (cgroup v2, then v1), if it sets one
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path) as fh:
+                text = fh.read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 2 ** 60:
+            return int(text)
+    return None
+
+
+def machine_memory():
+    """Bytes of memory this machine has, or its container's limit if lower.
+
+    Returns
+    -------
+    int
+    """
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    limit = _cgroup_limit()
+    return min(total, limit) if limit else total
+
+
+def default_max_memory(jobs=1):
+    """The memory a render may use unless told otherwise, bytes.
+
+    :data:`MEMORY_FRACTION` of :func:`machine_memory`, shared by ``jobs``
+    renders that run at once.
+
+    Parameters
+    ----------
+    jobs : int, optional
+
+    Returns
+    -------
+    float
+    """
+    return MEMORY_FRACTION * machine_memory() / max(int(jobs), 1)
+
+
+def _scene_seconds(scene, streams):
+    sr = int(scene.sample_rate)
+    if scene.duration is not None:
+        return float(scene.duration)
+    return max((s.length for s in streams), default=0) / sr
+
+
+def estimate_render(scene, dtype="float32", threads=None):
+    """Estimate the memory, time and disk a render of ``scene`` needs.
+
+    Nothing is rendered: the sources' lengths are read from their file
+    headers, the HRTF set's size from its file.
+
+    Parameters
+    ----------
+    scene : Scene
+    dtype : {'float32', 'float64'}, optional
+        Render precision.
+    threads : int, optional
+        Threads the renderer uses (default: every core).
+
+    Returns
+    -------
+    RenderEstimate
+    """
+    import numpy as np
+
+    from .generators import segment_samples
+    from .render import CHUNK_SAMPLES, STATIC_CHUNK_SAMPLES
+    from .signals import FILE_BLOCK, LOOP_IN_MEMORY, SourceStream
+
+    item = np.dtype(dtype).itemsize
+    sr = int(scene.sample_rate)
+    threads = int(threads) if threads else (os.cpu_count() or 1)
+    once = [SourceStream(spec, sr, scene.duration, dtype) if not spec.loop or scene.duration
+            else None for spec in scene.sources]
+    seconds = _scene_seconds(scene, [s for s in once if s is not None])
+    n = int(round(seconds * sr))
+    turns = len({(k.yaw, k.pitch, k.roll) for k in scene.listener}) > 1
+    moving = [spec.position is None or turns for spec in scene.sources]
+    n_moving = sum(moving)
+    B = int(scene.render.block_size)
+    parts = [Part("hrtf", "program, HRTF set and filter tables", 1,
+                  _PROGRAM_BYTES + _hrtf_bytes(scene, item))]
+    generators = [s for s in scene.sources if s.generator is not None]
+    files = [s for s in scene.sources if s.generator is None]
+    segment = segment_samples(sr)
+    if generators:
+        # a sound of one segment is held once, in the render precision; a
+        # longer one as the segment being read and the next one made (float64)
+        held, made = 0.0, 0
+        for spec, stream in zip(scene.sources, once, strict=True):
+            if spec.generator is None:
+                continue
+            length = segment if stream is None else stream._sound.length
+            held += length * item if length <= segment else segment * (12 + item)
+            made = max(made, min(length, segment))
+        parts.append(Part("sources", "generator segments held", len(generators),
+                          held / len(generators)))
+        parts.append(Part("sources", "a generator segment being made", 1,
+                          made * _GENERATOR_TEMPORARY))
+    if files:
+        each = 0.0
+        for spec, stream in zip(scene.sources, once, strict=True):
+            if spec.generator is not None:
+                continue
+            each += FILE_BLOCK * (2 * 8 + item)  # a decoded block and its channel
+            if stream is None or stream._sound._rate != sr:
+                each += _RESAMPLER_BYTES
+            if spec.loop and stream is not None and stream._sound.length <= LOOP_IN_MEMORY:
+                each += stream._sound.length * item  # a short loop is held whole
+        parts.append(Part("sources", "file blocks and resamplers", len(files),
+                          each / len(files)))
+        parts.append(Part("sources", "a file block being decoded and resampled", 1,
+                          _FILE_TEMPORARY))
+    frames = n / (0.1 * sr) + 1
+    parts.append(Part("duration", "sidecar peaks every 100 ms", len(scene.sources),
+                      frames * 8))
+    if n_moving == 0:
+        # fixed filters: chunks of STATIC_CHUNK_SAMPLES per source, one being
+        # read and one per thread in flight, each with its spectra
+        parts.append(Part("sources", "fixed-filter chunks", len(scene.sources),
+                          STATIC_CHUNK_SAMPLES * item * (threads + 1)))
+    else:
+        K = max(1, CHUNK_SAMPLES // B)
+        channel = (K + 1) * B * item * 4 + (K + 1) * 12 * (8 + item)
+        channels = 2 * n_moving + (len(scene.sources) - n_moving)
+        parts.append(Part("render.block_size", f"engine buffers (block size {B})", channels,
+                          channel))
+    start = _START_MOVING_SECONDS if n_moving else _START_SECONDS
+    cost = 0.0
+    for spec, moves in zip(scene.sources, moving, strict=True):
+        if spec.generator is not None:
+            cost += _GENERATOR_SECONDS.get(spec.generator[0], 0.01)
+        else:
+            cost += _FILE_SECONDS
+        cost += _MOVING_SECONDS_AT_128 * (128 / B) ** 0.45 if moves else _STATIC_SECONDS
+    render_seconds = start + seconds * cost / max(1.0, min(threads, 2) * 0.6)
+    spool = n * 2 * item if scene.output.normalize is not None else 0
+    return RenderEstimate(seconds=seconds, sample_rate=sr, sources=len(scene.sources),
+                          moving=n_moving, parts=tuple(parts),
+                          render_seconds=render_seconds, output_bytes=n * 6 + 44,
+                          spool_bytes=spool)
+
+
+def _hrtf_bytes(scene, item):
+    """The HRTF set in memory: its responses, their minimum-phase versions,
+    onset delays and near-field layers; measured as about 20 times the
+    size of its SOFA file in float32."""
+    from .hrtf import NAMES, bundled_hrtf_path
+
+    if scene.hrtf == "sphere":
+        return 20e6 * item / 4
+    path = bundled_hrtf_path(scene.hrtf) if scene.hrtf in NAMES else scene.hrtf
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        size = 0
+    return 20.0 * size * item / 4
+
+
+def check_memory(scene, estimate, max_memory, limit_from="--max-memory"):
+    """Refuse a scene whose estimated memory is over ``max_memory``.
+
+    Parameters
+    ----------
+    scene : Scene
+    estimate : RenderEstimate
+    max_memory : float
+        Bytes (``math.inf``: no limit).
+    limit_from : str, optional
+        Where the limit comes from, for the message: the option as the
+        user gave it (``"--max-memory 4G"``) or ``"default"`` (half of
+        this machine's memory).
+
+    Raises
+    ------
+    SceneError
+        Naming the scene file, the field that drives the estimate, the
+        figures and what to do.
+    """
+    from .errors import SceneError, SceneProblem
+
+    need = estimate.memory_bytes
+    if need <= max_memory:
+        return
+    totals = {}
+    for p in estimate.parts:
+        totals[p.field] = totals.get(p.field, 0.0) + p.bytes
+    # the program and HRTF set are fixed: name what the scene can change,
+    # unless they alone are over the limit
+    variable = {k: v for k, v in totals.items() if k != "hrtf"}
+    if totals.get("hrtf", 0.0) > max_memory or not variable:
+        field = "hrtf"
+    else:
+        field = max(variable, key=variable.get)
+    what = ", ".join(
+        f"{p.count} x {format_size(p.each)} for {p.what}" if p.count != 1
+        else f"{format_size(p.bytes)} for {p.what}"
+        for p in sorted(estimate.parts, key=lambda p: -p.bytes) if p.field == field)
+    if limit_from == "default":
+        limit_from = "by default half of this machine's memory; set it with --max-memory"
+    advice = {"sources": "render fewer sources per scene (and mix the renders), or raise "
+                         "the limit",
+              "render.block_size": "raise render.block_size, or raise the limit",
+              "duration": "shorten the duration, or raise the limit",
+              "hrtf": "the program and its HRTF set alone need that much: raise the "
+                      "limit"}[field]
+    name = str(scene.path) if scene.path is not None else "scene"
+    raise SceneError(SceneProblem(
+        name, None, field,
+        f"{field}: the render needs an estimated {format_size(need)} of memory, "
+        f"{format_size(totals[field])} of it for {field} ({what}), but the limit is "
+        f"{format_size(max_memory)} ({limit_from}); {advice}"))
