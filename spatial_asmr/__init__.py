@@ -19,6 +19,7 @@ read_sofa, write_sofa
 __version__ = "0.1.0"
 
 from .errors import (
+                     ArgumentError,
                      AudioFileError,
                      HrtfError,
                      HrtfWarning,
@@ -41,7 +42,8 @@ __all__ = [
     "load_scene", "render", "render_to_file", "RenderReport",
     "load_hrtf", "read_sofa", "write_sofa",
     "Scene", "HrtfSet",
-    "SpatialAsmrError", "SceneError", "HrtfError", "AudioFileError", "OutputError",
+    "SpatialAsmrError", "SceneError", "HrtfError", "AudioFileError", "ArgumentError",
+    "OutputError",
     "SpatialAsmrWarning", "HrtfWarning",
     "__version__",
 ]

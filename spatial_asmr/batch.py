@@ -42,7 +42,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import SpatialAsmrError
+from .checks import check_integer, show
+from .errors import ArgumentError, OutputError, SceneError, SpatialAsmrError
 from .output import atomic_text, remove_temporaries, writing
 from .workers import DaskPool, ProcessPool, failed_record, run_task
 
@@ -80,12 +81,21 @@ def collect_scenes(inputs):
 
     Raises
     ------
-    SpatialAsmrError
-        An input path does not exist, a folder holds no scenes, an input is
-        of an unknown type, or two scenes would write the same output.
+    SceneError
+        An input path does not exist, a folder holds no scenes, or two
+        scenes would write the same output.
+    ArgumentError
+        An input is of an unknown type.
     """
     from .scene import Scene
 
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]  # one file or folder
+    try:
+        inputs = list(inputs)
+    except TypeError:
+        raise ArgumentError(f"scenes is {show(inputs)} but must be a list of scene files, "
+                            "folders, Scene objects or mappings") from None
     entries = []
     for index, item in enumerate(inputs):
         name = None
@@ -97,7 +107,7 @@ def collect_scenes(inputs):
                 found = sorted(p for p in path.rglob("*")
                                if p.suffix.lower() in SCENE_SUFFIXES and p.is_file())
                 if not found:
-                    raise SpatialAsmrError(f"folder {str(path)!r} holds no scene files "
+                    raise SceneError(f"folder {str(path)!r} holds no scene files "
                                            f"({', '.join(SCENE_SUFFIXES)})")
                 for p in found:
                     entries.append(_Entry(p.relative_to(path).with_suffix("").as_posix(),
@@ -105,7 +115,7 @@ def collect_scenes(inputs):
             elif path.is_file():
                 entries.append(_Entry(name or path.stem, str(path), path=path))
             else:
-                raise SpatialAsmrError(f"scene {str(path)!r} does not exist")
+                raise SceneError(f"scene {str(path)!r} does not exist")
         elif isinstance(item, Scene):
             stem = item.path.stem if item.path is not None else f"scene{index:05d}"
             entries.append(_Entry(name or stem, name or f"scenes[{index}]", scene=item))
@@ -120,12 +130,12 @@ def collect_scenes(inputs):
                 entry.error = str(exc)
             entries.append(entry)
         else:
-            raise SpatialAsmrError(f"scenes[{index}] is a {type(item).__name__} but must be "
+            raise ArgumentError(f"scenes[{index}] is a {type(item).__name__} but must be "
                                    "a scene file, a folder, a Scene or a mapping")
     seen = {}
     for entry in entries:
         if entry.name in seen:
-            raise SpatialAsmrError(f"scenes {seen[entry.name]!r} and {entry.label!r} would "
+            raise SceneError(f"scenes {seen[entry.name]!r} and {entry.label!r} would "
                                    f"both write {entry.name!r}; give them different names")
         seen[entry.name] = entry.label
     return entries
@@ -136,15 +146,15 @@ def parse_shard(text):
 
     Raises
     ------
-    SpatialAsmrError
+    ArgumentError
     """
     try:
         i, n = (int(part) for part in str(text).split("/"))
     except ValueError:
-        raise SpatialAsmrError(f"shard is {text!r} but must be I/N with integers, "
+        raise ArgumentError(f"shard is {text!r} but must be I/N with integers, "
                                "e.g. 0/4") from None
     if not (n >= 1 and 0 <= i < n):
-        raise SpatialAsmrError(f"shard is {text!r} but must be I/N with 0 <= I < N")
+        raise ArgumentError(f"shard is {text!r} but must be I/N with 0 <= I < N")
     return i, n
 
 
@@ -363,12 +373,13 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
 
     started = time.perf_counter()
     if format not in FORMATS:
-        raise SpatialAsmrError(f"format is {format!r} but must be one of {', '.join(FORMATS)}")
+        raise ArgumentError(f"format is {format!r} but must be one of {', '.join(FORMATS)}")
     if annotations not in (None, "dcase"):
-        raise SpatialAsmrError(f"annotations is {annotations!r} but must be None or 'dcase'")
-    if jobs is not None and int(jobs) < 1:
-        raise SpatialAsmrError(f"jobs is {jobs!r} but must be at least 1")
-    jobs = int(jobs) if jobs else (os.cpu_count() or 1)
+        raise ArgumentError(f"annotations is {annotations!r} but must be None or 'dcase'")
+    if jobs is not None:
+        jobs = check_integer("jobs", jobs, ArgumentError, "None or an integer >= 1",
+                             lambda n: n >= 1)
+    jobs = jobs or (os.cpu_count() or 1)
     if isinstance(shard, str):
         shard = parse_shard(shard)
     classes = list(classes) if classes else list(DCASE_CLASSES)
@@ -376,7 +387,7 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SpatialAsmrError(f"cannot create output folder {str(out_dir)!r}: "
+        raise OutputError(f"cannot create output folder {str(out_dir)!r}: "
                                f"{exc.strerror or exc}") from None
     from .estimate import parse_size
 
@@ -493,7 +504,7 @@ def _prepare(entry, task, source_label, memory):
         for spec in scene.sources:
             label = source_label(spec)
             if label not in options["classes"]:
-                raise SpatialAsmrError(
+                raise SceneError(
                     f"{entry.label}: source {spec.name!r} has label {label!r} but must have "
                     f"one of the classes {', '.join(options['classes'])} for DCASE "
                     "annotations (give --classes)")

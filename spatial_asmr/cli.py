@@ -5,7 +5,7 @@ import sys
 import warnings
 
 from . import __version__
-from .errors import SpatialAsmrError, SpatialAsmrWarning
+from .errors import ArgumentError, SpatialAsmrError, SpatialAsmrWarning
 
 _MEMORY_HELP = ("refuse a scene whose estimated memory (see 'info SCENE') is over SIZE, "
                 "before rendering: e.g. 8G, 512M (powers of 1024), 1.5GB (of 1000), or "
@@ -176,10 +176,10 @@ def _render(args):
         from .sidecar import scene_from_sidecar
 
         if args.scene is not None:
-            raise SpatialAsmrError("render takes a SCENE or --from SIDECAR, not both")
+            raise ArgumentError("render takes a SCENE or --from SIDECAR, not both")
         scene = scene_from_sidecar(args.from_sidecar)
     elif args.scene is None:
-        raise SpatialAsmrError("render needs a SCENE (or --from SIDECAR)")
+        raise ArgumentError("render needs a SCENE (or --from SIDECAR)")
     else:
         from .scene import load_scene
 
@@ -338,7 +338,7 @@ def _info_scene(args):
     print(f"  limit        {format_size(limit)} by default (half of this machine's memory): "
           f"{verdict}")
     if args.plot:
-        raise SpatialAsmrError("--plot draws an HRTF set's grid; for a scene use "
+        raise ArgumentError("--plot draws an HRTF set's grid; for a scene use "
                                "'spatial-asmr plot SCENE -o PNG'")
     return 0
 
@@ -368,6 +368,14 @@ def _generators(args):
     return 0
 
 
+def _check_max_memory(args):
+    # named as the user typed it, before anything else is done
+    if getattr(args, "max_memory", None) is not None:
+        from .estimate import parse_size
+
+        parse_size(args.max_memory, "--max-memory")
+
+
 _COMMANDS = {"render": _render, "batch": _batch, "validate": _validate, "schema": _schema,
              "info": _info,
              "generators": _generators, "plot": _plot}
@@ -394,6 +402,7 @@ def main(argv=None):
     # output being written is abandoned cleanly, the previous one kept
     stop_on(signal.SIGTERM, lambda signum: KeyboardInterrupt())
     try:
+        _check_max_memory(args)
         return _COMMANDS[args.command](args)
     except SpatialAsmrError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,6 +9,15 @@ __all__ = ["sph2cart", "cart2sph", "unit_vectors", "head_rotation", "world_to_he
 
 import numpy as np
 
+from .checks import check_array, check_broadcast
+from .errors import ArgumentError as _ERROR
+
+
+def _angles(names, values):
+    """Finite arrays in degrees (or metres), broadcast together."""
+    return check_broadcast(names, [check_array(name, value, _ERROR)
+                                   for name, value in zip(names, values, strict=True)], _ERROR)
+
 
 def sph2cart(azimuth, elevation, distance=1.0):
     """Convert spherical head coordinates to cartesian ones.
@@ -25,9 +34,8 @@ def sph2cart(azimuth, elevation, distance=1.0):
     xyz : ndarray, shape (..., 3)
         Metres; x forward, y left, z up.
     """
-    az, el, r = np.broadcast_arrays(np.radians(np.asarray(azimuth, dtype=float)),
-                                    np.radians(np.asarray(elevation, dtype=float)),
-                                    np.asarray(distance, dtype=float))
+    az, el, r = _angles(("azimuth", "elevation", "distance"), (azimuth, elevation, distance))
+    az, el = np.radians(az), np.radians(el)
     out = np.empty(az.shape + (3,))
     r_cos_el = r * np.cos(el)
     np.multiply(r_cos_el, np.cos(az), out=out[..., 0])
@@ -50,7 +58,9 @@ def cart2sph(xyz):
         Azimuth in [0, 360) degrees, elevation in [-90, 90] degrees,
         distance in metres.
     """
-    xyz = np.asarray(xyz, dtype=float)
+    xyz = check_array("xyz", xyz, _ERROR)
+    if xyz.ndim < 1 or xyz.shape[-1] != 3:
+        raise _ERROR(f"xyz has shape {xyz.shape} but must be (..., 3)")
     x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
     r = np.sqrt(x * x + y * y + z * z)
     az = np.degrees(np.arctan2(y, x)) % 360.0
@@ -82,8 +92,8 @@ def head_rotation(yaw, pitch, roll):
         Columns are the head's x (forward), y (left), z (up) axes in world
         coordinates.
     """
-    y, p, r = (np.radians(np.atleast_1d(np.asarray(v, dtype=float))) for v in (yaw, pitch, roll))
-    y, p, r = np.broadcast_arrays(y, p, r)
+    y, p, r = (np.radians(np.atleast_1d(v))
+               for v in _angles(("yaw", "pitch", "roll"), (yaw, pitch, roll)))
     cy, sy, cp, sp, cr, sr = np.cos(y), np.sin(y), np.cos(p), np.sin(p), np.cos(r), np.sin(r)
     zero, one = np.zeros_like(y), np.ones_like(y)
     rz = np.stack([np.stack([cy, -sy, zero], -1), np.stack([sy, cy, zero], -1),
@@ -111,5 +121,9 @@ def world_to_head(xyz, yaw, pitch, roll):
     ndarray, shape (Q, 3)
         Positions in the head frame (x forward, y left, z up).
     """
+    xyz = check_array("xyz", xyz, _ERROR, shape=("Q", 3))
     rotation = head_rotation(yaw, pitch, roll)
-    return np.einsum("qji,qj->qi", rotation, np.asarray(xyz, dtype=float))
+    if rotation.shape[:-2] not in ((1,), (len(xyz),)):
+        raise _ERROR(f"yaw, pitch and roll have shape {rotation.shape[:-2]} but must be (1,) "
+                     f"or one value per position, ({len(xyz)},)")
+    return np.einsum("qji,qj->qi", np.broadcast_to(rotation, (len(xyz), 3, 3)), xyz)

@@ -1,13 +1,29 @@
 """Exception and warning hierarchy of spatial-asmr.
 
-Every error the package raises on bad input derives from
-:class:`SpatialAsmrError`, so that callers can catch broadly or narrowly::
+Every error the package raises on purpose derives from
+:class:`SpatialAsmrError`, so that ``except SpatialAsmrError`` catches them
+all; each is also the built-in exception its cause calls for, so that code
+written for ``ValueError`` or ``OSError`` keeps working::
 
-    SpatialAsmrError
-    ├── SceneError(SpatialAsmrError, ValueError)   scene files
-    ├── HrtfError(SpatialAsmrError, ValueError)    SOFA / HRTF data
-    ├── AudioFileError(SpatialAsmrError, ValueError)  source audio files
-    └── OutputError(SpatialAsmrError, OSError)     writing results
+    SpatialAsmrError(Exception)       itself: the environment lacks something
+    │                                 (a Dask scheduler that cannot be reached)
+    ├── SceneError(ValueError)        a scene file or Scene is invalid, or too
+    │                                 large for the memory limit
+    ├── HrtfError(ValueError)         SOFA / HRTF data or arguments
+    ├── AudioFileError(ValueError)    a source audio file
+    ├── GeneratorError(ValueError)    a generator name or parameter
+    │                                 (spatial_asmr.generators)
+    ├── ArgumentError(ValueError)     any other bad argument to a public
+    │                                 function (audio arrays, coordinates,
+    │                                 sizes, options)
+    └── OutputError(OSError)          results cannot be written: the
+                                      destination, free space, a full disk,
+                                      a folder removed or made read-only
+
+Bad input is a ``ValueError``; what the operating system refuses is an
+``OSError``, with the path and the system's reason in the message
+("cannot write OUT: No space left on device").  The command line prints
+any of them as ``error: MESSAGE`` and exits 1, without a traceback.
 """
 
 __all__ = [
@@ -17,6 +33,7 @@ __all__ = [
     "HrtfError",
     "AudioFileError",
     "OutputError",
+    "ArgumentError",
     "SpatialAsmrWarning",
     "HrtfWarning",
 ]
@@ -25,7 +42,7 @@ from dataclasses import dataclass as _dataclass
 
 
 class SpatialAsmrError(Exception):
-    """Root of all errors raised by spatial-asmr on bad input."""
+    """Root of all errors raised by spatial-asmr (see the module docstring)."""
 
 
 @_dataclass(frozen=True)
@@ -84,8 +101,13 @@ class AudioFileError(SpatialAsmrError, ValueError):
     """A source audio file cannot be used; the message names the file."""
 
 
+class ArgumentError(SpatialAsmrError, ValueError):
+    """A public function got an argument it cannot use; the message reads
+    "<name> is <value> but must be <allowed>"."""
+
+
 class OutputError(SpatialAsmrError, OSError):
-    """The output cannot be written."""
+    """The output cannot be written: "cannot write PATH: reason"."""
 
 
 class SpatialAsmrWarning(UserWarning):

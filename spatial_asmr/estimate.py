@@ -193,10 +193,10 @@ def parse_size(text, name="memory size"):
 
     Raises
     ------
-    SpatialAsmrError
+    ArgumentError
         Anything else.
     """
-    from .errors import SpatialAsmrError
+    from .errors import ArgumentError
 
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         value, unit = float(text), ""
@@ -211,7 +211,7 @@ def parse_size(text, name="memory size"):
         except ValueError:
             value = math.nan
     if unit not in _UNITS or not math.isfinite(value) or value <= 0:
-        raise SpatialAsmrError(
+        raise ArgumentError(
             f"{name} is {text!r} but must be a positive number of bytes, with K, M, G "
             "or T (powers of 1024) or kB, MB, GB, TB (powers of 1000), e.g. 8G, or 'none'")
     return value * _UNITS[unit]

@@ -48,9 +48,17 @@ from scipy import fft as _fft
 from scipy.spatial import ConvexHull as _ConvexHull
 from scipy.spatial import cKDTree as _cKDTree
 
+from .checks import check_array as _check_array
+from .checks import check_broadcast as _check_broadcast
+from .checks import check_number as _check_number
+from .checks import check_path as _check_path
+from .checks import check_values as _check_values
 from .coordinates import unit_vectors as _unit_vectors
 from .errors import HrtfError as _HrtfError
+from .sofa import check_hrirs as _check_hrirs
+from .sofa import check_positive as _check_positive
 from .sofa import read_sofa as _read_sofa
+from .sofa import sofa_file as _sofa_file
 
 
 def _hrtf_dir():
@@ -72,12 +80,10 @@ _PREPROCESSING_VERSION = "2"
 
 def bundled_hrtf_path(name):
     """Path of a bundled HRTF set by name (``"kemar"``)."""
-    try:
+    if isinstance(name, str) and name in BUNDLED:
         return _hrtf_dir() / BUNDLED[name]
-    except KeyError:
-        raise _HrtfError(
-            f"hrtf is {name!r} but must be one of {', '.join(map(repr, NAMES))} "
-            "or a path to a .sofa file") from None
+    raise _HrtfError(f"hrtf is {name!r} but must be one of {', '.join(map(repr, NAMES))} "
+                     "or a path to a .sofa file")
 
 
 def _resample_ir(ir, rate_in, rate_out):
@@ -311,14 +317,24 @@ class HrtfSet:
     minphase, onsets : minimum-phase responses and onset delays (samples).
     distances : ndarray
         Measured distances (metres), ascending.
+
+    Raises
+    ------
+    HrtfError
+        If an argument has the wrong type or shape, or NaN, infinite or
+        out-of-range values (a distance or rate <= 0, a negative delay).
     """
 
     def __init__(self, ir, positions, sample_rate, delays=None, name="", *,
                  _minphase=None, _onsets=None):
-        ir = _np.asarray(ir, dtype=_np.float64)
-        positions = _np.asarray(positions, dtype=_np.float64)
+        ir, positions, delays = _check_hrirs(ir, positions, delays)
         if delays is None:
             delays = _np.zeros(ir.shape[:2])
+        elif len(delays) != len(ir):  # one row for all measurements
+            delays = _np.repeat(delays, len(ir), axis=0)
+        sample_rate = _check_positive("sample_rate", sample_rate, "Hz")
+        if not isinstance(name, str):
+            raise _HrtfError(f"name is {name!r} but must be a str")
         self.name = name
         #: str or None: identifies the set on disk (file hash and rate), if loaded
         #: from a file; derived data may be cached under it
@@ -350,12 +366,9 @@ class HrtfSet:
         filters : ndarray, shape (n_measurements, 2, n_taps)
         delays : ndarray, shape (n_measurements, 2)
         """
-        if interpolation == "nearest":
+        if _check_interpolation(interpolation) == "nearest":
             return self.raw, self.raw_delays
-        if interpolation == "barycentric":
-            return self.minphase, self.onsets
-        raise ValueError(f"interpolation is {interpolation!r} but must be "
-                         "'nearest' or 'barycentric'")
+        return self.minphase, self.onsets
 
     def lookup(self, azimuth, elevation, distance, interpolation="barycentric"):
         """Measurements and weights that render the given directions.
@@ -377,9 +390,8 @@ class HrtfSet:
         weights : ndarray, shape (Q, 3)
             Non-negative, summing to 1.
         """
-        az = _np.atleast_1d(_np.asarray(azimuth, dtype=float))
-        el = _np.atleast_1d(_np.asarray(elevation, dtype=float))
-        dist = _np.broadcast_to(_np.asarray(distance, dtype=float), az.shape)
+        _check_interpolation(interpolation)
+        az, el, dist = _queries(azimuth, elevation, distance)
         vectors = _unit_vectors(az, el)
         if len(self._layers) == 1:
             layer_of = _np.zeros(len(az), dtype=int)
@@ -418,15 +430,37 @@ class HrtfSet:
         """
         from .delay import fold_delays, folded_length
 
-        az = _np.atleast_1d(_np.asarray(azimuth, dtype=float))
-        el = _np.atleast_1d(_np.asarray(elevation, dtype=float))
         if distance is None:
             distance = self.distances[-1]
-        index, weights = self.lookup(az, el, distance, interpolation)
+        index, weights = self.lookup(azimuth, elevation, distance, interpolation)
         filters, delays = self.tables(interpolation)
         blended = _np.einsum("qk,qket->qet", weights, filters[index])
         delay = _np.einsum("qk,qke->qe", weights, delays[index])
         return fold_delays(blended, delay, folded_length(self.n_taps, delays.max()))
+
+
+_INTERPOLATIONS = ("barycentric", "nearest")
+
+
+def _check_interpolation(interpolation):
+    if isinstance(interpolation, str) and interpolation in _INTERPOLATIONS:
+        return interpolation
+    raise _HrtfError(f"interpolation is {interpolation!r} but must be 'nearest' or "
+                     "'barycentric'")
+
+
+def _queries(azimuth, elevation, distance):
+    """Query directions (degrees) and distances (metres, > 0), shape (Q,) each."""
+    names = ("azimuth", "elevation", "distance")
+    values = (azimuth, elevation, distance)
+    arrays = _check_broadcast(names, [_np.atleast_1d(_check_array(name, value, _HrtfError))
+                                      for name, value in zip(names, values, strict=True)],
+                              _HrtfError)
+    if arrays[0].ndim != 1:
+        raise _HrtfError(f"azimuth, elevation and distance have shape {arrays[0].shape} but "
+                         "must be (Q,) or scalars")
+    _check_values("distance", arrays[2], _HrtfError, "> 0 m", lambda d: d > 0)
+    return arrays
 
 
 @_lru_cache(maxsize=4)
@@ -446,9 +480,13 @@ def _cache_dir():
 
 def _file_digest(path):
     h = _hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError as exc:
+        raise _HrtfError(f"HRTF file {str(path)!r} cannot be read: "
+                         f"{exc.strerror or exc}") from None
     return h.hexdigest()
 
 
@@ -468,29 +506,31 @@ def load_hrtf(name_or_path, sample_rate):
     -------
     HrtfSet
 
+    Raises
+    ------
+    HrtfError
+        If ``sample_rate`` is not a number in [8000, 384000], the name is
+        unknown, the file is missing, a folder, or not a usable SOFA file.
+
     Notes
     -----
     The preprocessed set is cached on disk (``$SPATIAL_ASMR_CACHE`` or
     ``~/.cache/spatial-asmr``), keyed by the file's SHA-256 and the rate,
     and in memory for the life of the process.
     """
-    from numbers import Real
-
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, Real) or \
-            not 8000 <= sample_rate <= 384000:
-        raise _HrtfError(f"sample_rate is {sample_rate!r} but must be a number of Hz "
-                         "in [8000, 384000]")
-    if not isinstance(name_or_path, str | _os.PathLike):
-        raise _HrtfError(f"name_or_path is {name_or_path!r} but must be a name "
-                         f"({', '.join(NAMES)}) or the path of a .sofa file")
-    text = _os.fspath(name_or_path)
+    sample_rate = _check_number("sample_rate", sample_rate, _HrtfError,
+                                "a number of Hz in [8000, 384000]",
+                                lambda rate: 8000 <= rate <= 384000)
+    _check_path("name_or_path", name_or_path, _HrtfError,
+                f"a name ({', '.join(NAMES)}) or the path of a .sofa file")
+    text = _os.fsdecode(name_or_path)
     if text == "sphere":
-        return _sphere_set(float(sample_rate))
+        return _sphere_set(sample_rate)
     looks_like_name = not (_os.sep in text or "/" in text or text.lower().endswith(".sofa"))
-    path = bundled_hrtf_path(text) if looks_like_name else _Path(text)
+    path = bundled_hrtf_path(text) if looks_like_name else _sofa_file("name_or_path", text)
     if not path.is_file():
         raise _HrtfError(f"HRTF file {text!r} does not exist")
-    return _load_cached(str(path.resolve()), float(sample_rate), _file_digest(path))
+    return _load_cached(str(path.resolve()), sample_rate, _file_digest(path))
 
 
 @_lru_cache(maxsize=8)

@@ -21,6 +21,9 @@ magnitude, which removes most of the under-read of a plain 4x grid (up to
 
 The limiter keeps the true peak within 0.01 dB of its ceiling (-1 dBTP by
 default, so integer output never clips); see :class:`Limiter`.
+
+Bad arguments (shapes, dtypes, NaN or infinite samples, rates, levels)
+raise :class:`~spatial_asmr.errors.ArgumentError`.
 """
 
 __all__ = ["LoudnessMeter", "TruePeakMeter", "Limiter", "LimiterReport", "true_peak",
@@ -32,6 +35,9 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from .checks import check_array, check_integer, check_number
+from .errors import ArgumentError
+
 CEILING_DB = -1.0
 """float : True-peak ceiling of integer output, dBTP."""
 
@@ -40,27 +46,52 @@ CEILING_DB = -1.0
 _BLOCK = 1 << 16
 
 
+_MAX_RATE = 384000  # Hz
+_MAX_LOOKAHEAD_MS = 1000.0  # bounds the limiter's window (4 x rate x look-ahead points)
+_MAX_DB = 200.0  # levels and gains in dB: 10 ** (dB / 20) stays far from overflow
+
+
 def _check_chunk(chunk, channels):
-    """``chunk`` as a float64 array of shape (n, channels)."""
-    chunk = np.asarray(chunk)
+    """``chunk`` as a float64 array of shape (n, channels), finite."""
+    chunk = check_array("chunk", chunk, ArgumentError)
     if chunk.ndim == 1 and channels == 1:
         chunk = chunk[:, None]
     if chunk.ndim != 2 or chunk.shape[1] != channels:
-        raise ValueError(f"chunk has shape {chunk.shape} but must be (n, {channels})")
-    return np.ascontiguousarray(chunk, dtype=np.float64)
+        raise ArgumentError(f"chunk has shape {chunk.shape} but must be (n, {channels})")
+    return np.ascontiguousarray(chunk)
 
 
-def _check_channels(channels):
-    if not isinstance(channels, (int, np.integer)) or channels < 1:
-        raise ValueError(f"channels is {channels!r} but must be an integer >= 1")
-    return int(channels)
+def _check_audio(audio, mono=True):
+    """A whole signal as a float64 array of shape (n, channels); (n,) is mono."""
+    audio = check_array("audio", audio, ArgumentError)
+    if audio.ndim == 1 and mono:
+        audio = audio[:, None]
+    if audio.ndim != 2 or audio.shape[1] < 1:
+        allowed = "(n,) or (n, channels)" if mono else "(n, channels)"
+        raise ArgumentError(f"audio has shape {audio.shape} but must be {allowed}, "
+                             "channels >= 1")
+    return audio
 
 
-def _check_positive(name, value):
-    if not (isinstance(value, (int, float, np.integer, np.floating)) and value > 0
-            and math.isfinite(value)):
-        raise ValueError(f"{name} is {value!r} but must be > 0")
-    return float(value)
+def _check_channels(channels, most=None):
+    channels = check_integer("channels", channels, ArgumentError, "an integer >= 1",
+                             lambda n: n >= 1)
+    if most is not None and channels > most:
+        raise ArgumentError(f"channels is {channels} but must be at most {most}")
+    return channels
+
+
+def _check_rate(sample_rate, lowest=0):
+    """Hz, > ``lowest`` and at most 384 kHz."""
+    return check_number("sample_rate", sample_rate, ArgumentError,
+                        f"> {lowest} and <= {_MAX_RATE} Hz",
+                        lambda rate: lowest < rate <= _MAX_RATE)
+
+
+def _check_db(name, value, unit):
+    return check_number(name, value, ArgumentError,
+                        f"finite, in [{-_MAX_DB:g}, {_MAX_DB:g}] {unit}",
+                        lambda db: abs(db) <= _MAX_DB)
 
 
 # --------------------------------------------------------------------------
@@ -137,11 +168,9 @@ class LoudnessMeter:
     """
 
     def __init__(self, sample_rate, channels=2):
-        self.sample_rate = _check_positive("sample_rate", sample_rate)
-        self.channels = _check_channels(channels)
-        if self.channels > len(_CHANNEL_WEIGHTS):
-            raise ValueError(f"channels is {channels!r} but must be at most "
-                             f"{len(_CHANNEL_WEIGHTS)}")
+        # the prewarped bilinear transform of the shelf needs it below fs / 2
+        self.sample_rate = _check_rate(sample_rate, math.ceil(2.0 * _SHELF_F0))
+        self.channels = _check_channels(channels, len(_CHANNEL_WEIGHTS))
         self.sos = _k_weighting(self.sample_rate)
         self._weights = np.array(_CHANNEL_WEIGHTS[:self.channels])
         self._zi = np.zeros((2, 2, self.channels))
@@ -247,9 +276,7 @@ def integrated_loudness(audio, sample_rate):
     float
         LUFS; ``-inf`` when silent or shorter than 400 ms.
     """
-    audio = np.asarray(audio)
-    if audio.ndim == 1:
-        audio = audio[:, None]
+    audio = _check_audio(audio)
     meter = LoudnessMeter(sample_rate, audio.shape[1])
     for start in range(0, len(audio), _BLOCK):
         meter.add(audio[start:start + _BLOCK])
@@ -447,9 +474,7 @@ def true_peak(audio):
     float
         Linear; 0 for an empty signal.
     """
-    audio = np.asarray(audio)
-    if audio.ndim == 1:
-        audio = audio[:, None]
+    audio = _check_audio(audio)
     meter = TruePeakMeter(audio.shape[1])
     meter.add(audio)
     return meter.peak
@@ -605,11 +630,13 @@ class Limiter:
 
     def __init__(self, sample_rate, ceiling_db=-1.0, lookahead_ms=2.0, release_ms=80.0,
                  channels=2):
-        self.sample_rate = _check_positive("sample_rate", sample_rate)
-        if not math.isfinite(ceiling_db):
-            raise ValueError(f"ceiling_db is {ceiling_db!r} but must be finite")
-        _check_positive("lookahead_ms", lookahead_ms)
-        _check_positive("release_ms", release_ms)
+        self.sample_rate = _check_rate(sample_rate)
+        ceiling_db = _check_db("ceiling_db", ceiling_db, "dBTP")
+        lookahead_ms = check_number("lookahead_ms", lookahead_ms, ArgumentError,
+                                    f"> 0 and <= {_MAX_LOOKAHEAD_MS:g} ms",
+                                    lambda ms: 0 < ms <= _MAX_LOOKAHEAD_MS)
+        release_ms = check_number("release_ms", release_ms, ArgumentError, "> 0 ms",
+                                  lambda ms: ms > 0)
         self.channels = _check_channels(channels)
         self.ceiling = 10.0 ** (ceiling_db / 20.0)
         rate = _FACTOR * self.sample_rate
@@ -723,7 +750,7 @@ def limit(audio, sample_rate, ceiling_db=-1.0, lookahead_ms=2.0, release_ms=80.0
     limited : ndarray, shape (n, channels)
     report : LimiterReport
     """
-    audio = np.asarray(audio, dtype=np.float64)
+    audio = _check_audio(audio, mono=False)
     limiter = Limiter(sample_rate, ceiling_db, lookahead_ms, release_ms, audio.shape[1])
     parts = [limiter.process(audio[start:start + _BLOCK])
              for start in range(0, len(audio), _BLOCK)]
@@ -752,12 +779,21 @@ def finish(audio, sample_rate, normalize=None, integer=True):
     gain_db : float
         Normalisation gain applied, dB.
     report : LimiterReport
+
+    Raises
+    ------
+    ArgumentError
+        If ``audio`` is not finite real numbers of shape (n, channels),
+        ``normalize`` is not one of the forms above (its target finite, in
+        [-200, 200] dB) or ``integer`` is not a bool.
     """
-    audio = np.asarray(audio, dtype=np.float64)
+    audio = _check_audio(audio, mono=False)
+    if not isinstance(integer, (bool, np.bool_)):
+        raise ArgumentError(f"integer is {integer!r} but must be True or False")
     gain_db = 0.0
     ceiling = CEILING_DB if integer else None
     if normalize is not None:
-        kind, target = normalize
+        kind, target = _check_normalize(normalize)
         if kind == "peak":
             peak = true_peak(audio)
             if peak > 0:
@@ -767,10 +803,19 @@ def finish(audio, sample_rate, normalize=None, integer=True):
             loudness = integrated_loudness(audio, sample_rate)
             if math.isfinite(loudness):
                 gain_db = target - loudness
-        else:
-            raise ValueError(f"normalize is {kind!r} but must be 'peak' or 'loudness'")
         audio = audio * 10 ** (gain_db / 20)
     if ceiling is None:
         return audio, gain_db, LimiterReport(False, 0.0, 0.0)
     limited, report = limit(audio, sample_rate, ceiling)
     return limited, gain_db, report
+
+
+def _check_normalize(normalize):
+    """``(kind, target)`` of a normalisation target."""
+    if not (isinstance(normalize, (tuple, list)) and len(normalize) == 2):
+        raise ArgumentError(f"normalize is {normalize!r} but must be None, ('peak', dBTP) "
+                             "or ('loudness', LUFS)")
+    kind, target = normalize
+    if not (isinstance(kind, str) and kind in ("peak", "loudness")):
+        raise ArgumentError(f"normalize is {kind!r} but must be 'peak' or 'loudness'")
+    return kind, _check_db("normalize target", target, "dBTP" if kind == "peak" else "LUFS")

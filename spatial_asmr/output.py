@@ -20,6 +20,7 @@ from pathlib import Path as _Path
 
 import numpy as _np
 
+from .errors import ArgumentError as _ArgumentError
 from .errors import OutputError as _OutputError
 
 BIT_DEPTHS = (16, 24, "float")
@@ -64,7 +65,7 @@ def _parse_bit_depth(bit_depth):
     if bit_depth in ("16", "24"):
         bit_depth = int(bit_depth)
     if bit_depth not in BIT_DEPTHS:
-        raise _OutputError(f"bit depth is {bit_depth!r} but must be 16, 24 or 'float'")
+        raise _OutputError(f"bit_depth is {bit_depth!r} but must be 16, 24 or 'float'")
     return bit_depth
 
 
@@ -194,7 +195,9 @@ def check_destination(path, bit_depth):
         Unknown suffix or bit depth, float FLAC, a missing folder, or one
         in which no file can be made.
     """
-    path = _Path(path)
+    from .checks import check_path
+
+    path = check_path("path", path, _OutputError, "the path of a .wav or .flac file")
     bit_depth = _parse_bit_depth(bit_depth)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -418,6 +421,14 @@ def write_audio(path, chunks, sample_rate, bit_depth=24, frames=None):
         Unknown format or bit depth, an unwritable destination, or integer
         output that would clip (nothing is written then).
     """
+    from .checks import check_integer
+
+    sample_rate = check_integer("sample_rate", sample_rate, _ArgumentError,
+                                "an integer number of Hz in [1, 384000]",
+                                lambda r: 1 <= r <= 384000)
+    if frames is not None:
+        frames = check_integer("frames", frames, _ArgumentError, "None or an integer >= 0",
+                               lambda n: n >= 0)
     path, bit_depth, fmt = check_destination(path, bit_depth)
     if fmt == "WAV" and frames is not None and output_bytes(frames, bit_depth, fmt) > WAV_LIMIT:
         fmt = "RF64"
@@ -428,7 +439,7 @@ def write_audio(path, chunks, sample_rate, bit_depth=24, frames=None):
         sink = _Sink(path, tmp, int(sample_rate), _SUBTYPES[bit_depth], fmt)
         try:
             for chunk in chunks:
-                chunk = _np.asarray(chunk, dtype=_np.float64)
+                chunk = _chunk(chunk)
                 if fmt == "WAV" and n_written + len(chunk) > largest:
                     raise _OutputError(
                         f"cannot write {path}: a WAV file holds at most {largest} frames "
@@ -463,6 +474,13 @@ def write_audio(path, chunks, sample_rate, bit_depth=24, frames=None):
                 f"{max(need, 0.1):.1f} dB (the sources' gain_db) or write 32-bit float "
                 f"(--bit-depth float); {str(path)!r} was not written")
     return WriteReport(path=path, n_samples=n_written, peak=peak, container=fmt)
+
+
+def _chunk(chunk):
+    """A chunk of stereo audio as float64 (n, 2), finite."""
+    from .checks import check_array
+
+    return check_array("chunk", chunk, _ArgumentError, shape=("n", 2))
 
 
 class _Sink:

@@ -353,9 +353,14 @@ def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float
         rendering), a write that fails ("cannot write PATH: reason"), or
         integer output that would clip (not reached when the limiter runs).
     """
+    from .checks import check_render_arguments
+    from .estimate import parse_size
     from .output import check_destination
 
     started = time.perf_counter()
+    dtype, threads = check_render_arguments(scene, dtype, threads, progress)
+    if max_memory is not None:
+        parse_size(max_memory, "max_memory")
     depth = bit_depth if bit_depth is not None else scene.output.bit_depth
     check_destination(path, depth)
     check_scene_memory(scene, max_memory, dtype=dtype, threads=threads)
@@ -387,7 +392,7 @@ def check_scene_memory(scene, max_memory=None, *, dtype=np.float32, threads=None
     ------
     SceneError
         The estimate is over the limit.
-    SpatialAsmrError
+    ArgumentError
         ``max_memory`` is not a size.
     """
     from .estimate import check_memory, default_max_memory, estimate_render, parse_size
@@ -489,9 +494,12 @@ def render(scene, dtype=np.float32, *, master=True, bit_depth=None, progress=Non
     report : RenderReport
         Only with ``report=True``.
     """
+    from .checks import check_render_arguments
     from .output import Quantiser, _parse_bit_depth
 
     started = time.perf_counter()
+    dtype, threads = check_render_arguments(scene, dtype, threads, progress, master=master,
+                                            report=report)
     plan, chunks = _prepare(scene, progress, dtype, threads)
     if not master:
         pieces = list(chunks)

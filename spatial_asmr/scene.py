@@ -45,6 +45,7 @@ from ruamel.yaml.nodes import ScalarNode as _ScalarNode
 from ruamel.yaml.nodes import SequenceNode as _SequenceNode
 from ruamel.yaml.scalarbool import ScalarBoolean as _ScalarBoolean
 
+from .checks import check_path as _check_path
 from .errors import SceneError as _SceneError
 from .errors import SceneProblem as _SceneProblem
 from .hrtf import NAMES as _NAMES
@@ -260,8 +261,8 @@ def load_scene(path):
         problem found, each naming the file as given in `path`, the line and
         the field.
     """
+    file = _check_path("path", path, _SceneError, "the path of a scene file (str or os.PathLike)")
     shown = _os.fsdecode(path)
-    file = _pathlib.Path(shown)
     try:
         raw = file.read_bytes()
     except FileNotFoundError:

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SpatialAsmrError
+from .errors import SceneError
 
 FRAME_SECONDS = 0.1
 """float : Resolution of positions, activity and annotations, s."""
@@ -234,14 +234,14 @@ def write_dcase_csv(path, sidecar, classes=DCASE_CLASSES):
 
     Raises
     ------
-    SpatialAsmrError
+    SceneError
         A source's label is not in ``classes``.
     """
     classes = list(classes)
     rows = []
     for track, source in enumerate(sidecar["sources"]):
         if source["label"] not in classes:
-            raise SpatialAsmrError(
+            raise SceneError(
                 f"source {source['name']!r} has label {source['label']!r} but must have "
                 f"one of the classes {', '.join(classes)} for DCASE annotations "
                 "(give --classes)")
@@ -277,7 +277,7 @@ def scene_from_sidecar(path):
 
     Raises
     ------
-    SpatialAsmrError
+    SceneError
         The sidecar is missing or not a sidecar, or a file it names has
         changed since (its SHA-256 differs) or is gone.
     """
@@ -287,11 +287,11 @@ def scene_from_sidecar(path):
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
-        raise SpatialAsmrError(f"sidecar {str(path)!r} does not exist") from None
+        raise SceneError(f"sidecar {str(path)!r} does not exist") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SpatialAsmrError(f"sidecar {str(path)!r} cannot be read as JSON: {exc}") from None
+        raise SceneError(f"sidecar {str(path)!r} cannot be read as JSON: {exc}") from None
     if not isinstance(data, dict) or "scene" not in data or "spatial_asmr_sidecar" not in data:
-        raise SpatialAsmrError(f"sidecar {str(path)!r} is not a spatial-asmr sidecar (it has "
+        raise SceneError(f"sidecar {str(path)!r} is not a spatial-asmr sidecar (it has "
                                "no 'scene'); sidecars are the .json files batch writes")
     expected = dict(data.get("files") or {})
     if data.get("hrtf") and data["hrtf"].get("sha256") and data["hrtf"].get("path"):
@@ -300,10 +300,10 @@ def scene_from_sidecar(path):
         try:
             now = file_sha256(name)
         except OSError:
-            raise SpatialAsmrError(f"{path}: file {name!r} that the render read is "
-                                   "missing") from None
+            raise SceneError(f"{path}: file {name!r} that the render read is "
+                             "missing") from None
         if now != digest:
-            raise SpatialAsmrError(
+            raise SceneError(
                 f"{path}: file {name!r} has changed since the render (sha256 {digest[:12]}... "
                 f"then, {now[:12]}... now); it would not render the same")
     return scene_from_mapping(data["scene"], f"{path} (scene)", path.parent)

@@ -16,6 +16,11 @@ from pathlib import Path as _Path
 
 import numpy as _np
 
+from .checks import check_array as _check_array
+from .checks import check_number as _check_number
+from .checks import check_path as _check_path
+from .checks import check_values as _check_values
+from .checks import show as _show
 from .coordinates import cart2sph as _cart2sph
 from .coordinates import sph2cart as _sph2cart
 from .errors import HrtfError as _HrtfError
@@ -138,9 +143,7 @@ def read_sofa(path):
     import netCDF4
     import pysofaconventions
 
-    path = _Path(path)
-    if not path.is_file():
-        raise _HrtfError(f"HRTF file {str(path)!r} does not exist")
+    path = sofa_file("path", path)
     try:
         dataset = netCDF4.Dataset(str(path), "r")
     except OSError as exc:
@@ -178,6 +181,107 @@ def read_sofa(path):
         reasons = [str(w.message) for w in caught] or ["unknown reason"]
         raise _HrtfError(_problem_text(path, reasons))
     return data
+
+
+def sofa_file(name, value):
+    """The path of an existing SOFA file, checked.
+
+    Parameters
+    ----------
+    name : str
+        Argument name, for the message.
+    value : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    HrtfError
+        If ``value`` is not a path, names nothing or names a folder.
+    """
+    path = _check_path(name, value, _HrtfError, "the path of a .sofa file")
+    if path.is_dir():
+        raise _HrtfError(f"HRTF file {str(path)!r} is a folder but must be a .sofa file")
+    if not path.is_file():
+        raise _HrtfError(f"HRTF file {str(path)!r} does not exist")
+    return path
+
+
+def sofa_destination(path):
+    """``path``, where a SOFA file is to be written, as a pathlib.Path.
+
+    Raises :class:`HrtfError` if it is not a path, :class:`OutputError` if
+    it is a folder.
+    """
+    from .errors import OutputError
+
+    path = _check_path("path", path, _HrtfError, "the path of the .sofa file to write")
+    if path.is_dir():
+        raise OutputError(f"output file {str(path)!r} is a folder but must be a file")
+    return path
+
+
+def check_positive(name, value, unit):
+    """A finite number > 0, as a float; :class:`HrtfError` otherwise.
+
+    Parameters
+    ----------
+    name : str
+        Argument name, for the message.
+    value : object
+    unit : str
+        Unit in the message: "sample_rate is 0 but must be a number of Hz > 0".
+
+    Returns
+    -------
+    float
+    """
+    return _check_number(name, value, _HrtfError, f"a number of {unit} > 0", lambda v: v > 0)
+
+
+def check_hrirs(ir, positions, delays, names=("ir", "positions", "delays")):
+    """Check a set of HRIRs, the positions they were measured at and their delays.
+
+    Parameters
+    ----------
+    ir : array_like, shape (M, 2, N)
+        Impulse responses, ``M >= 1`` measurements of ``N >= 1`` taps, finite.
+    positions : array_like, shape (M, 3)
+        Azimuth, elevation (degrees), distance (metres, > 0), finite.
+    delays : array_like, shape (M, 2) or (1, 2), or None
+        Delays in samples, finite and >= 0.
+    names : tuple of str
+        The three argument names, for the messages.
+
+    Returns
+    -------
+    ir, positions : ndarray of float64
+    delays : ndarray of float64 or None
+        As given (not broadcast to ``(M, 2)``).
+
+    Raises
+    ------
+    HrtfError
+        Naming the argument, its shape or values, and what is allowed.
+    """
+    ir_name, positions_name, delays_name = names
+    ir = _check_array(ir_name, ir, _HrtfError, shape=("M", 2, "N"))
+    if 0 in ir.shape:
+        raise _HrtfError(f"{ir_name} has shape {ir.shape} but must have at least one "
+                         "measurement (M) and one tap (N)")
+    m = len(ir)
+    positions = _check_array(positions_name, positions, _HrtfError, shape=(m, 3))
+    _check_values(lambda i: f"{positions_name}[{i[0]}, 2] (a distance)", positions[:, 2],
+                  _HrtfError, "> 0 m", lambda d: d > 0)
+    if delays is not None:
+        delays = _check_array(delays_name, delays, _HrtfError)
+        if delays.shape not in ((m, 2), (1, 2)):
+            raise _HrtfError(f"{delays_name} has shape {delays.shape} but must be "
+                             f"({m}, 2) or (1, 2)")
+        _check_values(delays_name, delays, _HrtfError, ">= 0 samples", lambda d: d >= 0)
+    return ir, positions, delays
 
 
 def _problem_text(path, problems):
@@ -299,20 +403,42 @@ def write_sofa(path, ir, source_positions, sample_rate, *, delays=None,
     delays : array_like, shape (n_measurements, 2) or (1, 2), optional
         ``Data.Delay`` in samples; zeros by default.
     receiver_y : float, optional
-        Ear distance from the head centre in metres (left at +y).
+        Ear distance from the head centre in metres (left at +y), finite.
     title, listener, database, comment, license, references, history : str
         Global attributes.
+
+    Raises
+    ------
+    HrtfError
+        If an argument has the wrong type, shape or values (NaN, infinite,
+        a distance or rate <= 0, a negative delay); nothing is written.
+    OutputError
+        If the file cannot be written (``path`` is a folder, its folder does
+        not exist or is read-only); an existing file is left as it was.
     """
     import netCDF4
 
-    ir = _np.asarray(ir, dtype=float)
-    pos = _np.asarray(source_positions, dtype=float)
+    from .output import atomic_path, writing
+
+    path = sofa_destination(path)
+    ir, pos, delays = check_hrirs(ir, source_positions, delays,
+                                  ("ir", "source_positions", "delays"))
+    sample_rate = check_positive("sample_rate", sample_rate, "Hz")
+    # any sign: a file with a mirrored ReceiverPosition is a legitimate one to write
+    receiver_y = _check_number("receiver_y", receiver_y, _HrtfError, "a finite number of metres")
+    attributes = {"title": title, "listener": listener, "database": database,
+                  "comment": comment, "license": license, "references": references,
+                  "history": history}
+    for key, value in attributes.items():
+        if not isinstance(value, str):
+            raise _HrtfError(f"{key} is {_show(value)} but must be a str")
     m, r, n = ir.shape
     if delays is None:
         delays = _np.zeros((1, r))
-    delays = _np.atleast_2d(_np.asarray(delays, dtype=float))
     now = _datetime.datetime.now(_datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-    with netCDF4.Dataset(str(path), "w", format="NETCDF4") as ds:
+    # written under a temporary name and renamed: a failure leaves no half-written file
+    with atomic_path(path) as tmp, writing(path), \
+            netCDF4.Dataset(tmp, "w", format="NETCDF4") as ds:
         ds.Conventions = "SOFA"
         ds.Version = "1.0"
         ds.SOFAConventions = "SimpleFreeFieldHRIR"

@@ -37,6 +37,13 @@ __all__ = ["sphere_transfer", "plane_wave_transfer", "sphere_hrirs", "write_sphe
 
 import numpy as _np
 
+from .checks import check_array as _check_array
+from .checks import check_integer as _check_integer
+from .checks import check_number as _check_number
+from .checks import check_values as _check_values
+from .errors import HrtfError as _HrtfError
+from .sofa import check_positive as _check_positive
+
 SPEED_OF_SOUND = 343.0
 """float : Speed of sound in m/s."""
 HEAD_RADIUS = 0.0875
@@ -80,12 +87,9 @@ def sphere_transfer(frequency, distance, angle, radius=HEAD_RADIUS,
         Pressure at the ear relative to the free-field pressure at the
         centre, DSP convention (exp(+i omega t)).
     """
-    f = _np.atleast_1d(_np.asarray(frequency, dtype=float))
-    f = _np.maximum(f, 1e-3)
-    angle = _np.atleast_1d(_np.asarray(angle, dtype=float))
-    rho = float(distance) / float(radius)
-    if not rho > 1.0:
-        raise ValueError(f"distance is {distance} but must be > radius ({radius})")
+    f, angle, radius, speed_of_sound = _model(frequency, angle, radius, speed_of_sound, tol,
+                                              max_order)
+    rho = _check_distance("distance", distance, radius) / radius
     mu = 2 * _np.pi * f * radius / speed_of_sound
     x_src = mu * rho
     cos_t = _np.cos(_np.radians(angle))[:, None]
@@ -133,8 +137,8 @@ def plane_wave_transfer(frequency, angle, radius=HEAD_RADIUS,
     """
     from scipy.special import spherical_jn, spherical_yn
 
-    f = _np.maximum(_np.atleast_1d(_np.asarray(frequency, dtype=float)), 1e-3)
-    angle = _np.atleast_1d(_np.asarray(angle, dtype=float))
+    f, angle, radius, speed_of_sound = _model(frequency, angle, radius, speed_of_sound, tol,
+                                              max_order)
     mu = 2 * _np.pi * f * radius / speed_of_sound
     n = int(min(max_order, mu.max() + 40))
     p = _legendre(_np.cos(_np.radians(angle)), n)
@@ -143,6 +147,36 @@ def plane_wave_transfer(frequency, angle, radius=HEAD_RADIUS,
         dh = spherical_jn(m, mu, derivative=True) + 1j * spherical_yn(m, mu, derivative=True)
         total += (2 * m + 1) * (-1j) ** m * p[m][:, None] / dh[None, :]
     return _np.conj(1j / mu ** 2 * total)
+
+
+def _model(frequency, angle, radius, speed_of_sound, tol, max_order):
+    """Check the arguments of the transfer functions.
+
+    Returns
+    -------
+    f : ndarray, shape (F,)
+        Frequencies in Hz, raised to at least 1 mHz (the limit at 0 Hz).
+    angle : ndarray, shape (A,)
+    radius, speed_of_sound : float
+    """
+    f = _np.atleast_1d(_check_array("frequency", frequency, _HrtfError))
+    angle = _np.atleast_1d(_check_array("angle", angle, _HrtfError))
+    for name, values in (("frequency", f), ("angle", angle)):
+        if values.ndim != 1 or not len(values):
+            raise _HrtfError(f"{name} has shape {values.shape} but must be (n,), n >= 1, "
+                             "or a number")
+    _check_values("frequency", f, _HrtfError, ">= 0 Hz", lambda v: v >= 0)
+    radius = _check_positive("radius", radius, "metres")
+    speed_of_sound = _check_positive("speed_of_sound", speed_of_sound, "m/s")
+    _check_number("tol", tol, _HrtfError, "a number in (0, 1)", lambda v: 0 < v < 1)
+    _check_integer("max_order", max_order, _HrtfError, "an integer >= 1", lambda v: v >= 1)
+    return _np.maximum(f, 1e-3), angle, radius, speed_of_sound
+
+
+def _check_distance(name, distance, radius):
+    """A source distance outside the sphere, metres."""
+    return _check_number(name, distance, _HrtfError, f"> radius ({radius:g} m)",
+                         lambda d: d > radius)
 
 
 def _sphere_grid(step=10.0):
@@ -184,6 +218,17 @@ def sphere_hrirs(sample_rate, distances=(0.1, 0.15, 0.25, 0.5, 1.0, 2.0), step=1
     positions : ndarray, shape (M, 3)
         Azimuth, elevation (degrees), distance (metres).
     """
+    sample_rate = _check_positive("sample_rate", sample_rate, "Hz")
+    radius = _check_positive("radius", radius, "metres")
+    distances = _np.atleast_1d(_check_array("distances", distances, _HrtfError))
+    if distances.ndim != 1 or not len(distances):
+        raise _HrtfError(f"distances has shape {distances.shape} but must be (n,), n >= 1")
+    for i, distance in enumerate(distances):
+        _check_distance(f"distances[{i}]", distance, radius)
+    step = _check_number("step", step, _HrtfError, "a number of degrees in [1, 180]",
+                         lambda v: 1 <= v <= 180)
+    n_taps = _check_integer("n_taps", n_taps, _HrtfError, "an integer in [4, 65536]",
+                            lambda v: 4 <= v <= 65536)
     grid = _sphere_grid(step)
     n_fft = 4 * n_taps
     f = _np.arange(n_fft // 2 + 1) * sample_rate / n_fft
@@ -215,8 +260,9 @@ def write_sphere_sofa(path, sample_rate=48000, distances=(0.1, 0.15, 0.25, 0.5, 
     Parameters are those of :func:`sphere_hrirs`; the file holds every
     distance as its own set of measurements.
     """
-    from .sofa import write_sofa
+    from .sofa import sofa_destination, write_sofa
 
+    sofa_destination(path)  # before the responses are computed
     ir, positions = sphere_hrirs(sample_rate, distances, step, radius, n_taps)
     write_sofa(path, ir, positions, sample_rate, receiver_y=radius,
                title="Rigid-sphere head model", listener="sphere",

@@ -11,6 +11,15 @@ __all__ = ["keyframe_positions", "keyframe_arrays", "interpolate_keyframes", "st
 
 import numpy as _np
 
+from .checks import check_array as _check_array
+from .checks import check_number as _check_number
+from .checks import check_values as _check_values
+from .checks import show as _show
+from .errors import ArgumentError as _ArgumentError
+
+_POSITION = ("azimuth", "elevation", "distance")
+_ORIENTATION = ("yaw", "pitch", "roll")
+
 
 def keyframe_positions(keyframes, times):
     """Evaluate a keyframe trajectory.
@@ -34,15 +43,80 @@ def keyframe_positions(keyframes, times):
 def keyframe_arrays(keyframes):
     """Keyframe times (K,) and ``(azimuth, elevation, distance)`` rows (K, 3),
     for :func:`interpolate_keyframes` (build them once, evaluate often)."""
-    t = _np.array([k.time for k in keyframes], dtype=float)
-    values = _np.array([[k.azimuth, k.elevation, k.distance] for k in keyframes],
-                       dtype=float)
+    t, values = _table("keyframes", keyframes, _POSITION)
+    if not len(t):
+        raise _ArgumentError("keyframes is empty but must hold at least one keyframe")
+    _check_distances(values[:, 2], lambda i: f"keyframes[{i}].distance")
     return t, values
 
 
+def _table(name, keyframes, fields):
+    """Times (K,) and ``fields`` (K, F) of keyframe objects, all finite."""
+    try:
+        items = list(keyframes)
+    except TypeError:
+        raise _ArgumentError(f"{name} is {_show(keyframes)} but must be a sequence of "
+                          "keyframes") from None
+    fields = ("time",) + fields
+    try:
+        rows = [[getattr(key, field) for field in fields] for key in items]
+    except AttributeError:
+        i = next(i for i, key in enumerate(items)
+                 if not all(hasattr(key, field) for field in fields))
+        raise _ArgumentError(f"{name}[{i}] is {_show(items[i])} but must have the attributes "
+                          f"{', '.join(fields)}") from None
+    try:
+        table = _np.array(rows, dtype=float).reshape(len(rows), len(fields))
+        good = _np.isfinite(table).all()
+    except (TypeError, ValueError):
+        good = False
+    if not good:  # name the first bad value (this is the slow path)
+        for i, row in enumerate(rows):
+            for field, value in zip(fields, row, strict=True):
+                _check_number(f"{name}[{i}].{field}", value, _ArgumentError, "a finite number")
+    _check_times(table[:, 0], lambda i: f"{name}[{i}].time")
+    return table[:, 0], table[:, 1:]
+
+
+def _check_times(t, label):
+    """Keyframe times must increase strictly (np.interp needs them sorted);
+    ``label(i)`` names the i-th in the message."""
+    step = _np.flatnonzero(_np.diff(t) <= 0)
+    if len(step):
+        i = int(step[0]) + 1
+        raise _ArgumentError(f"{label(i)} is {_show(t[i])} but must be > {label(i - 1)} "
+                          f"({_show(t[i - 1])})")
+
+
+def _check_distances(distance, label):
+    """Distances must be > 0; ``label(i)`` names the i-th in the message."""
+    _check_values(lambda index: label(index[0]), distance, _ArgumentError, "> 0 m",
+                  lambda d: d > 0)
+
+
 def interpolate_keyframes(t, values, times):
-    """:func:`keyframe_positions` from :func:`keyframe_arrays`."""
-    times = _np.asarray(times, dtype=float)
+    """:func:`keyframe_positions` from :func:`keyframe_arrays`.
+
+    Parameters
+    ----------
+    t : array_like, shape (K,)
+        Keyframe times in seconds, strictly increasing, ``K >= 1``.
+    values : array_like, shape (K, 3)
+        Azimuth, elevation (degrees) and distance (metres, > 0) per keyframe.
+    times : array_like, shape (Q,)
+        Seconds.
+
+    Returns
+    -------
+    positions : ndarray, shape (Q, 3)
+    """
+    t = _check_array("t", t, _ArgumentError, shape=("K",))
+    values = _check_array("values", values, _ArgumentError, shape=(len(t), 3))
+    if not len(t):
+        raise _ArgumentError("t is empty but must hold at least one keyframe time")
+    _check_times(t, lambda i: f"t[{i}]")
+    _check_distances(values[:, 2], lambda i: f"values[{i}, 2]")
+    times = _check_array("times", times, _ArgumentError)
     out = _np.empty(times.shape + (3,))
     for i in range(3):
         out[..., i] = _np.interp(times, t, values[:, i])
@@ -51,8 +125,10 @@ def interpolate_keyframes(t, values, times):
 
 def static_positions(position, times):
     """A fixed ``(azimuth, elevation, distance)`` repeated for every time."""
-    times = _np.asarray(times, dtype=float)
-    return _np.broadcast_to(_np.asarray(position, dtype=float), times.shape + (3,)).copy()
+    position = _check_array("position", position, _ArgumentError, shape=(3,))
+    _check_distances(position[2:], lambda i: "position[2]")
+    times = _check_array("times", times, _ArgumentError)
+    return _np.broadcast_to(position, times.shape + (3,)).copy()
 
 
 def orientation_at(keyframes, times):
@@ -70,13 +146,12 @@ def orientation_at(keyframes, times):
     yaw, pitch, roll : ndarray, shape (Q,)
         Degrees; linear between keyframes, held outside.
     """
-    times = _np.asarray(times, dtype=float)
-    if not keyframes:
+    times = _check_array("times", times, _ArgumentError)
+    t, values = _table("keyframes", keyframes, _ORIENTATION)
+    if not len(t):
         zero = _np.zeros_like(times)
         return zero, zero, zero
-    t = [k.time for k in keyframes]
-    return tuple(_np.interp(times, t, [getattr(k, a) for k in keyframes])
-                 for a in ("yaw", "pitch", "roll"))
+    return tuple(_np.interp(times, t, values[:, i]) for i in range(3))
 
 
 def source_positions(spec, times):
@@ -95,6 +170,9 @@ def source_positions(spec, times):
     """
     from .coordinates import sph2cart
 
+    if not all(hasattr(spec, key) for key in ("path", "position", "trajectory")):
+        raise _ArgumentError(f"spec is {_show(spec)} but must be a SourceSpec (with path, "
+                          "position and trajectory)")
     if spec.path is not None:
         return spec.path.positions(times)
     if spec.position is not None:
@@ -119,7 +197,7 @@ def head_frame(xyz, listener, times):
     ndarray, shape (Q, 3)
     """
     if not listener:
-        return xyz
+        return _check_array("xyz", xyz, _ArgumentError, shape=("Q", 3))
     from .coordinates import world_to_head
 
     return world_to_head(xyz, *orientation_at(listener, times))

@@ -189,8 +189,8 @@ def test_a_dask_worker_that_cannot_see_a_file_fails_that_scene_naming_file_and_w
 
     original = batch._prepare
 
-    def prepare_then_hide(entry, task, label):
-        out = original(entry, task, label)
+    def prepare_then_hide(entry, task, label, memory):
+        out = original(entry, task, label, memory)
         if entry.name == "file":
             (tmp_path / "noise.wav").rename(tmp_path / "hidden.wav")
         return out

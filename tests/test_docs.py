@@ -27,7 +27,7 @@ def test_reference_documents_every_source_and_render_key():
 
 def test_the_dataset_script_in_the_batch_guide_renders_and_resumes(tmp_path):
     text = (DOC.parent / "batch.md").read_text()
-    script = re.search(r"```python\n(.*?)```", text, re.S)[1]
+    script = re.search(r"<!-- file: make_dataset.py -->\n```python\n(.*?)```", text, re.S)[1]
     (tmp_path / "make_dataset.py").write_text(script)
     command = [sys.executable, "make_dataset.py", "--count", "3", "--seconds", "2",
                "--out-dir", "dataset"]

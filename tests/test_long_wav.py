@@ -32,7 +32,7 @@ def test_a_wav_over_the_limit_is_written_as_rf64_and_reads_back_whole(tmp_path, 
                                                                      monkeypatch):
     monkeypatch.setattr(output_module, "WAV_LIMIT", 200_000)
     first = render_to_file(scene, tmp_path / "a.wav", bit_depth="float")
-    again = render_to_file(scene, tmp_path / "b.wav", bit_depth="float")
+    render_to_file(scene, tmp_path / "b.wav", bit_depth="float")
     assert first.container == "RF64"
     head = (tmp_path / "a.wav").read_bytes()[:16]
     assert head[:4] == b"RF64" and head[8:16] == b"WAVEds64"

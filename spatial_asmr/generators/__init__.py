@@ -71,6 +71,8 @@ import numpy as _np
 
 from ._common import GeneratorError, Param
 from ._common import base_problems as _base_problems
+from ._common import rate_problem as _rate_problem
+from ._common import show as _show
 from ._crackle import PACKAGE_OPEN_PARAMS as _PACKAGE_OPEN_PARAMS
 from ._crackle import PAPER_CRINKLE_PARAMS as _PAPER_CRINKLE_PARAMS
 from ._crackle import package_open, paper_crinkle
@@ -128,8 +130,11 @@ class Generator:
         problems : list of str
             One message per problem, each starting with the parameter name
             (unknown names: ``"parameter 'x' is unknown ..."``); empty if
-            all are valid.
+            all are valid; one message if ``params`` is not a mapping.
         """
+        if not isinstance(params, _Mapping):
+            return [f"params is {_show(params)} but must be a mapping of parameter names "
+                    "to values"]
         allowed = ", ".join(self.params)
         problems = []
         for name, value in params.items():
@@ -177,7 +182,7 @@ def generate(name, duration, sample_rate, seed=0, **params):
     name : str
         A key of :data:`GENERATORS`.
     duration : float
-        Seconds, finite and >= 0.
+        Seconds, finite, >= 0 and at most 1e9.
     sample_rate : int
         Hz, an integer in [8000, 384000].
     seed : int, optional
@@ -233,7 +238,14 @@ def segment_samples(sample_rate):
     Returns
     -------
     int
+
+    Raises
+    ------
+    GeneratorError
+        If ``sample_rate`` is not an integer in [8000, 384000].
     """
+    if (problem := _rate_problem(sample_rate)) is not None:
+        raise GeneratorError(problem)
     return round(SEGMENT_SECONDS * min(int(sample_rate), 48000))
 
 CROSSFADE_SECONDS = 0.05
@@ -291,7 +303,7 @@ def generate_chunks(name, duration, sample_rate, seed=0, **params):
     name : str
         A key of :data:`GENERATORS`.
     duration : float
-        Seconds, finite and >= 0.
+        Seconds, finite, >= 0 and at most 1e9.
     sample_rate : int
         Hz, an integer in [8000, 384000].
     seed : int, optional

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import signal
 
+from ..checks import show
 from ..errors import SpatialAsmrError
 
 PEAK = 0.5
@@ -27,6 +28,10 @@ PEAK = 0.5
 
 MIN_SAMPLE_RATE = 8000
 MAX_SAMPLE_RATE = 384000
+
+# Longest sound, in seconds (31.7 years): far beyond any use, and short
+# enough that its sample count at any rate (3.8e14) is exact in float64.
+MAX_DURATION = 1e9
 
 # Highest frequency any band or mode is placed at, as a fraction of the
 # sample rate: 0.45 fs keeps band edges and modes clear of the Nyquist
@@ -115,31 +120,13 @@ def _is_number(value):
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
-def show(value):
-    """Format a value for an error message (numpy scalars as plain numbers).
-
-    Parameters
-    ----------
-    value : object
-
-    Returns
-    -------
-    text : str
-    """
-    if isinstance(value, Integral) and not isinstance(value, bool):
-        return str(int(value))
-    if _is_number(value):
-        return repr(float(value))
-    return repr(value)
-
-
 def base_problems(duration, sample_rate, seed):
     """Check the arguments every generator takes.
 
     Parameters
     ----------
     duration : float
-        Length in seconds; finite and >= 0.
+        Length in seconds; finite, >= 0 and at most :data:`MAX_DURATION`.
     sample_rate : int
         Hz; an integer in [MIN_SAMPLE_RATE, MAX_SAMPLE_RATE].
     seed : int
@@ -153,15 +140,36 @@ def base_problems(duration, sample_rate, seed):
     problems = []
     if not (_is_number(duration) and math.isfinite(duration) and duration >= 0):
         problems.append(f"duration is {show(duration)} but must be a finite number >= 0 s")
-    rate_ok = (_is_number(sample_rate) and math.isfinite(sample_rate)
-               and float(sample_rate).is_integer()
-               and MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE)
-    if not rate_ok:
-        problems.append(f"sample_rate is {show(sample_rate)} but must be an integer in "
-                        f"[{MIN_SAMPLE_RATE}, {MAX_SAMPLE_RATE}] Hz")
+    elif duration > MAX_DURATION:
+        problems.append(f"duration is {show(duration)} but must be at most "
+                        f"{MAX_DURATION:g} s")
+    if (problem := rate_problem(sample_rate)) is not None:
+        problems.append(problem)
     if not (isinstance(seed, Integral) and not isinstance(seed, bool) and seed >= 0):
         problems.append(f"seed is {show(seed)} but must be an integer >= 0")
     return problems
+
+
+def rate_problem(sample_rate):
+    """Check a generator sample rate.
+
+    Parameters
+    ----------
+    sample_rate : object
+
+    Returns
+    -------
+    message : str or None
+        ``"sample_rate is <value> but must be an integer in [8000, 384000] Hz"``,
+        or None if valid.
+    """
+    rate_ok = (_is_number(sample_rate) and math.isfinite(sample_rate)
+               and float(sample_rate).is_integer()
+               and MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE)
+    if rate_ok:
+        return None
+    return (f"sample_rate is {show(sample_rate)} but must be an integer in "
+            f"[{MIN_SAMPLE_RATE}, {MAX_SAMPLE_RATE}] Hz")
 
 
 def prepare(duration, sample_rate, seed, table, **values):
