@@ -231,6 +231,10 @@ def _batch(args):
     finally:
         if bar is not None:
             bar.close()
+    for record in summary.records:
+        if record.get("status") == "rendered":
+            for message in record.get("warnings") or ():
+                print(f"warning: {record['scene']}: {message}", file=sys.stderr)
     for record in summary.failures:
         error = record["error"]
         named = error.startswith(record["scene"])  # scene errors name the file already

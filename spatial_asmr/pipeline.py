@@ -11,7 +11,8 @@ track; only the output file does:
    (the render precision, so nothing is lost); the second pass reads it
    back, applies the gain and goes on.  (Rendering twice would give the
    same bytes, but costs the render time again; the temporary file costs
-   ``8 * channels`` bytes per frame of disk and is removed afterwards.)
+   8 bytes per stereo frame at float32 precision, 16 at float64, and is
+   removed afterwards.)
 3. a streaming look-ahead true-peak limiter keeps integer output below
    :data:`~spatial_asmr.mastering.CEILING_DB` (and any peak target); it
    passes a mix that does not need it bit for bit.  Where it acts it takes

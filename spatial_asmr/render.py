@@ -203,7 +203,10 @@ class RenderPlan:
 
         for spec, src in zip(scene.sources, self.sources, strict=True):
             start = int(round(spec.start * sr))
-            if src.stream.length - start <= 0:
+            if start >= self.n_samples:
+                why = (f"it starts at {spec.start:g} s, when the scene has ended "
+                       f"({self.n_samples / sr:g} s)")
+            elif src.stream.length - start <= 0:
                 if spec.file is not None and spec.trim is not None:
                     why = (f"its trim [{spec.trim[0]:g}, {spec.trim[1]:g}] s holds no "
                            f"samples of {spec.file.name}")
@@ -211,9 +214,6 @@ class RenderPlan:
                     why = f"{spec.file.name} holds no samples"
                 else:
                     why = "its generator makes no samples (duration 0)"
-            elif start >= self.n_samples:
-                why = (f"it starts at {spec.start:g} s, when the scene has ended "
-                       f"({self.n_samples / sr:g} s)")
             else:
                 continue
             warnings.warn(f"source {spec.name!r} contributes nothing: {why}",

@@ -40,7 +40,7 @@ sources:
     trajectory:
       orbit: {distance: 0.3, period: 8, start_azimuth: 90}
   - name: voice
-    file: voice.flac
+    file: voice.flac          # your own file
     gain_db: -3
     start: 2
     fade_in: 1

@@ -13,8 +13,9 @@ __all__ = ["run_task", "ProcessPool", "DaskPool", "failed_record"]
 
 import os
 import socket
+import warnings
 
-from .errors import SpatialAsmrError
+from .errors import SpatialAsmrError, SpatialAsmrWarning
 from .output import remove_temporaries
 
 
@@ -59,8 +60,13 @@ def run_task(task):
               "worker": worker, "version": __version__}
     try:
         _single_thread()
-        record.update(_render_task(task))
+        with warnings.catch_warnings(record=True) as caught:
+            # the scene's warnings go into its record (and the manifest);
+            # the command line prints them as "warning: SCENE: message"
+            warnings.simplefilter("always", SpatialAsmrWarning)
+            record.update(_render_task(task))
         record["status"] = "rendered"
+        record["warnings"] = _messages(caught)
     except SpatialAsmrError as exc:
         record.update(status="failed", error=_on_worker(str(exc), task))
     except MemoryError:
@@ -74,6 +80,18 @@ def run_task(task):
     finally:
         remove_temporaries(task["output"])
     return record
+
+
+def _messages(caught):
+    """The package's warnings as text, each once, in order; others are
+    shown as Python shows them."""
+    out = []
+    for w in caught:
+        if not issubclass(w.category, SpatialAsmrWarning):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        elif str(w.message) not in out:
+            out.append(str(w.message))
+    return out
 
 
 def _on_worker(message, task):

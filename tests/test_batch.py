@@ -300,3 +300,22 @@ def test_batch_command_exits_zero_when_everything_is_rendered(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "2 rendered, 0 up to date, 0 failed" in result.stderr
+
+
+def test_a_scene_s_warnings_are_printed_with_its_name_and_kept_in_the_manifest(tmp_path):
+    scene = tmp_path / "late.yaml"
+    scene.write_text("duration: 1\nsources:\n"
+                     "  - name: late\n    generator: {type: tapping}\n    start: 5\n"
+                     "    position: {azimuth: 0, elevation: 0, distance: 1}\n"
+                     "  - name: now\n    generator: {type: tapping}\n"
+                     "    position: {azimuth: 0, elevation: 0, distance: 1}\n")
+    done = subprocess.run([sys.executable, "-m", "spatial_asmr", "batch", str(scene),
+                           "--out-dir", str(tmp_path / "out"), "-q", "--jobs", "1"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    warning = ("source 'late' contributes nothing: it starts at 5 s, when the scene has "
+               "ended (1 s)")
+    assert done.stderr.splitlines()[0] == f"warning: {scene}: {warning}"
+    assert "SpatialAsmrWarning" not in done.stderr and "workers.py" not in done.stderr
+    record = json.loads((tmp_path / "out" / "manifest.jsonl").read_text())
+    assert record["warnings"] == [warning]

@@ -94,9 +94,8 @@ FILE_TESTS = {
     "make_dataset.py":
         "tests/test_docs.py::test_the_dataset_script_in_the_batch_guide_renders_and_resumes",
 }
-# The generated reference (spatial_asmr/scene_reference.py writes it) names the user's
-# own voice.flac without the label; the label belongs in scene_reference.py.
-UNLABELLED_OWN_FILES = {"docs/scene-format.md": {"voice.flac"}}
+# Documents allowed to name a user's own file without the label (none today)
+UNLABELLED_OWN_FILES = {}
 OWN_FILE = "# your own file"
 EXCERPT = 1.0  # seconds: the longest shipped-scene and example render
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
