@@ -266,7 +266,7 @@ def _scene_seconds(scene, streams):
     return max((s.length for s in streams), default=0) / sr
 
 
-def estimate_render(scene, dtype="float32", threads=None):
+def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     """Estimate the memory, time and disk a render of ``scene`` needs.
 
     Nothing is rendered: the sources' lengths are read from their file
@@ -279,6 +279,10 @@ def estimate_render(scene, dtype="float32", threads=None):
         Render precision.
     threads : int, optional
         Threads the renderer uses (default: every core).
+    in_memory : {None, 'mastered', 'raw'}, optional
+        For :func:`spatial_asmr.render`, which returns the whole track:
+        its pieces and the array they are joined into (float64 when
+        mastered, ``dtype`` raw).
 
     Returns
     -------
@@ -348,6 +352,10 @@ def estimate_render(scene, dtype="float32", threads=None):
         channels = 2 * n_moving + (len(scene.sources) - n_moving)
         parts.append(Part("render.block_size", f"engine buffers (block size {B})", channels,
                           channel))
+    if in_memory is not None:
+        width = 8 if in_memory == "mastered" else item
+        parts.append(Part("duration", "the whole track in memory (render() returns it)", 1,
+                          2 * n * 2 * width))
     start = _START_MOVING_SECONDS if n_moving else _START_SECONDS
     cost = 0.0
     for spec, moves in zip(scene.sources, moving, strict=True):
@@ -420,13 +428,16 @@ def check_memory(scene, estimate, max_memory, limit_from="--max-memory"):
         else f"{format_size(p.bytes)} for {p.what}"
         for p in sorted(estimate.parts, key=lambda p: -p.bytes) if p.field == field)
     if limit_from == "default":
-        limit_from = "by default half of this machine's memory; set it with --max-memory"
+        limit_from = ("by default half of this machine's memory; set it with --max-memory, "
+                      "or max_memory= in Python")
     advice = {"sources": "render fewer sources per scene (and mix the renders), or raise "
                          "the limit",
               "render.block_size": "raise render.block_size, or raise the limit",
               "duration": "shorten the duration, or raise the limit",
               "hrtf": "the program and its HRTF set alone need that much: raise the "
                       "limit"}[field]
+    if field == "duration" and any(p.what.startswith("the whole track") for p in estimate.parts):
+        advice = "render to a file instead (render_to_file streams), or shorten the duration"
     name = str(scene.path) if scene.path is not None else "scene"
     raise SceneError(SceneProblem(
         name, None, field,

@@ -373,7 +373,7 @@ def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float
 
 
 def check_scene_memory(scene, max_memory=None, *, dtype=np.float32, threads=None, jobs=1,
-                       option="--max-memory"):
+                       option="--max-memory", in_memory=None):
     """Refuse a scene whose estimated memory is over a limit.
 
     Parameters
@@ -402,7 +402,8 @@ def check_scene_memory(scene, max_memory=None, *, dtype=np.float32, threads=None
         limit, limit_from = default_max_memory(jobs), "default"
     else:
         limit, limit_from = parse_size(max_memory, option), f"{option} {max_memory}"
-    estimate = estimate_render(scene, dtype=np.dtype(dtype).name, threads=threads)
+    estimate = estimate_render(scene, dtype=np.dtype(dtype).name, threads=threads,
+                               in_memory=in_memory)
     check_memory(scene, estimate, limit, limit_from)
     return estimate
 
@@ -462,7 +463,7 @@ def _report(path, frames, plan, depth, scene, mastering, started, container=None
 
 
 def render(scene, dtype=np.float32, *, master=True, bit_depth=None, progress=None,
-           threads=None, report=False):
+           threads=None, report=False, max_memory=None):
     """Render a scene to binaural audio in memory.
 
     Parameters
@@ -485,6 +486,11 @@ def render(scene, dtype=np.float32, *, master=True, bit_depth=None, progress=Non
         Threads the renderer uses (default: every core).
     report : bool, optional
         Also return the :class:`RenderReport` (mastered renders only).
+    max_memory : float or str, optional
+        Refuse the scene before rendering if its estimated memory, the
+        returned track included, is over this many bytes (or a size such as
+        ``"8G"``; ``"none"``: no limit).  Default: half of this machine's
+        memory.  :func:`render_to_file` streams: use it for long tracks.
 
     Returns
     -------
@@ -501,6 +507,8 @@ def render(scene, dtype=np.float32, *, master=True, bit_depth=None, progress=Non
     started = time.perf_counter()
     dtype, threads = check_render_arguments(scene, dtype, threads, progress, master=master,
                                             report=report)
+    check_scene_memory(scene, max_memory, dtype=dtype, threads=threads, option="max_memory",
+                       in_memory="mastered" if master else "raw")
     plan, chunks = _prepare(scene, progress, dtype, threads)
     if not master:
         pieces = list(chunks)

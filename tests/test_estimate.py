@@ -185,3 +185,15 @@ def test_the_python_api_applies_the_limit(tmp_path):
     with pytest.raises(SceneError, match=r"sources: .* \(--max-memory 0.3GB\)"):
         render_to_file(scene, tmp_path / "out.wav", max_memory="0.3GB")
     assert not (tmp_path / "out.wav").exists()
+
+
+def test_an_in_memory_render_counts_the_track_it_returns(tmp_path):
+    from spatial_asmr import render
+
+    scene = load_scene(_scene(tmp_path, 1, "generator", False, seconds=100_000.0))
+    # 100,000 s at 48 kHz, stereo float64, the pieces and their join: 153.6 GB
+    with pytest.raises(SceneError, match=r"duration: the render needs an estimated 153\.\d\d "
+                                         r"GB .* render to a file instead"):
+        render(scene)
+    figures = estimate_render(scene, in_memory="mastered")
+    assert figures.memory_bytes - estimate_render(scene).memory_bytes == 2 * 4.8e9 * 2 * 8
