@@ -3,7 +3,9 @@
 For scenes of 1 to N sources (whisper generators or a 44.1 kHz noise file,
 held still or sweeping half a circle), each is rendered in a fresh process;
 the peak resident memory the kernel reports (``ru_maxrss``) is set beside
-``estimate_render``'s figure.
+``estimate_render``'s figure.  The numba kernels are compiled (a first
+run after an install needs about 200 MB more, once) before anything is
+measured.
 
     python benchmarks/memory_estimate.py [--counts 1 50 200] [--seconds 20]
 """
@@ -63,6 +65,9 @@ def main():
         rng = np.random.default_rng(0)
         sf.write(folder / "noise.wav", 0.1 * rng.standard_normal(44100 * 30), 44100,
                  subtype="PCM_16")
+        (folder / "warm.yaml").write_text(scene_text(1, "generator", True, 1.0))
+        subprocess.run([sys.executable, "-c", MEASURE, str(folder / "warm.yaml"),
+                        str(folder / "warm.wav")], capture_output=True, check=True)
         for moving in (False, True):
             for kind in ("generator", "file"):
                 for count in args.counts:

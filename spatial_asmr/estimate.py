@@ -46,6 +46,9 @@ _FILE_SECONDS = 0.0018
 _STATIC_SECONDS = 0.0006
 _MOVING_SECONDS_AT_128 = 0.0030  # per moving source at block size 128
 _START_SECONDS = 1.5  # loading the HRTF set and the kernels
+# compiling the numba kernels, the first render after an install: measured
+# peak memory with an empty cache less that with a full one
+_COMPILE_BYTES = 125e6
 _START_MOVING_SECONDS = 4.5  # and the moving engine's kernels
 
 
@@ -338,6 +341,9 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
                           each / len(files)))
         parts.append(Part("sources", "a file block being decoded and resampled", 1,
                           _FILE_TEMPORARY))
+    if not kernels_cached():
+        parts.append(Part("hrtf", "compiling the kernels (the first render after an install)",
+                          1, _COMPILE_BYTES))
     frames = n / (0.1 * sr) + 1
     parts.append(Part("duration", "sidecar peaks every 100 ms", len(scene.sources),
                       frames * 8))
@@ -370,6 +376,26 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
                           moving=n_moving, parts=tuple(parts),
                           render_seconds=render_seconds, output_bytes=n * 6 + 44,
                           spool_bytes=spool)
+
+
+def kernels_cached():
+    """Whether numba's cache holds compiled kernels of this package.
+
+    Looks for numba's index files beside the package's modules (where
+    numba keeps them when it can write there) and in ``NUMBA_CACHE_DIR``.
+
+    Returns
+    -------
+    bool
+    """
+    from pathlib import Path
+
+    package = Path(__file__).parent
+    if next(package.glob("**/__pycache__/*.nbi"), None) is not None:
+        return True
+    folder = os.environ.get("NUMBA_CACHE_DIR")
+    return bool(folder) and next(Path(folder).glob("**/*spatial_asmr*/**/*.nbi"), None) \
+        is not None
 
 
 def _hrtf_bytes(scene, item):

@@ -88,7 +88,7 @@ def _holder(pids, needle):
 
 
 def test_a_killed_worker_and_an_interrupt_lose_only_unfinished_scenes(tmp_path):
-    scenes = _scenes(tmp_path / "scenes", 27)
+    scenes = _scenes(tmp_path / "scenes", 27, duration=1.0)  # long enough to interrupt
     # one long scene, to be killed mid-render (in its first, measuring pass:
     # its float spool is open then, beside the output)
     (scenes / "long.yaml").write_text("output: {normalize: {loudness: -23}}\n"
