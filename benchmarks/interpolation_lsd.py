@@ -21,8 +21,8 @@ import numpy as np
 from scipy import fft
 
 from spatial_asmr import load_hrtf
-from spatial_asmr.hrtf import HrtfSet
-from spatial_asmr.quality import leave_one_out_responses, log_spectral_distortion
+from spatial_asmr.hrtf.sets import HrtfSet
+from spatial_asmr.testing import leave_one_out_responses, log_spectral_distortion
 
 
 def magnitude_blend_lsd(hrtf, held_out, rate, n_fft=2048):

@@ -24,7 +24,7 @@ import soundfile as sf
 MEASURE = """\
 import json, resource, sys, time
 from spatial_asmr import load_scene, render_to_file
-from spatial_asmr.estimate import estimate_render
+from spatial_asmr.renderer.estimate import estimate_render
 scene = load_scene(sys.argv[1])
 estimate = estimate_render(scene, threads=2)
 started = time.perf_counter()

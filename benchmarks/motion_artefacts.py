@@ -19,9 +19,9 @@ import numpy as np
 import soundfile as sf
 
 from spatial_asmr import load_hrtf
-from spatial_asmr.quality import motion_artefact_level
-from spatial_asmr.render import RenderPlan
-from spatial_asmr.scene import Keyframe, RenderSettings, Scene, SourceSpec
+from spatial_asmr.renderer.plan import RenderPlan
+from spatial_asmr.scene.load import Keyframe, RenderSettings, Scene, SourceSpec
+from spatial_asmr.testing import motion_artefact_level
 
 RATE = 48000
 

@@ -28,15 +28,9 @@ from .errors import (
                      SpatialAsmrError,
                      SpatialAsmrWarning,
 )
-from .hrtf import HrtfSet, load_hrtf
-from .render import RenderPlan as _RenderPlan  # noqa: F401
+from .hrtf import HrtfSet, load_hrtf, read_sofa, write_sofa
+from .renderer.pipeline import RenderReport, render, render_to_file
 from .scene import Scene, load_scene
-from .sofa import read_sofa, write_sofa
-
-# isort: split
-# bound after the module spatial_asmr.render is loaded (above), so that no
-# later import of that module rebinds the name render to it
-from .pipeline import RenderReport, render, render_to_file
 
 __all__ = [
     "load_scene", "render", "render_to_file", "RenderReport",

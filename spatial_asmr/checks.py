@@ -245,7 +245,7 @@ def check_render_arguments(scene=None, dtype=np.float32, threads=None, progress=
     ArgumentError
     """
     from .errors import ArgumentError
-    from .scene import Scene
+    from .scene.load import Scene
 
     if not isinstance(scene, Scene):
         raise ArgumentError(f"scene is {show(scene)} but must be a Scene (from "

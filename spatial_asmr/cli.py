@@ -170,10 +170,10 @@ def describe_report(report):
 
 
 def _render(args):
-    from .pipeline import render_to_file
+    from .renderer.pipeline import render_to_file
 
     if args.from_sidecar is not None:
-        from .sidecar import scene_from_sidecar
+        from .batch.sidecar import scene_from_sidecar
 
         if args.scene is not None:
             raise ArgumentError("render takes a SCENE or --from SIDECAR, not both")
@@ -181,7 +181,7 @@ def _render(args):
     elif args.scene is None:
         raise ArgumentError("render needs a SCENE (or --from SIDECAR)")
     else:
-        from .scene import load_scene
+        from .scene.load import load_scene
 
         scene = load_scene(args.scene)
     bar = None
@@ -206,7 +206,7 @@ def _render(args):
 
 
 def _batch(args):
-    from .batch import render_many
+    from .batch.runner import render_many
 
     bar = None
     progress = None
@@ -257,8 +257,8 @@ def _batch(args):
 
 def _validate(args):
     from .errors import SceneError
-    from .pipeline import check_scene_memory
-    from .scene import load_scene
+    from .renderer.pipeline import check_scene_memory
+    from .scene.load import load_scene
 
     failed = 0
     for path in args.scenes:
@@ -279,7 +279,7 @@ def _validate(args):
 def _schema(args):
     import json
 
-    from .scene_schema import SCENE_SCHEMA
+    from .scene.schema import SCENE_SCHEMA
 
     print(json.dumps(SCENE_SCHEMA, indent=2))
     return 0
@@ -290,8 +290,8 @@ def _info(args):
 
     if args.hrtf.lower().endswith((".yaml", ".yml")):
         return _info_scene(args)
-    from .hrtf import NAMES, bundled_hrtf_path, load_hrtf
-    from .sofa import read_sofa
+    from .hrtf.sets import NAMES, bundled_hrtf_path, load_hrtf
+    from .hrtf.sofa import read_sofa
 
     name = args.hrtf
     if name == "sphere":
@@ -328,8 +328,8 @@ def _info(args):
 
 
 def _info_scene(args):
-    from .estimate import default_max_memory, estimate_render, format_size
-    from .scene import load_scene
+    from .renderer.estimate import default_max_memory, estimate_render, format_size
+    from .scene.load import load_scene
 
     scene = load_scene(args.hrtf)
     estimate = estimate_render(scene)
@@ -349,7 +349,7 @@ def _info_scene(args):
 
 def _plot(args):
     from .plot import plot_scene
-    from .scene import load_scene
+    from .scene.load import load_scene
 
     plot_scene(load_scene(args.scene), args.output, args.seconds)
     print(f"wrote {args.output}")
@@ -375,7 +375,7 @@ def _generators(args):
 def _check_max_memory(args):
     # named as the user typed it, before anything else is done
     if getattr(args, "max_memory", None) is not None:
-        from .estimate import parse_size
+        from .renderer.estimate import parse_size
 
         parse_size(args.max_memory, "--max-memory")
 

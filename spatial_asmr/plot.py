@@ -44,7 +44,7 @@ def plot_scene(scene, path, seconds=None, rate=50.0):
     Positions are in the listener's head frame (head turns included); the
     colour of each path runs from light (start) to dark (end).
     """
-    from .trajectory import head_frame, source_positions
+    from .motion.trajectory import head_frame, source_positions
 
     span = seconds if seconds is not None else (scene.duration or 30.0)
     times = _np.arange(0.0, span, 1.0 / rate)

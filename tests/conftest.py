@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from spatial_asmr.hrtf import bundled_hrtf_path, load_hrtf
+from spatial_asmr.hrtf.sets import bundled_hrtf_path, load_hrtf
 
 
 @pytest.fixture

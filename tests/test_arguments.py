@@ -28,28 +28,23 @@ from spatial_asmr import (
     write_sofa,
 )
 from spatial_asmr import generators as gen
-from spatial_asmr.batch import collect_scenes, parse_shard, render_many
-from spatial_asmr.coordinates import cart2sph, head_rotation, sph2cart, unit_vectors, world_to_head
+from spatial_asmr.batch.runner import collect_scenes, parse_shard, render_many
 from spatial_asmr.generators import GeneratorError
-from spatial_asmr.hrtf import bundled_hrtf_path
-from spatial_asmr.mastering import (
-    Limiter,
-    LoudnessMeter,
-    TruePeakMeter,
-    finish,
-    integrated_loudness,
-    limit,
-    true_peak,
-)
-from spatial_asmr.output import write_audio
-from spatial_asmr.scene import Keyframe, Orientation, parse_scene
-from spatial_asmr.sphere import (
+from spatial_asmr.hrtf.sets import bundled_hrtf_path
+from spatial_asmr.hrtf.sphere import (
     plane_wave_transfer,
     sphere_hrirs,
     sphere_transfer,
     write_sphere_sofa,
 )
-from spatial_asmr.trajectory import (
+from spatial_asmr.motion.coordinates import (
+    cart2sph,
+    head_rotation,
+    sph2cart,
+    unit_vectors,
+    world_to_head,
+)
+from spatial_asmr.motion.trajectory import (
     head_frame,
     interpolate_keyframes,
     keyframe_arrays,
@@ -58,6 +53,17 @@ from spatial_asmr.trajectory import (
     source_positions,
     static_positions,
 )
+from spatial_asmr.output.mastering import (
+    Limiter,
+    LoudnessMeter,
+    TruePeakMeter,
+    finish,
+    integrated_loudness,
+    limit,
+    true_peak,
+)
+from spatial_asmr.output.writing import write_audio
+from spatial_asmr.scene.load import Keyframe, Orientation, parse_scene
 
 NAN, INF = float("nan"), float("inf")
 HERE = Path(__file__).resolve().parent          # a folder

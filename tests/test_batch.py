@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 
 from spatial_asmr import SpatialAsmrError, load_scene, render_to_file
-from spatial_asmr.batch import collect_scenes, parse_shard, render_many
+from spatial_asmr.batch.runner import collect_scenes, parse_shard, render_many
 
 SHORT = """\
 duration: {duration}
@@ -185,7 +185,7 @@ def test_a_dask_worker_that_cannot_see_a_file_fails_that_scene_naming_file_and_w
         "sources:\n  - file: ../noise.wav\n    position: {azimuth: 0, elevation: 0, "
         "distance: 1}\n")
     # the submitting side sees the file when it computes keys; the workers do not
-    from spatial_asmr import batch
+    from spatial_asmr.batch import runner as batch
 
     original = batch._prepare
 
@@ -249,7 +249,7 @@ def test_a_bad_shard_is_refused_with_what_is_allowed(text):
 
 
 def test_scenes_built_in_python_render_with_names_and_annotations(tmp_path):
-    from spatial_asmr.resolved import scene_from_mapping
+    from spatial_asmr.scene.resolved import scene_from_mapping
 
     mapping = {"duration": 0.5, "sources": [
         {"name": "w", "generator": {"type": "whisper", "seed": 3},

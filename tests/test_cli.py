@@ -8,7 +8,7 @@ import pytest
 import soundfile as sf
 
 from spatial_asmr import cli
-from spatial_asmr.scene import OutputSettings
+from spatial_asmr.scene.load import OutputSettings
 
 RATE = 48000
 
@@ -87,7 +87,7 @@ def test_missing_scene_file_is_an_error_naming_it(tmp_path):
 
 
 def test_loud_integer_output_is_limited_below_minus_1_dbtp_and_reported(tmp_path):
-    from spatial_asmr.mastering import true_peak
+    from spatial_asmr.output.mastering import true_peak
 
     rng = np.random.default_rng(1)
     sf.write(tmp_path / "loud.wav", np.clip(rng.standard_normal(RATE // 4), -1, 1), RATE)
@@ -111,7 +111,7 @@ sources:
 
 def test_write_audio_refuses_integer_samples_that_would_clip(tmp_path):
     from spatial_asmr.errors import OutputError
-    from spatial_asmr.output import write_audio
+    from spatial_asmr.output.writing import write_audio
 
     out = tmp_path / "out.wav"
     out.write_bytes(b"previous render")
@@ -129,7 +129,7 @@ def test_the_limiter_does_not_engage_on_a_scene_that_does_not_need_it(tmp_path, 
 
 
 def test_loudness_normalisation_hits_its_target_within_half_a_lu(tmp_path, scene):
-    from spatial_asmr.mastering import integrated_loudness
+    from spatial_asmr.output.mastering import integrated_loudness
 
     text = scene.read_text().replace("duration: 0.5", "duration: 0.5\noutput:\n  "
                                      "normalize: {loudness: -20}")

@@ -1,11 +1,11 @@
-"""Tests of spatial_asmr.convolution: time-varying uniformly partitioned convolution."""
+"""Tests of spatial_asmr.dsp.convolution: time-varying uniformly partitioned convolution."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.signal import fftconvolve
 
-from spatial_asmr.convolution import FixedConvolver, PartitionedConvolver, crossfade_ramp
+from spatial_asmr.dsp.convolution import FixedConvolver, PartitionedConvolver, crossfade_ramp
 
 BLOCK_SIZES = [32, 64, 128, 256, 512, 1024]
 

@@ -1,11 +1,11 @@
-"""Tests of spatial_asmr.delay: the windowed-sinc fractional delay line."""
+"""Tests of spatial_asmr.dsp.delay: the windowed-sinc fractional delay line."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.signal import hilbert
 
-from spatial_asmr.delay import (
+from spatial_asmr.dsp.delay import (
     HALF_LENGTH,
     delay_signal,
     fractional_kernel,

@@ -6,14 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from spatial_asmr.scene_reference import markdown_reference
-from spatial_asmr.scene_schema import SCENE_SCHEMA
+from spatial_asmr.scene.reference import markdown_reference
+from spatial_asmr.scene.schema import SCENE_SCHEMA
 
 DOC = Path(__file__).parent.parent / "docs" / "scene-format.md"
 
 
 def test_scene_format_reference_is_current():
-    # regenerate with: python -m spatial_asmr.scene_reference > docs/scene-format.md
+    # regenerate with: python -m spatial_asmr.scene.reference > docs/scene-format.md
     assert DOC.read_text() == markdown_reference()
 
 

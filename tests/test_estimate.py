@@ -13,8 +13,8 @@ import pytest
 import soundfile as sf
 
 from spatial_asmr import SceneError, SpatialAsmrError, load_scene, render_to_file
-from spatial_asmr.batch import render_many
-from spatial_asmr.estimate import default_max_memory, estimate_render, parse_size
+from spatial_asmr.batch.runner import render_many
+from spatial_asmr.renderer.estimate import default_max_memory, estimate_render, parse_size
 
 
 def run(*args, cwd=None):
@@ -49,7 +49,7 @@ def _scene(folder, count, kind, moving, seconds=8.0, name=None):
 MEASURE = """\
 import json, resource, sys
 from spatial_asmr import load_scene, render_to_file
-from spatial_asmr.estimate import estimate_render
+from spatial_asmr.renderer.estimate import estimate_render
 scene = load_scene(sys.argv[1])
 estimate = estimate_render(scene, threads=2).memory_bytes
 render_to_file(scene, sys.argv[2], threads=2, max_memory="none")

@@ -1,4 +1,4 @@
-"""Tests of spatial_asmr.hrtf: minimum phase, onsets, direction lookup, interpolation."""
+"""Tests of spatial_asmr.hrtf.sets: minimum phase, onsets, direction lookup, interpolation."""
 
 import re
 
@@ -7,8 +7,14 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from spatial_asmr.errors import HrtfError
-from spatial_asmr.hrtf import HrtfSet, bundled_hrtf_path, load_hrtf, minimum_phase, onset_delays
-from spatial_asmr.sofa import read_sofa
+from spatial_asmr.hrtf.sets import (
+    HrtfSet,
+    bundled_hrtf_path,
+    load_hrtf,
+    minimum_phase,
+    onset_delays,
+)
+from spatial_asmr.hrtf.sofa import read_sofa
 
 KEMAR_RATE = 44100
 

@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from spatial_asmr import OutputError, load_scene, render_to_file
-from spatial_asmr import output as output_module
+from spatial_asmr.output import writing as output_module
 
 
 @pytest.fixture

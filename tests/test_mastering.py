@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from spatial_asmr.mastering import finish, integrated_loudness, limit, true_peak
+from spatial_asmr.output.mastering import finish, integrated_loudness, limit, true_peak
 
 RATE = 48000
 
@@ -86,7 +86,7 @@ def test_unknown_normalisation_is_an_error():
 
 from scipy import signal  # noqa: E402
 
-from spatial_asmr.mastering import (  # noqa: E402
+from spatial_asmr.output.mastering import (  # noqa: E402
     Limiter,
     LimiterReport,
     LoudnessMeter,

@@ -7,9 +7,9 @@ import soundfile as sf
 
 from spatial_asmr import SpatialAsmrWarning, load_hrtf, load_scene, read_sofa
 from spatial_asmr import render as _render_mastered
-from spatial_asmr.nearfield import Spatializer, effective_distance
-from spatial_asmr.quality import motion_artefact_level
-from spatial_asmr.sphere import write_sphere_sofa
+from spatial_asmr.hrtf.spatializer import Spatializer, effective_distance
+from spatial_asmr.hrtf.sphere import write_sphere_sofa
+from spatial_asmr.testing import motion_artefact_level
 
 RATE = 48000
 
@@ -199,8 +199,8 @@ sources:
 
 def test_synthesised_layers_are_cached_on_disk_and_give_the_same_render(tmp_path, monkeypatch,
                                                                        noise):
-    import spatial_asmr.nearfield as nearfield
-    from spatial_asmr.hrtf import _load_cached
+    import spatial_asmr.hrtf.spatializer as nearfield
+    from spatial_asmr.hrtf.sets import _load_cached
 
     monkeypatch.setenv("SPATIAL_ASMR_CACHE", str(tmp_path / "cache"))
     _load_cached.cache_clear()

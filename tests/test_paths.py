@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from spatial_asmr.coordinates import cart2sph, sph2cart
-from spatial_asmr.paths import (
+from spatial_asmr.motion.coordinates import cart2sph, sph2cart
+from spatial_asmr.motion.paths import (
     Fixed,
     Hover,
     Keyframes,
@@ -20,7 +20,7 @@ from spatial_asmr.paths import (
     Sweep,
     to_spherical,
 )
-from spatial_asmr.trajectory import keyframe_positions
+from spatial_asmr.motion.trajectory import keyframe_positions
 
 TIMES = [0.0, 1.0, 2.5, 3.0, 5.0]
 POINTS = [(90.0, 0.0, 1.0), (0.0, 20.0, 0.5), (-90.0, -10.0, 0.3),

@@ -6,7 +6,7 @@ import soundfile as sf
 
 from spatial_asmr import load_hrtf, load_scene
 from spatial_asmr import render as _render_mastered
-from spatial_asmr.quality import (
+from spatial_asmr.testing import (
     leave_one_out_responses,
     log_spectral_distortion,
     motion_artefact_level,
@@ -299,7 +299,7 @@ sources:
 
 
 def test_source_start_trim_loop_and_fades_place_the_sound_on_the_time_line(tmp_path):
-    from spatial_asmr.signals import source_signal
+    from spatial_asmr.sources.stream import source_signal
 
     tone = np.sin(2 * np.pi * 440 * np.arange(RATE) / RATE)
     _write(tmp_path, "tone.wav", tone)

@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from spatial_asmr import load_scene, read_sofa, render
-from spatial_asmr.hrtf import bundled_hrtf_path
+from spatial_asmr.hrtf.sets import bundled_hrtf_path
 
 KEMAR_RATE = 44100
 

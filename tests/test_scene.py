@@ -1,4 +1,4 @@
-"""Tests of spatial_asmr.scene: reading and validating scene files."""
+"""Tests of spatial_asmr.scene.load: reading and validating scene files."""
 
 import dataclasses
 import json
@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from spatial_asmr.errors import SceneError, SceneProblem
-from spatial_asmr.scene import (
+from spatial_asmr.scene.load import (
     BUNDLED_HRTFS,
     Keyframe,
     OutputSettings,
@@ -22,7 +22,7 @@ from spatial_asmr.scene import (
     load_scene,
     parse_scene,
 )
-from spatial_asmr.scene_schema import SCENE_SCHEMA
+from spatial_asmr.scene.schema import SCENE_SCHEMA
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -701,7 +701,7 @@ def test_long_values_are_shortened_in_messages(scene_dir):
     ("{rms: -20}", "output.normalize.rms is not a known key"),
 ])
 def test_bad_normalisation_is_reported_with_its_line(tmp_path, normalize, message):
-    from spatial_asmr.scene import load_scene
+    from spatial_asmr.scene.load import load_scene
 
     sf.write(tmp_path / "a.wav", np.zeros(100), 48000)
     path = tmp_path / "scene.yaml"
@@ -714,7 +714,7 @@ def test_bad_normalisation_is_reported_with_its_line(tmp_path, normalize, messag
 @pytest.mark.parametrize(("normalize", "expected"), [
     ("none", None), ("{peak: -1}", ("peak", -1.0)), ("{loudness: -23}", ("loudness", -23.0))])
 def test_normalisation_is_read_into_the_output_settings(tmp_path, normalize, expected):
-    from spatial_asmr.scene import load_scene
+    from spatial_asmr.scene.load import load_scene
 
     sf.write(tmp_path / "a.wav", np.zeros(100), 48000)
     path = tmp_path / "scene.yaml"
@@ -724,7 +724,7 @@ def test_normalisation_is_read_into_the_output_settings(tmp_path, normalize, exp
 
 
 def test_listener_orientation_keyframes_are_read_and_checked(tmp_path):
-    from spatial_asmr.scene import Orientation, load_scene
+    from spatial_asmr.scene.load import Orientation, load_scene
 
     sf.write(tmp_path / "a.wav", np.zeros(100), 48000)
     path = tmp_path / "scene.yaml"
@@ -742,7 +742,7 @@ def test_listener_orientation_keyframes_are_read_and_checked(tmp_path):
 
 
 def _source_scene(tmp_path, trajectory):
-    from spatial_asmr.scene import load_scene
+    from spatial_asmr.scene.load import load_scene
 
     sf.write(tmp_path / "a.wav", np.zeros(100), 48000)
     path = tmp_path / "scene.yaml"
@@ -752,7 +752,7 @@ def _source_scene(tmp_path, trajectory):
 
 
 def test_trajectory_mappings_build_path_objects(tmp_path):
-    from spatial_asmr.paths import Hover, Orbit, Sequence
+    from spatial_asmr.motion.paths import Hover, Orbit, Sequence
 
     scene = _source_scene(tmp_path, """
         sequence:
@@ -805,7 +805,7 @@ def _billion_laughs():
 def test_aliases_that_expand_without_bound_are_refused_quickly_with_file_and_line():
     import time
 
-    from spatial_asmr.scene import MAX_VALUES, parse_scene
+    from spatial_asmr.scene.load import MAX_VALUES, parse_scene
 
     started = time.perf_counter()
     with pytest.raises(SceneError, match=rf"bomb.yaml:\d+: the scene expands to more than "
@@ -816,7 +816,7 @@ def test_aliases_that_expand_without_bound_are_refused_quickly_with_file_and_lin
 
 @pytest.mark.parametrize("depth", [65, 5000])
 def test_nesting_past_the_limit_is_refused_with_the_file_name(depth):
-    from spatial_asmr.scene import MAX_DEPTH, parse_scene
+    from spatial_asmr.scene.load import MAX_DEPTH, parse_scene
 
     text = "sources: []\nx: " + "[" * depth + "]" * depth + "\n"
     with pytest.raises(SceneError, match=rf"deep.yaml(:2)?: .*must nest at most {MAX_DEPTH}"):
@@ -838,7 +838,7 @@ def test_the_cli_reports_an_alias_bomb_without_a_traceback(tmp_path):
 def test_a_scene_whose_sources_all_loop_needs_a_duration_and_says_where(tmp_path):
     import soundfile
 
-    from spatial_asmr.scene import parse_scene
+    from spatial_asmr.scene.load import parse_scene
 
     soundfile.write(tmp_path / "a.wav", [0.1] * 480, 48000)
     text = ("sources:\n"

@@ -9,8 +9,8 @@ import pytest
 import soundfile as sf
 
 from spatial_asmr import SpatialAsmrError, load_scene
-from spatial_asmr.batch import render_many
-from spatial_asmr.sidecar import scene_from_sidecar
+from spatial_asmr.batch.runner import render_many
+from spatial_asmr.batch.sidecar import scene_from_sidecar
 
 SCENE = """\
 duration: 4

@@ -1,4 +1,4 @@
-"""Tests of spatial_asmr.signals: source signals streamed on the scene's time line.
+"""Tests of spatial_asmr.sources.stream: source signals streamed on the scene's time line.
 
 The references are made here with numpy, soundfile and soxr on whole
 signals: the generator's whole output or the whole file resampled at once,
@@ -16,11 +16,11 @@ import soundfile as sf
 import soxr
 from numpy.testing import assert_array_equal
 
-from spatial_asmr import signals
 from spatial_asmr.errors import AudioFileError
 from spatial_asmr.generators import GeneratorError, generate
-from spatial_asmr.scene import SourceSpec, parse_scene
-from spatial_asmr.signals import SourceStream, source_signal
+from spatial_asmr.scene.load import SourceSpec, parse_scene
+from spatial_asmr.sources import stream as signals
+from spatial_asmr.sources.stream import SourceStream, source_signal
 
 RATE = 48000
 DTYPES = [np.float32, np.float64]

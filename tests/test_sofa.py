@@ -1,4 +1,4 @@
-"""Tests of spatial_asmr.sofa: reading and writing SimpleFreeFieldHRIR files."""
+"""Tests of spatial_asmr.hrtf.sofa: reading and writing SimpleFreeFieldHRIR files."""
 
 import re
 
@@ -9,7 +9,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from spatial_asmr.errors import HrtfError, HrtfWarning
-from spatial_asmr.sofa import SofaData, read_sofa, write_sofa
+from spatial_asmr.hrtf.sofa import SofaData, read_sofa, write_sofa
 
 POSITIONS = np.array([
     [0.0, 0.0, 1.0],

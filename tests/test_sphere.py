@@ -5,7 +5,7 @@ import pytest
 from numpy.polynomial import legendre
 from scipy.special import spherical_jn, spherical_yn
 
-from spatial_asmr.sphere import plane_wave_transfer, sphere_transfer
+from spatial_asmr.hrtf.sphere import plane_wave_transfer, sphere_transfer
 
 A = 0.0875
 C = 343.0

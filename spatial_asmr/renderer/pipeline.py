@@ -3,7 +3,7 @@
 Every stage works on chunks, so memory does not grow with the length of the
 track; only the output file does:
 
-1. the renderer (:class:`~spatial_asmr.render.RenderPlan`) yields the raw
+1. the renderer (:class:`~spatial_asmr.renderer.plan.RenderPlan`) yields the raw
    mix chunk by chunk;
 2. with ``output.normalize``, a first pass measures the mix (BS.1770
    integrated loudness from the per-block gating energies, or the true
@@ -14,7 +14,7 @@ track; only the output file does:
    8 bytes per stereo frame at float32 precision, 16 at float64, and is
    removed afterwards.)
 3. a streaming look-ahead true-peak limiter keeps integer output below
-   :data:`~spatial_asmr.mastering.CEILING_DB` (and any peak target); it
+   :data:`~spatial_asmr.output.mastering.CEILING_DB` (and any peak target); it
    passes a mix that does not need it bit for bit.  Where it acts it takes
    loudness away, so with a loudness target the finished mix is metered
    too and, if it falls more than 0.05 LU short, mastered again from the
@@ -39,8 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import OutputError
-from .mastering import CEILING_DB, Limiter, LimiterReport, LoudnessMeter, TruePeakMeter
+from ..errors import OutputError
+from ..output.mastering import CEILING_DB, Limiter, LimiterReport, LoudnessMeter, TruePeakMeter
 
 _READ_BACK = 1 << 16  # frames per chunk of the second pass
 
@@ -122,7 +122,7 @@ class _Spool:
     """
 
     def __init__(self, output, dtype):
-        from .output import writing
+        from ..output.writing import writing
 
         self.dtype = np.dtype(dtype)
         self.frames = 0
@@ -140,7 +140,7 @@ class _Spool:
         self._file = os.fdopen(fd, "w+b")
 
     def write(self, chunk):
-        from .output import writing
+        from ..output.writing import writing
 
         chunk = np.ascontiguousarray(chunk, dtype=self.dtype)
         self.frames += len(chunk)
@@ -154,7 +154,7 @@ class _Spool:
         if self._pieces is not None:
             yield from self._pieces
             return
-        from .output import writing
+        from ..output.writing import writing
 
         with writing(self._output):
             self._file.flush()
@@ -302,7 +302,7 @@ def _progress(chunks, progress, total, sample_rate):
 
 
 def _prepare(scene, progress, dtype, threads):
-    from .render import RenderPlan
+    from .plan import RenderPlan
 
     plan = RenderPlan(scene, dtype, threads=threads)
     chunks = plan.chunks()
@@ -336,7 +336,7 @@ def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float
         not depend on it.
     max_memory : float or str, optional
         Refuse the scene, before anything is rendered, if its estimated
-        memory (:func:`spatial_asmr.estimate.estimate_render`) is over this
+        memory (:func:`spatial_asmr.renderer.estimate.estimate_render`) is over this
         many bytes (or a size such as ``"8G"``; ``"none"`` for no limit).
         Default: half of this machine's memory.
 
@@ -354,9 +354,9 @@ def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float
         rendering), a write that fails ("cannot write PATH: reason"), or
         integer output that would clip (not reached when the limiter runs).
     """
-    from .checks import check_render_arguments
+    from ..checks import check_render_arguments
+    from ..output.writing import check_destination
     from .estimate import parse_size
-    from .output import check_destination
 
     started = time.perf_counter()
     dtype, threads = check_render_arguments(scene, dtype, threads, progress)
@@ -365,7 +365,7 @@ def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float
     depth = bit_depth if bit_depth is not None else scene.output.bit_depth
     check_destination(path, depth)
     check_scene_memory(scene, max_memory, dtype=dtype, threads=threads)
-    from .render import RenderPlan
+    from .plan import RenderPlan
 
     plan = RenderPlan(scene, dtype, threads=threads)
     return render_plan_to_file(plan, path, bit_depth=bit_depth, progress=progress,
@@ -381,7 +381,7 @@ def check_scene_memory(scene, max_memory=None, *, dtype=np.float32, threads=None
     scene : Scene
     max_memory : float or str, optional
         Bytes, or a size (``"8G"``, ``"none"``); default
-        :func:`~spatial_asmr.estimate.default_max_memory` for ``jobs``.
+        :func:`~spatial_asmr.renderer.estimate.default_max_memory` for ``jobs``.
     option : str, optional
         The option that sets the limit, for messages.
 
@@ -409,7 +409,7 @@ def check_scene_memory(scene, max_memory=None, *, dtype=np.float32, threads=None
 
 
 def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=None):
-    """:func:`render_to_file` for a prepared :class:`~spatial_asmr.render.RenderPlan`.
+    """:func:`render_to_file` for a prepared :class:`~spatial_asmr.renderer.plan.RenderPlan`.
 
     The plan's source streams then hold what the render read (e.g. their
     ``frame_peaks``, for a sidecar).  A plan renders once.
@@ -418,7 +418,7 @@ def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=No
     -------
     RenderReport
     """
-    from .output import check_destination, remove_temporaries, write_audio
+    from ..output.writing import check_destination, remove_temporaries, write_audio
 
     started = time.perf_counter() if started is None else started
     scene = plan.scene
@@ -444,7 +444,7 @@ def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=No
 def _check_space(plan, path, depth, fmt):
     """The output and, with a normalisation target, the first pass's
     temporary mix must fit on the disk together."""
-    from .output import check_space, output_bytes
+    from ..output.writing import check_space, output_bytes
 
     parts = [("the audio", output_bytes(plan.n_samples, depth, fmt))]
     if plan.scene.output.normalize is not None:
@@ -501,8 +501,8 @@ def render(scene, dtype=np.float32, *, master=True, bit_depth=None, progress=Non
     report : RenderReport
         Only with ``report=True``.
     """
-    from .checks import check_render_arguments
-    from .output import Quantiser, _parse_bit_depth
+    from ..checks import check_render_arguments
+    from ..output.writing import Quantiser, _parse_bit_depth
 
     started = time.perf_counter()
     dtype, threads = check_render_arguments(scene, dtype, threads, progress, master=master,

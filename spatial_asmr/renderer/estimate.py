@@ -199,7 +199,7 @@ def parse_size(text, name="memory size"):
     ArgumentError
         Anything else.
     """
-    from .errors import ArgumentError
+    from ..errors import ArgumentError
 
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         value, unit = float(text), ""
@@ -293,9 +293,9 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     """
     import numpy as np
 
-    from .generators import segment_samples
-    from .render import CHUNK_SAMPLES, STATIC_CHUNK_SAMPLES
-    from .signals import FILE_BLOCK, LOOP_IN_MEMORY, SourceStream
+    from ..generators import segment_samples
+    from ..sources.stream import FILE_BLOCK, LOOP_IN_MEMORY, SourceStream
+    from .plan import CHUNK_SAMPLES, STATIC_CHUNK_SAMPLES
 
     item = np.dtype(dtype).itemsize
     sr = int(scene.sample_rate)
@@ -390,7 +390,7 @@ def kernels_cached():
     """
     from pathlib import Path
 
-    package = Path(__file__).parent
+    package = Path(__file__).resolve().parent.parent  # spatial_asmr/
     if next(package.glob("**/__pycache__/*.nbi"), None) is not None:
         return True
     folder = os.environ.get("NUMBA_CACHE_DIR")
@@ -402,7 +402,7 @@ def _hrtf_bytes(scene, item):
     """The HRTF set in memory: its responses, their minimum-phase versions,
     onset delays and near-field layers; measured as about 20 times the
     size of its SOFA file in float32."""
-    from .hrtf import NAMES, bundled_hrtf_path
+    from ..hrtf.sets import NAMES, bundled_hrtf_path
 
     if scene.hrtf == "sphere":
         return 20e6 * item / 4
@@ -434,7 +434,7 @@ def check_memory(scene, estimate, max_memory, limit_from="--max-memory"):
         Naming the scene file, the field that drives the estimate, the
         figures and what to do.
     """
-    from .errors import SceneError, SceneProblem
+    from ..errors import SceneError, SceneProblem
 
     need = estimate.memory_bytes
     if need <= max_memory:

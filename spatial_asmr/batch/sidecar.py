@@ -5,7 +5,7 @@ Beside every batch output ``NAME.wav`` lies ``NAME.json``:
 ``key``
     The output's key (see :func:`spatial_asmr.batch.output_key`).
 ``scene``
-    The resolved scene (:func:`spatial_asmr.resolved.resolved_scene`):
+    The resolved scene (:func:`spatial_asmr.scene.resolved.resolved_scene`):
     every default filled in, seeds, absolute paths, the rendered duration.
 ``hrtf``, ``files``
     The HRTF set's name, path and SHA-256, and the SHA-256 of every audio
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SceneError
+from ..errors import SceneError
 
 FRAME_SECONDS = 0.1
 """float : Resolution of positions, activity and annotations, s."""
@@ -102,7 +102,7 @@ def head_positions(scene, spec, n_frames):
     sph : ndarray, shape (n_frames, 3)
         Azimuth in (-180, 180] and elevation in degrees, distance in metres.
     """
-    from .trajectory import head_frame, source_positions
+    from ..motion.trajectory import head_frame, source_positions
 
     times = np.arange(n_frames) * FRAME_SECONDS
     sph = np.empty((n_frames, 3))
@@ -167,8 +167,8 @@ def build_sidecar(scene, report, frame_peaks, *, key=None, scene_file=None, opti
     -------
     dict
     """
-    from . import __version__
-    from .resolved import resolved_scene
+    from .. import __version__
+    from ..scene.resolved import resolved_scene
 
     n_frames = int(math.ceil(round(report.seconds / FRAME_SECONDS, 6)))
     sources = []
@@ -210,7 +210,7 @@ def write_json_atomic(path, data):
     OutputError
         "cannot write PATH: reason", if it cannot be written.
     """
-    from .output import atomic_text
+    from ..output.writing import atomic_text
 
     with atomic_text(path) as fh:
         json.dump(data, fh, separators=(",", ":"), allow_nan=False)
@@ -257,7 +257,7 @@ def write_dcase_csv(path, sidecar, classes=DCASE_CLASSES):
                              int(round(positions["elevation"][frame])),
                              int(round(100 * positions["distance"][frame]))))
     rows.sort()
-    from .output import atomic_text
+    from ..output.writing import atomic_text
 
     with atomic_text(path) as fh:
         fh.writelines(",".join(str(v) for v in row) + "\n" for row in rows)
@@ -281,7 +281,7 @@ def scene_from_sidecar(path):
         The sidecar is missing or not a sidecar, or a file it names has
         changed since (its SHA-256 differs) or is gone.
     """
-    from .resolved import scene_from_mapping
+    from ..scene.resolved import scene_from_mapping
 
     path = Path(path)
     try:

@@ -14,7 +14,7 @@ __all__ = ["resolved_scene", "scene_from_mapping"]
 import json
 from pathlib import Path
 
-from .errors import SceneError
+from ..errors import SceneError
 
 
 def _point(position):
@@ -23,7 +23,7 @@ def _point(position):
 
 
 def _source(spec):
-    from .generators import GENERATORS
+    from ..generators import GENERATORS
 
     out = {"name": spec.name}
     if spec.generator is not None:
@@ -52,7 +52,7 @@ def _source(spec):
     else:
         raise SceneError(f"source {spec.name!r} has a path object built in Python, which "
                          "cannot be written out; build the scene from a mapping "
-                         "(spatial_asmr.resolved.scene_from_mapping) instead")
+                         "(spatial_asmr.scene.resolved.scene_from_mapping) instead")
     return out
 
 
@@ -119,7 +119,7 @@ def scene_from_mapping(data, name="<scene>", base_dir="."):
         Every problem, as for a scene file (lines refer to the mapping
         written as JSON, one key per line).
     """
-    from .scene import parse_scene
+    from .load import parse_scene
 
     try:
         text = json.dumps(data, indent=1, allow_nan=False)

@@ -16,15 +16,15 @@ from pathlib import Path as _Path
 
 import numpy as _np
 
-from .checks import check_array as _check_array
-from .checks import check_number as _check_number
-from .checks import check_path as _check_path
-from .checks import check_values as _check_values
-from .checks import show as _show
-from .coordinates import cart2sph as _cart2sph
-from .coordinates import sph2cart as _sph2cart
-from .errors import HrtfError as _HrtfError
-from .errors import HrtfWarning as _HrtfWarning
+from ..checks import check_array as _check_array
+from ..checks import check_number as _check_number
+from ..checks import check_path as _check_path
+from ..checks import check_values as _check_values
+from ..checks import show as _show
+from ..errors import HrtfError as _HrtfError
+from ..errors import HrtfWarning as _HrtfWarning
+from ..motion.coordinates import cart2sph as _cart2sph
+from ..motion.coordinates import sph2cart as _sph2cart
 
 
 @_dataclass
@@ -215,7 +215,7 @@ def sofa_destination(path):
     Raises :class:`HrtfError` if it is not a path, :class:`OutputError` if
     it is a folder.
     """
-    from .errors import OutputError
+    from ..errors import OutputError
 
     path = _check_path("path", path, _HrtfError, "the path of the .sofa file to write")
     if path.is_dir():
@@ -418,7 +418,7 @@ def write_sofa(path, ir, source_positions, sample_rate, *, delays=None,
     """
     import netCDF4
 
-    from .output import atomic_path, writing
+    from ..output.writing import atomic_path, writing
 
     path = sofa_destination(path)
     ir, pos, delays = check_hrirs(ir, source_positions, delays,

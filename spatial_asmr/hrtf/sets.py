@@ -48,13 +48,13 @@ from scipy import fft as _fft
 from scipy.spatial import ConvexHull as _ConvexHull
 from scipy.spatial import cKDTree as _cKDTree
 
-from .checks import check_array as _check_array
-from .checks import check_broadcast as _check_broadcast
-from .checks import check_number as _check_number
-from .checks import check_path as _check_path
-from .checks import check_values as _check_values
-from .coordinates import unit_vectors as _unit_vectors
-from .errors import HrtfError as _HrtfError
+from ..checks import check_array as _check_array
+from ..checks import check_broadcast as _check_broadcast
+from ..checks import check_number as _check_number
+from ..checks import check_path as _check_path
+from ..checks import check_values as _check_values
+from ..errors import HrtfError as _HrtfError
+from ..motion.coordinates import unit_vectors as _unit_vectors
 from .sofa import check_hrirs as _check_hrirs
 from .sofa import check_positive as _check_positive
 from .sofa import read_sofa as _read_sofa
@@ -64,11 +64,11 @@ from .sofa import sofa_file as _sofa_file
 def _hrtf_dir():
     # In a source checkout the data sit in the top-level hrtf/ folder; an
     # installed package carries them as spatial_asmr/_bundled.
-    here = _Path(__file__).resolve().parent
-    for candidate in (here.parent / "hrtf", here / "_bundled"):
+    package = _Path(__file__).resolve().parent.parent  # spatial_asmr/
+    for candidate in (package.parent / "hrtf", package / "_bundled"):
         if (candidate / "manifest.json").is_file():
             return candidate
-    return here.parent / "hrtf"
+    return package.parent / "hrtf"
 
 
 BUNDLED = {"kemar": "MIT_KEMAR_normal_pinna.sofa"}
@@ -428,7 +428,7 @@ class HrtfSet:
         hrir : ndarray, shape (Q, 2, n)
             ``n = delay.folded_length(n_taps, max delay)``.
         """
-        from .delay import fold_delays, folded_length
+        from ..dsp.delay import fold_delays, folded_length
 
         if distance is None:
             distance = self.distances[-1]
@@ -497,7 +497,7 @@ def load_hrtf(name_or_path, sample_rate):
     ----------
     name_or_path : str or pathlib.Path
         A bundled name (``"kemar"``), ``"sphere"`` (the rigid-sphere head
-        model of :mod:`spatial_asmr.sphere`, measured at 0.1-2 m on a
+        model of :mod:`spatial_asmr.hrtf.sphere`, measured at 0.1-2 m on a
         10-degree grid) or a SOFA file (SimpleFreeFieldHRIR).
     sample_rate : float
         Render rate in Hz; responses are resampled once if needed.

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import AudioFileError
+from ..errors import AudioFileError
 
 LOOP_IN_MEMORY = 2 ** 20
 """int : longest looped sound (samples) held in memory and repeated.
@@ -179,7 +179,7 @@ class _GeneratedSound:
     """A generator's output as float64 chunks (restartable)."""
 
     def __init__(self, spec, sample_rate, scene_duration):
-        from .generators import generate_chunks
+        from ..generators import generate_chunks
 
         name, seed, duration, params = spec.generator
         if duration is None:
@@ -196,7 +196,7 @@ class _GeneratedSound:
 
     def chunks(self):
         """Iterate over the whole sound, from its first sample."""
-        from .generators import generate_chunks
+        from ..generators import generate_chunks
 
         first, self._first = self._first, None
         if first is None:

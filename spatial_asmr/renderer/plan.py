@@ -12,7 +12,7 @@ per-block blend of time-aligned responses.
 Blocks are processed in chunks (``CHUNK_SAMPLES`` per chunk), so memory does
 not grow with the length of the track.  When nothing moves (static sources,
 still listener) there is nothing to control: the fixed filters run in a
-:class:`~spatial_asmr.convolution.FixedConvolver` with long blocks, which gives
+:class:`~spatial_asmr.dsp.convolution.FixedConvolver` with long blocks, which gives
 the same output.
 """
 
@@ -24,23 +24,23 @@ from dataclasses import dataclass as _dataclass
 import numpy as _np
 from scipy import fft as _fft
 
-from .convolution import FixedConvolver as _FixedConvolver
-from .convolution import PartitionedConvolver as _PartitionedConvolver
-from .coordinates import sph2cart as _sph2cart
-from .delay import MARGIN as _MARGIN
-from .delay import DelayBank as _DelayBank
-from .delay import fold_delays as _fold_delays
-from .delay import folded_length as _folded_length
-from .errors import SceneError as _SceneError
-from .errors import SpatialAsmrWarning as _SpatialAsmrWarning
-from .hrtf import load_hrtf as _load_hrtf
-from .nearfield import Spatializer as _Spatializer
-from .signals import SourceStream as _SourceStream
-from .sphere import SPEED_OF_SOUND as _SPEED_OF_SOUND
-from .trajectory import head_frame as _head_frame
-from .trajectory import interpolate_keyframes as _interpolate_keyframes
-from .trajectory import keyframe_arrays as _keyframe_arrays
-from .trajectory import source_positions as _source_positions
+from ..dsp.convolution import FixedConvolver as _FixedConvolver
+from ..dsp.convolution import PartitionedConvolver as _PartitionedConvolver
+from ..dsp.delay import MARGIN as _MARGIN
+from ..dsp.delay import DelayBank as _DelayBank
+from ..dsp.delay import fold_delays as _fold_delays
+from ..dsp.delay import folded_length as _folded_length
+from ..errors import SceneError as _SceneError
+from ..errors import SpatialAsmrWarning as _SpatialAsmrWarning
+from ..hrtf.sets import load_hrtf as _load_hrtf
+from ..hrtf.spatializer import Spatializer as _Spatializer
+from ..hrtf.sphere import SPEED_OF_SOUND as _SPEED_OF_SOUND
+from ..motion.coordinates import sph2cart as _sph2cart
+from ..motion.trajectory import head_frame as _head_frame
+from ..motion.trajectory import interpolate_keyframes as _interpolate_keyframes
+from ..motion.trajectory import keyframe_arrays as _keyframe_arrays
+from ..motion.trajectory import source_positions as _source_positions
+from ..sources.stream import SourceStream as _SourceStream
 
 CHUNK_SAMPLES = 16384
 STATIC_CHUNK_SAMPLES = 1 << 18  # when nothing moves

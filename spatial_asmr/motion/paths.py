@@ -3,7 +3,7 @@
 Every path is an object built from plain numbers and tuples and checked when
 it is built.  :meth:`SourcePath.positions` evaluates it, vectorised, at any
 number of times (seconds) and returns cartesian head-frame positions in
-metres (x forward, y left, z up; see :mod:`spatial_asmr.coordinates`).
+metres (x forward, y left, z up; see :mod:`spatial_asmr.motion.coordinates`).
 Points given in spherical coordinates are ``(azimuth, elevation, distance)``
 in degrees, degrees and metres, SOFA convention (azimuth counter-clockwise
 from straight ahead, 90 = left ear; elevation up positive).
@@ -36,7 +36,7 @@ whose closed forms run backwards as well.
 
 Paths do not keep away from the head: a cartesian path, an orbit with an
 offset centre or a hover can pass through the head centre.  The renderer
-clamps the distance smoothly (:func:`spatial_asmr.nearfield.effective_distance`).
+clamps the distance smoothly (:func:`spatial_asmr.hrtf.spatializer.effective_distance`).
 ``max_distance`` is an upper bound of the distance from the head centre over
 all times, for sizing delay lines.
 """

@@ -11,11 +11,11 @@ __all__ = ["keyframe_positions", "keyframe_arrays", "interpolate_keyframes", "st
 
 import numpy as _np
 
-from .checks import check_array as _check_array
-from .checks import check_number as _check_number
-from .checks import check_values as _check_values
-from .checks import show as _show
-from .errors import ArgumentError as _ArgumentError
+from ..checks import check_array as _check_array
+from ..checks import check_number as _check_number
+from ..checks import check_values as _check_values
+from ..checks import show as _show
+from ..errors import ArgumentError as _ArgumentError
 
 _POSITION = ("azimuth", "elevation", "distance")
 _ORIENTATION = ("yaw", "pitch", "roll")

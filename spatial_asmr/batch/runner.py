@@ -4,7 +4,7 @@
 folders of them, or scenes built in Python into one output folder:
 
 - each scene's output (``NAME.wav``), its sidecar (``NAME.json``, see
-  :mod:`spatial_asmr.sidecar`) and, with ``annotations="dcase"``, its
+  :mod:`spatial_asmr.batch.sidecar`) and, with ``annotations="dcase"``, its
   annotation (``NAME.csv``) are written atomically, the sidecar last;
 - every output has a key, the SHA-256 of the scene text, the resolved
   scene, the content of every file it reads (audio, SOFA), the render
@@ -42,9 +42,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks import check_integer, show
-from .errors import ArgumentError, OutputError, SceneError, SpatialAsmrError
-from .output import atomic_text, remove_temporaries, writing
+from ..checks import check_integer, show
+from ..errors import ArgumentError, OutputError, SceneError, SpatialAsmrError
+from ..output.writing import atomic_text, remove_temporaries, writing
 from .workers import DaskPool, ProcessPool, failed_record, run_task
 
 SCENE_SUFFIXES = (".yaml", ".yml")
@@ -87,7 +87,7 @@ def collect_scenes(inputs):
     ArgumentError
         An input is of an unknown type.
     """
-    from .scene import Scene
+    from ..scene.load import Scene
 
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]  # one file or folder
@@ -120,7 +120,7 @@ def collect_scenes(inputs):
             stem = item.path.stem if item.path is not None else f"scene{index:05d}"
             entries.append(_Entry(name or stem, name or f"scenes[{index}]", scene=item))
         elif isinstance(item, dict):
-            from .resolved import scene_from_mapping
+            from ..scene.resolved import scene_from_mapping
 
             label = name or f"scenes[{index}]"
             entry = _Entry(name or f"scene{index:05d}", label)
@@ -166,7 +166,7 @@ def _in_shard(name, shard):
 
 
 def _hrtf_identity(scene):
-    from .hrtf import ANALYTIC, BUNDLED, bundled_hrtf_path
+    from ..hrtf.sets import ANALYTIC, BUNDLED, bundled_hrtf_path
     from .sidecar import file_sha256
 
     name = str(scene.hrtf)
@@ -196,8 +196,8 @@ def output_key(scene, options, text=None):
     hrtf : dict
         The HRTF set's name, path and SHA-256.
     """
-    from . import __version__
-    from .resolved import resolved_scene
+    from .. import __version__
+    from ..scene.resolved import resolved_scene
     from .sidecar import file_sha256
 
     files = {str(s.file): file_sha256(s.file) for s in scene.sources if s.file is not None}
@@ -389,7 +389,7 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
     except OSError as exc:
         raise OutputError(f"cannot create output folder {str(out_dir)!r}: "
                                f"{exc.strerror or exc}") from None
-    from .estimate import parse_size
+    from ..renderer.estimate import parse_size
 
     if max_memory is not None:
         parse_size(max_memory, "max_memory")  # refused now, not once per scene
@@ -410,7 +410,7 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
 
 def _render_entries(entries, pool, out_dir, shard, force, bit_depth, format, annotations,
                     classes, progress, started, memory):
-    from .output import check_destination
+    from ..output.writing import check_destination
     from .sidecar import source_label
 
     manifest_name = MANIFEST if shard is None else f"manifest-{shard[0]}-of-{shard[1]}.jsonl"
@@ -488,12 +488,12 @@ def _task(index, entry, out_dir, format, bit_depth, annotations, classes):
 
 def _prepare(entry, task, source_label, memory):
     """Read the scene here: its key, and what the worker needs."""
-    from .pipeline import check_scene_memory
-    from .resolved import resolved_scene
+    from ..renderer.pipeline import check_scene_memory
+    from ..scene.resolved import resolved_scene
 
     text = None
     if entry.path is not None:
-        from .scene import load_scene
+        from ..scene.load import load_scene
 
         scene = load_scene(entry.path)
         text = Path(entry.path).read_bytes()

@@ -20,8 +20,8 @@ from pathlib import Path as _Path
 
 import numpy as _np
 
-from .errors import ArgumentError as _ArgumentError
-from .errors import OutputError as _OutputError
+from ..errors import ArgumentError as _ArgumentError
+from ..errors import OutputError as _OutputError
 
 BIT_DEPTHS = (16, 24, "float")
 FORMATS = {".wav": "WAV", ".flac": "FLAC"}
@@ -195,7 +195,7 @@ def check_destination(path, bit_depth):
         Unknown suffix or bit depth, float FLAC, a missing folder, or one
         in which no file can be made.
     """
-    from .checks import check_path
+    from ..checks import check_path
 
     path = check_path("path", path, _OutputError, "the path of a .wav or .flac file")
     bit_depth = _parse_bit_depth(bit_depth)
@@ -421,7 +421,7 @@ def write_audio(path, chunks, sample_rate, bit_depth=24, frames=None):
         Unknown format or bit depth, an unwritable destination, or integer
         output that would clip (nothing is written then).
     """
-    from .checks import check_integer
+    from ..checks import check_integer
 
     sample_rate = check_integer("sample_rate", sample_rate, _ArgumentError,
                                 "an integer number of Hz in [1, 384000]",
@@ -478,7 +478,7 @@ def write_audio(path, chunks, sample_rate, bit_depth=24, frames=None):
 
 def _chunk(chunk):
     """A chunk of stereo audio as float64 (n, 2), finite."""
-    from .checks import check_array
+    from ..checks import check_array
 
     return check_array("chunk", chunk, _ArgumentError, shape=("n", 2))
 

@@ -1,7 +1,7 @@
 """Scene files: the data model, loading and validation.
 
 A scene file is YAML; its structure is defined once, by the JSON Schema
-:data:`spatial_asmr.scene_schema.SCENE_SCHEMA`.  :func:`load_scene` reads a
+:data:`spatial_asmr.scene.schema.SCENE_SCHEMA`.  :func:`load_scene` reads a
 file, checks it against that schema and then against the rules a schema
 cannot express (see :func:`parse_scene`), and raises one
 :class:`~spatial_asmr.errors.SceneError` listing every problem, each with the
@@ -45,13 +45,13 @@ from ruamel.yaml.nodes import ScalarNode as _ScalarNode
 from ruamel.yaml.nodes import SequenceNode as _SequenceNode
 from ruamel.yaml.scalarbool import ScalarBoolean as _ScalarBoolean
 
-from .checks import check_path as _check_path
-from .errors import SceneError as _SceneError
-from .errors import SceneProblem as _SceneProblem
-from .hrtf import NAMES as _NAMES
-from .scene_paths import PathSpecError as _PathSpecError
-from .scene_paths import build_path as _build_path
-from .scene_schema import SCENE_SCHEMA as _SCENE_SCHEMA
+from ..checks import check_path as _check_path
+from ..errors import SceneError as _SceneError
+from ..errors import SceneProblem as _SceneProblem
+from ..hrtf.sets import NAMES as _NAMES
+from .paths import PathSpecError as _PathSpecError
+from .paths import build_path as _build_path
+from .schema import SCENE_SCHEMA as _SCENE_SCHEMA
 
 BUNDLED_HRTFS = _NAMES
 """tuple of str : Names of the HRTF sets shipped with spatial-asmr."""
@@ -163,7 +163,7 @@ class SourceSpec:
     position : tuple of float, shape (3,), or None
         ``(azimuth, elevation, distance)`` in degrees, degrees and metres
         for a static source.
-    path : spatial_asmr.paths.SourcePath or None
+    path : spatial_asmr.motion.paths.SourcePath or None
         A path given as a mapping (orbit, sweep, ...) instead of keyframes.
     generator : tuple or None
         ``(name, seed, duration or None, params)`` of a procedural sound,
@@ -296,7 +296,7 @@ def parse_scene(data_text, path_for_messages, base_dir):
     """Validate the text of a scene file.
 
     The text is checked against
-    :data:`~spatial_asmr.scene_schema.SCENE_SCHEMA` and then against rules
+    :data:`~spatial_asmr.scene.schema.SCENE_SCHEMA` and then against rules
     a schema cannot state: YAML keys appear once, each source has exactly
     one of ``position`` and ``trajectory``, keyframe times strictly
     increase, source names are unique, ``render.block_size`` is a power of
@@ -980,7 +980,7 @@ class _SemanticChecks:
                                             "files only but the source has a generator")
 
     def check_generator(self, path, index):
-        from .generators import GENERATORS
+        from ..generators import GENERATORS
 
         gen_path = path + ("generator",)
         found, spec = self.value(gen_path)

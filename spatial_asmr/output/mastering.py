@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from .checks import check_array, check_integer, check_number
-from .errors import ArgumentError
+from ..checks import check_array, check_integer, check_number
+from ..errors import ArgumentError
 
 CEILING_DB = -1.0
 """float : True-peak ceiling of integer output, dBTP."""

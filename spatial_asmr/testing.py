@@ -96,10 +96,10 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128):
 
     import soundfile
 
-    from .delay import shift_filter
-    from .hrtf import HrtfSet
-    from .render import RenderPlan
-    from .scene import Keyframe, RenderSettings, Scene, SourceSpec
+    from .dsp.delay import shift_filter
+    from .hrtf.sets import HrtfSet
+    from .renderer.plan import RenderPlan
+    from .scene.load import Keyframe, RenderSettings, Scene, SourceSpec
 
     rate = int(round(hrtf.sample_rate))
     n = hrtf.n_taps + int(_np.ceil(hrtf.onsets.max())) + 64

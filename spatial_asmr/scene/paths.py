@@ -1,4 +1,4 @@
-"""Source paths written as scene mappings, built into :mod:`spatial_asmr.paths`.
+"""Source paths written as scene mappings, built into :mod:`spatial_asmr.motion.paths`.
 
 A source's ``trajectory`` is either a list of keyframes (linear in azimuth,
 elevation and distance) or a mapping with exactly one key naming a path
@@ -15,7 +15,7 @@ __all__ = ["build_path", "PathSpecError", "PATH_TYPES"]
 
 import re as _re
 
-from . import paths as _paths
+from ..motion import paths as _paths
 
 PATH_TYPES = ("fixed", "keyframes", "orbit", "sweep", "spiral", "hover", "sequence",
               "offset")
@@ -99,7 +99,7 @@ def build_path(spec, where=()):
 
     Returns
     -------
-    spatial_asmr.paths.SourcePath
+    spatial_asmr.motion.paths.SourcePath
 
     Raises
     ------

@@ -37,11 +37,11 @@ __all__ = ["sphere_transfer", "plane_wave_transfer", "sphere_hrirs", "write_sphe
 
 import numpy as _np
 
-from .checks import check_array as _check_array
-from .checks import check_integer as _check_integer
-from .checks import check_number as _check_number
-from .checks import check_values as _check_values
-from .errors import HrtfError as _HrtfError
+from ..checks import check_array as _check_array
+from ..checks import check_integer as _check_integer
+from ..checks import check_number as _check_number
+from ..checks import check_values as _check_values
+from ..errors import HrtfError as _HrtfError
 from .sofa import check_positive as _check_positive
 
 SPEED_OF_SOUND = 343.0

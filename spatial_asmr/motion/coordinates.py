@@ -9,8 +9,8 @@ __all__ = ["sph2cart", "cart2sph", "unit_vectors", "head_rotation", "world_to_he
 
 import numpy as np
 
-from .checks import check_array, check_broadcast
-from .errors import ArgumentError as _ERROR
+from ..checks import check_array, check_broadcast
+from ..errors import ArgumentError as _ERROR
 
 
 def _angles(names, values):

@@ -16,7 +16,7 @@ Schaik 2009)
     with synthesised layers down to the head surface (radius + 1 cm),
     spaced at most a factor ``LAYER_RATIO`` apart.  Each synthesised
     response is the measured one at ``d0`` times, per ear, the ratio of the
-    rigid-sphere responses (:mod:`spatial_asmr.sphere`) at the new distance
+    rigid-sphere responses (:mod:`spatial_asmr.hrtf.sphere`) at the new distance
     and at ``d0``, applied as a minimum-phase filter.  Beyond the largest
     measured distance the largest layer is used unchanged.
 
@@ -316,7 +316,7 @@ def _cached_rows(hrtf, interpolation, head_radius, distances, filters, base):
     import os
     import tempfile
 
-    from .hrtf import _cache_dir
+    from .sets import _cache_dir
 
     key = getattr(hrtf, "cache_key", None)
     path = None

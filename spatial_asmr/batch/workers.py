@@ -15,8 +15,8 @@ import os
 import socket
 import warnings
 
-from .errors import SpatialAsmrError, SpatialAsmrWarning
-from .output import remove_temporaries
+from ..errors import SpatialAsmrError, SpatialAsmrWarning
+from ..output.writing import remove_temporaries
 
 
 def _single_thread():
@@ -43,7 +43,7 @@ def run_task(task):
         The manifest record: status ``"rendered"`` or ``"failed"`` with
         the error message, and the figures of the render.
     """
-    from . import __version__
+    from .. import __version__
 
     host = socket.gethostname()
     if task.get("remote"):
@@ -101,16 +101,16 @@ def _on_worker(message, task):
 
 
 def _render_task(task):
-    from .pipeline import render_plan_to_file
-    from .render import RenderPlan
+    from ..renderer.pipeline import render_plan_to_file
+    from ..renderer.plan import RenderPlan
     from .sidecar import build_sidecar, write_dcase_csv, write_json_atomic
 
     if task["path"] is not None:
-        from .scene import load_scene
+        from ..scene.load import load_scene
 
         scene = load_scene(task["path"])
     else:
-        from .resolved import scene_from_mapping
+        from ..scene.resolved import scene_from_mapping
 
         scene = scene_from_mapping(task["mapping"], task["label"], task["base_dir"])
     options = task["options"]
@@ -142,7 +142,7 @@ def _worker_main(conn):
     # the render, so its temporary files are removed on the way out
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    from .interrupts import stop_on
+    from ..interrupts import stop_on
 
     stop_on(signal.SIGTERM, lambda signum: SystemExit(128 + signum))
     while True:
@@ -343,7 +343,7 @@ class DaskPool:
 
 
 def failed_record(task, error):
-    from . import __version__
+    from .. import __version__
 
     return {"index": task["index"], "scene": task["label"], "name": task["name"],
             "key": task["key"], "output": task["output"], "sidecar": task["sidecar"],

@@ -1,0 +1,1 @@
+"""Motion: coordinates, source paths over time, and the listener's head orientation."""

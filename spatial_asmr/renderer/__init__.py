@@ -1,0 +1,3 @@
+"""Rendering: the plan and engine loop of a scene, the streaming pipeline to a file, and
+cost estimates.
+"""
