@@ -38,14 +38,14 @@ __all__ = [
     "HrtfWarning",
 ]
 
-from dataclasses import dataclass as _dataclass
+from dataclasses import dataclass
 
 
 class SpatialAsmrError(Exception):
     """Root of all errors raised by spatial-asmr (see the module docstring)."""
 
 
-@_dataclass(frozen=True)
+@dataclass(frozen=True)
 class SceneProblem:
     """One problem found in a scene file.
 

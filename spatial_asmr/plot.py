@@ -2,7 +2,7 @@
 
 __all__ = ["plot_scene", "plot_grid"]
 
-import numpy as _np
+import numpy as np
 
 
 def _figure(width, height):
@@ -47,7 +47,7 @@ def plot_scene(scene, path, seconds=None, rate=50.0):
     from .motion.trajectory import head_frame, source_positions
 
     span = seconds if seconds is not None else (scene.duration or 30.0)
-    times = _np.arange(0.0, span, 1.0 / rate)
+    times = np.arange(0.0, span, 1.0 / rate)
     plt, fig = _figure(11, 5.5)
     top = fig.add_subplot(1, 2, 1)
     side = fig.add_subplot(1, 2, 2)
@@ -55,8 +55,8 @@ def plot_scene(scene, path, seconds=None, rate=50.0):
     extent = 0.2
     for k, spec in enumerate(scene.sources):
         xyz = head_frame(source_positions(spec, times), scene.listener, times)
-        extent = max(extent, float(_np.abs(xyz).max()) * 1.1)
-        colour = _np.linspace(0.35, 1.0, len(times))
+        extent = max(extent, float(np.abs(xyz).max()) * 1.1)
+        colour = np.linspace(0.35, 1.0, len(times))
         cmap = cmaps[k % len(cmaps)]
         # top view: forward (x) up, left (y) to the left
         top.scatter(-xyz[:, 1], xyz[:, 0], c=colour, cmap=cmap, s=4, vmin=0, vmax=1)
@@ -97,7 +97,7 @@ def plot_grid(positions, path, title=""):
     ax = fig.add_subplot(1, 1, 1)
     az = (positions[:, 0] + 180.0) % 360.0 - 180.0
     scatter = ax.scatter(az, positions[:, 1], c=positions[:, 2], s=8, cmap="viridis")
-    if _np.ptp(positions[:, 2]) > 0:
+    if np.ptp(positions[:, 2]) > 0:
         fig.colorbar(scatter, ax=ax, label="distance (m)")
     ax.set_xlim(180, -180)  # left ear (+90) on the left
     ax.set_ylim(-90, 90)

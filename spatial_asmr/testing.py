@@ -15,8 +15,8 @@
 
 __all__ = ["log_spectral_distortion", "motion_artefact_level", "leave_one_out_responses"]
 
-import numpy as _np
-from scipy import fft as _fft
+import numpy as np
+from scipy import fft
 
 
 def log_spectral_distortion(estimate, reference, sample_rate, band=(200.0, 16000.0),
@@ -39,14 +39,14 @@ def log_spectral_distortion(estimate, reference, sample_rate, band=(200.0, 16000
     """
     n = max(estimate.shape[-1], reference.shape[-1])
     if n_fft is None:
-        n_fft = max(2048, 1 << int(_np.ceil(_np.log2(n))))
-    e = _np.abs(_fft.rfft(estimate, n_fft, axis=-1))
-    r = _np.abs(_fft.rfft(reference, n_fft, axis=-1))
-    f = _fft.rfftfreq(n_fft, 1.0 / sample_rate)
+        n_fft = max(2048, 1 << int(np.ceil(np.log2(n))))
+    e = np.abs(fft.rfft(estimate, n_fft, axis=-1))
+    r = np.abs(fft.rfft(reference, n_fft, axis=-1))
+    f = fft.rfftfreq(n_fft, 1.0 / sample_rate)
     sel = (f >= band[0]) & (f <= band[1])
     tiny = 1e-12 * max(float(r.max()), 1e-300)
-    ratio = 20 * _np.log10(_np.maximum(e[..., sel], tiny) / _np.maximum(r[..., sel], tiny))
-    return _np.sqrt(_np.mean(ratio ** 2, axis=-1))
+    ratio = 20 * np.log10(np.maximum(e[..., sel], tiny) / np.maximum(r[..., sel], tiny))
+    return np.sqrt(np.mean(ratio ** 2, axis=-1))
 
 
 def motion_artefact_level(audio, sample_rate, cutoff=4000.0, skip=0.5):
@@ -62,11 +62,11 @@ def motion_artefact_level(audio, sample_rate, cutoff=4000.0, skip=0.5):
         Seconds left out at both ends (onset and end transients).
     """
     k = int(skip * sample_rate)
-    seg = _np.asarray(audio)[k:len(audio) - k]
-    window = _np.hanning(len(seg))[:, None]
-    power = _np.abs(_fft.rfft(seg * window, axis=0)) ** 2
-    f = _fft.rfftfreq(len(seg), 1.0 / sample_rate)
-    return 10 * _np.log10(power[f > cutoff].sum() / power.sum())
+    seg = np.asarray(audio)[k:len(audio) - k]
+    window = np.hanning(len(seg))[:, None]
+    power = np.abs(fft.rfft(seg * window, axis=0)) ** 2
+    f = fft.rfftfreq(len(seg), 1.0 / sample_rate)
+    return 10 * np.log10(power[f > cutoff].sum() / power.sum())
 
 
 def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128):
@@ -102,15 +102,15 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128):
     from .scene.load import Keyframe, RenderSettings, Scene, SourceSpec
 
     rate = int(round(hrtf.sample_rate))
-    n = hrtf.n_taps + int(_np.ceil(hrtf.onsets.max())) + 64
-    rendered = _np.zeros((len(held_out), 2, n))
-    measured = _np.zeros((len(held_out), 2, n))
-    everything = _np.arange(len(hrtf.positions))
+    n = hrtf.n_taps + int(np.ceil(hrtf.onsets.max())) + 64
+    rendered = np.zeros((len(held_out), 2, n))
+    measured = np.zeros((len(held_out), 2, n))
+    everything = np.arange(len(hrtf.positions))
     settings = RenderSettings(interpolation=interpolation, block_size=block_size,
                               distance_gain=False, near_field=False)
     with tempfile.TemporaryDirectory() as tmp:
         impulse = Path(tmp) / "impulse.wav"
-        soundfile.write(impulse, _np.r_[1.0, _np.zeros(n - 1)], rate, subtype="DOUBLE")
+        soundfile.write(impulse, np.r_[1.0, np.zeros(n - 1)], rate, subtype="DOUBLE")
         for row, i in enumerate(held_out):
             keep = everything != i
             reduced = HrtfSet(hrtf.raw[keep], hrtf.positions[keep], hrtf.sample_rate,
@@ -121,7 +121,7 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128):
             scene = Scene(sources=(SourceSpec("impulse", impulse, trajectory=still),),
                           sample_rate=rate, duration=n / rate, render=settings)
             plan = RenderPlan(scene, hrtf=reduced)
-            rendered[row] = _np.concatenate(list(plan.chunks()))[:n].T
+            rendered[row] = np.concatenate(list(plan.chunks()))[:n].T
             for ear in range(2):
                 measured[row, ear] = shift_filter(hrtf.raw[i, ear], hrtf.raw_delays[i, ear], n)
     return rendered, measured

@@ -42,25 +42,25 @@ partition, long blocks, no control data, for scenes where nothing moves.
 
 __all__ = ["PartitionedConvolver", "FixedConvolver", "SpectraPool", "crossfade_ramp"]
 
-import weakref as _weakref
+import weakref
 
-import numba as _numba
-import numpy as _np
-from scipy import fft as _fft
+import numba
+import numpy as np
+from scipy import fft
 
 
-def crossfade_ramp(block_size, dtype=_np.float64):
+def crossfade_ramp(block_size, dtype=np.float64):
     """Raised-cosine fade-in over one block, reaching 1 at its last sample.
 
     ``ramp[n] = (1 - cos(pi (n + 1) / B)) / 2``; the fade-out is
     ``1 - ramp``.  Its first derivative is continuous across blocks, which
     keeps the modulation sidebands of a moving source narrow.
     """
-    n = _np.arange(block_size)
-    return (0.5 * (1.0 - _np.cos(_np.pi * (n + 1) / block_size))).astype(dtype)
+    n = np.arange(block_size)
+    return (0.5 * (1.0 - np.cos(np.pi * (n + 1) / block_size))).astype(dtype)
 
 
-@_numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _blend(sr, si, index, weights, ear, outr, outi):
     # out = sum_i weights[i] * spectra[index[i], ear], real and imaginary
     # planes apart (flat over partitions and bins)
@@ -78,7 +78,7 @@ def _blend(sr, si, index, weights, ear, outr, outi):
             outi[b] += w * ri[b]
 
 
-@_numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _mac(xr, xi, k, hr, hi, accr, acci):
     # acc += sum_p x[k - p] * h[p]; x rows are FDL frames, h is flat (P * bins)
     n_bins = accr.shape[0]
@@ -92,7 +92,7 @@ def _mac(xr, xi, k, hr, hi, accr, acci):
             acci[j] += a[j] * d[j] + b[j] * c[j]
 
 
-@_numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _mac2(xr, xi, k, hr, hi, gr, gi, accr, acci, acc2r, acc2i):
     # _mac with two filters on the same frames: acc += x * h, acc2 += x * g
     n_bins = accr.shape[0]
@@ -110,7 +110,7 @@ def _mac2(xr, xi, k, hr, hi, gr, gi, accr, acci, acc2r, acc2i):
             acc2i[j] += a[j] * f[j] + b[j] * e[j]
 
 
-@_numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _planes(rows, out_r, out_i):
     # complex rows into real and imaginary planes
     for r in range(rows.shape[0]):
@@ -122,7 +122,7 @@ def _planes(rows, out_r, out_i):
             o_i[j] = row[j].imag
 
 
-@_numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _accumulate(history, x, sr, si, index, weights, y, moving):
     # history: (C, n_hist, bins) spectra of the FDL frames before this chunk;
     # x: (C, K, bins) spectra of this chunk's frames.
@@ -134,13 +134,13 @@ def _accumulate(history, x, sr, si, index, weights, y, moving):
     n_hist = history.shape[1]
     n_blocks = y.shape[2]
     n_blend = weights.shape[3]
-    for ear in _numba.prange(2):
-        ar = _np.empty(sr.shape[2], dtype=sr.dtype)
-        ai = _np.empty_like(ar)
-        br = _np.empty_like(ar)
-        bi = _np.empty_like(ar)
-        xcr = _np.empty((n_hist + n_blocks, x.shape[2]), dtype=sr.dtype)
-        xci = _np.empty_like(xcr)
+    for ear in numba.prange(2):
+        ar = np.empty(sr.shape[2], dtype=sr.dtype)
+        ai = np.empty_like(ar)
+        br = np.empty_like(ar)
+        bi = np.empty_like(ar)
+        xcr = np.empty((n_hist + n_blocks, x.shape[2]), dtype=sr.dtype)
+        xci = np.empty_like(xcr)
         for c in range(n_ch):
             active = False
             for j in range(n_blocks + 1):
@@ -179,12 +179,12 @@ def _input_spectra(x, block_size, n_fft, dtype, workers):
     the chunk.
     """
     B, N = block_size, n_fft
-    x = _np.ascontiguousarray(x, dtype=dtype)
+    x = np.ascontiguousarray(x, dtype=dtype)
     n_ch, n = x.shape
-    frames = _np.lib.stride_tricks.as_strided(
+    frames = np.lib.stride_tricks.as_strided(
         x[:, 2 * B - N:], shape=(n_ch, n // B - 1, N),
         strides=(x.strides[0], B * x.strides[1], x.strides[1]), writeable=False)
-    return _fft.rfft(frames, axis=-1, workers=workers)
+    return fft.rfft(frames, axis=-1, workers=workers)
 
 
 _SPECTRA_ROWS = 256  # filter rows transformed at a time
@@ -205,9 +205,9 @@ class SpectraPool:
     def __init__(self, n_table, n_ears, width, dtype):
         import threading
 
-        self.re = _np.empty((0, n_ears, width), dtype=dtype)
-        self.im = _np.empty((0, n_ears, width), dtype=dtype)
-        self.table_slot = _np.full(n_table, -1, dtype=_np.int64)
+        self.re = np.empty((0, n_ears, width), dtype=dtype)
+        self.im = np.empty((0, n_ears, width), dtype=dtype)
+        self.table_slot = np.full(n_table, -1, dtype=np.int64)
         self.used = 0
         self._free = []
         self.lock = threading.RLock()
@@ -221,12 +221,12 @@ class SpectraPool:
                 capacity = max(self.used + fresh, 2 * len(self.re), _SPECTRA_ROWS)
                 for name in ("re", "im"):
                     old = getattr(self, name)
-                    grown = _np.empty((capacity,) + old.shape[1:], old.dtype)
+                    grown = np.empty((capacity,) + old.shape[1:], old.dtype)
                     grown[:self.used] = old[:self.used]
                     setattr(self, name, grown)
             slots = reuse + list(range(self.used, self.used + fresh))
             self.used += fresh
-            return _np.asarray(slots, dtype=_np.int64)
+            return np.asarray(slots, dtype=np.int64)
 
     def release(self, slots):
         """Give slots back (an engine's own rows, when it is done)."""
@@ -267,22 +267,22 @@ class PartitionedConvolver:
     latency.
     """
 
-    def __init__(self, filters, block_size, n_channels, dtype=_np.float64):
+    def __init__(self, filters, block_size, n_channels, dtype=np.float64):
         # several tables (e.g. the HRTF table and a few static filters) are
         # stacked without a copy of them all
         parts = [filters] if hasattr(filters, "shape") else list(filters)
         # arrays, or tables that give one row (2, n_taps) per integer index
-        parts = [p if hasattr(p, "shape") else _np.asarray(p) for p in parts]
+        parts = [p if hasattr(p, "shape") else np.asarray(p) for p in parts]
         self.block_size = B = int(block_size)
-        self.dtype = _np.dtype(dtype)
-        self.cdtype = _np.result_type(self.dtype, _np.complex64)
+        self.dtype = np.dtype(dtype)
+        self.cdtype = np.result_type(self.dtype, np.complex64)
         n_f = sum(p.shape[0] for p in parts)
         n_e = parts[0].shape[1]
         n_taps = max(p.shape[-1] for p in parts)
         self.n_partitions = P = max(1, -(-n_taps // B))
         if P == 1:
             # overlap-save with one partition is exact for n_fft >= B + n_taps - 1
-            self.n_fft = N = min(_fft.next_fast_len(B + n_taps - 1, real=True), 2 * B)
+            self.n_fft = N = min(fft.next_fast_len(B + n_taps - 1, real=True), 2 * B)
         else:
             self.n_fft = N = 2 * B
         self.n_bins = N // 2 + 1
@@ -294,7 +294,7 @@ class PartitionedConvolver:
         # of the other parts (a scene's static filters) are this engine's
         # own and are given back when it is garbage collected.
         self._parts = parts
-        self._starts = _np.cumsum([0] + [p.shape[0] for p in parts])
+        self._starts = np.cumsum([0] + [p.shape[0] for p in parts])
         width = P * self.n_bins
         shared = getattr(parts[0], "spectra_pools", None)
         if shared is not None:
@@ -304,18 +304,18 @@ class PartitionedConvolver:
             self._pool = shared[key]
         else:
             self._pool = SpectraPool(parts[0].shape[0], n_e, width, self.dtype)
-        self._slot = _np.full(n_f, -1, dtype=_np.int64)
+        self._slot = np.full(n_f, -1, dtype=np.int64)
         self._slot[:parts[0].shape[0]] = self._pool.table_slot
         self._own = []
-        _weakref.finalize(self, self._pool.release, self._own)
+        weakref.finalize(self, self._pool.release, self._own)
         self.n_channels = n_channels
-        self._history = _np.zeros((n_channels, P - 1, self.n_bins), dtype=self.cdtype)
+        self._history = np.zeros((n_channels, P - 1, self.n_bins), dtype=self.cdtype)
         self._ramp = crossfade_ramp(B, self.dtype)
 
     @property
     def n_spectra(self):
         """int : Filter rows with a spectrum in this engine's pool."""
-        return int(_np.count_nonzero(self._slot >= 0))
+        return int(np.count_nonzero(self._slot >= 0))
 
     def _ensure(self, rows, workers=None):
         """Transform the rows (table indices) that have no spectrum yet."""
@@ -330,18 +330,18 @@ class PartitionedConvolver:
             new = new[self._slot[new] < 0]
             B, N, P = self.block_size, self.n_fft, self.n_partitions
             n_e = pool.re.shape[1]
-            part_of = _np.searchsorted(self._starts, new, side="right") - 1
-            for k in _np.unique(part_of):
+            part_of = np.searchsorted(self._starts, new, side="right") - 1
+            for k in np.unique(part_of):
                 rows_k = new[part_of == k]
                 for r0 in range(0, len(rows_k), _SPECTRA_ROWS):
                     rows_here = rows_k[r0:r0 + _SPECTRA_ROWS]
-                    filt = _np.asarray(self._parts[k][rows_here - self._starts[k]])
+                    filt = np.asarray(self._parts[k][rows_here - self._starts[k]])
                     m = len(rows_here)
-                    padded = _np.zeros((m, n_e, P, N), dtype=self.dtype)
+                    padded = np.zeros((m, n_e, P, N), dtype=self.dtype)
                     for p in range(P):
                         seg = filt[..., p * B:(p + 1) * B]
                         padded[:, :, p, :seg.shape[-1]] = seg
-                    spectra = _fft.rfft(padded, axis=-1, workers=workers).reshape(m, n_e, -1)
+                    spectra = fft.rfft(padded, axis=-1, workers=workers).reshape(m, n_e, -1)
                     slots = pool.allocate(m)
                     pool.re[slots] = spectra.real
                     pool.im[slots] = spectra.imag
@@ -376,25 +376,25 @@ class PartitionedConvolver:
         spectra = _input_spectra(x, B, N, self.dtype, workers).astype(self.cdtype, copy=False)
         K = spectra.shape[1]
         P = self.n_partitions
-        y = _np.zeros((6, 2, K, self.n_bins), dtype=self.dtype)
-        moving = _np.zeros(K, dtype=_np.bool_)
-        spectra = _np.ascontiguousarray(spectra)
-        index = _np.asarray(index, dtype=_np.int64)
+        y = np.zeros((6, 2, K, self.n_bins), dtype=self.dtype)
+        moving = np.zeros(K, dtype=np.bool_)
+        spectra = np.ascontiguousarray(spectra)
+        index = np.asarray(index, dtype=np.int64)
         slots = self._slot[index]
         missing = slots < 0
         if missing.any():  # rows met for the first time
-            self._ensure(_np.unique(index[missing]), workers)
+            self._ensure(np.unique(index[missing]), workers)
             slots = self._slot[index]
         _accumulate(self._history, spectra, self._pool.re, self._pool.im, slots,
-                    _np.ascontiguousarray(weights, dtype=self.dtype), y, moving)
+                    np.ascontiguousarray(weights, dtype=self.dtype), y, moving)
         if P > 1:
             # the last P - 1 frames, from this chunk and, if it is short, before it
-            recent = spectra if K >= P - 1 else _np.concatenate([self._history, spectra], axis=1)
+            recent = spectra if K >= P - 1 else np.concatenate([self._history, spectra], axis=1)
             self._history = recent[:, -(P - 1):].copy()
-        out = _fft.irfft(y[0] + 1j * y[1], N, axis=-1, workers=workers)[..., N - B:]
+        out = fft.irfft(y[0] + 1j * y[1], N, axis=-1, workers=workers)[..., N - B:]
         if moving.any():
-            sel = _np.nonzero(moving)[0]
-            faded = _fft.irfft(_np.stack([y[2][:, sel] + 1j * y[3][:, sel],
+            sel = np.nonzero(moving)[0]
+            faded = fft.irfft(np.stack([y[2][:, sel] + 1j * y[3][:, sel],
                                           y[4][:, sel] + 1j * y[5][:, sel]]), N,
                                axis=-1, workers=workers)[..., N - B:]
             ramp = self._ramp
@@ -428,17 +428,17 @@ class FixedConvolver:
     latency.
     """
 
-    def __init__(self, filters, n_fft, dtype=_np.float64):
-        filters = _np.asarray(filters)
+    def __init__(self, filters, n_fft, dtype=np.float64):
+        filters = np.asarray(filters)
         n_taps = filters.shape[-1]
         self.n_fft = N = int(n_fft)
         self.block_size = B = N - n_taps + 1
         if B < n_taps:
             raise ValueError(f"n_fft is {N} but must be at least {2 * n_taps - 1} "
                              f"(twice the filter length, less one)")
-        self.dtype = _np.dtype(dtype)
-        cdtype = _np.result_type(self.dtype, _np.complex64)
-        self._spectra = _fft.rfft(filters.astype(self.dtype), N, axis=-1).astype(cdtype)
+        self.dtype = np.dtype(dtype)
+        cdtype = np.result_type(self.dtype, np.complex64)
+        self._spectra = fft.rfft(filters.astype(self.dtype), N, axis=-1).astype(cdtype)
         self.n_channels = filters.shape[0]
 
     def process(self, x, workers=None):
@@ -463,5 +463,5 @@ class FixedConvolver:
         acc = spectra[0] * h[0, :, None]
         for c in range(1, self.n_channels):
             acc += spectra[c] * h[c, :, None]
-        out = _fft.irfft(acc, N, axis=-1, workers=workers, overwrite_x=True)
+        out = fft.irfft(acc, N, axis=-1, workers=workers, overwrite_x=True)
         return out[..., N - B:].reshape(2, K * B)

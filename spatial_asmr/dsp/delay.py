@@ -30,8 +30,8 @@ __all__ = ["HALF_LENGTH", "DEGREE", "fractional_kernel", "interpolator_taps", "d
            "DelayBank", "window_span", "MARGIN", "shift_filter", "folded_length",
            "fold_delays"]
 
-import numba as _numba
-import numpy as _np
+import numba
+import numpy as np
 
 HALF_LENGTH = 12
 BETA = 8.0
@@ -55,12 +55,12 @@ def fractional_kernel(frac, half_length=HALF_LENGTH, beta=BETA):
     taps : ndarray, shape (2 * half_length,)
         ``taps[k]`` multiplies ``x[n - (k - half_length + 1)]``.
     """
-    offsets = _np.arange(-half_length + 1, half_length + 1)
+    offsets = np.arange(-half_length + 1, half_length + 1)
     # the ideal delay frac puts the sinc centre at offset frac
     t = offsets - frac
-    arg = _np.clip(1.0 - (t / half_length) ** 2, 0.0, None)
-    window = _np.i0(beta * _np.sqrt(arg)) / _np.i0(beta)
-    return _np.sinc(t) * window
+    arg = np.clip(1.0 - (t / half_length) ** 2, 0.0, None)
+    window = np.i0(beta * np.sqrt(arg)) / np.i0(beta)
+    return np.sinc(t) * window
 
 
 def _farrow_coefficients(degree=DEGREE, half_length=HALF_LENGTH):
@@ -71,22 +71,22 @@ def _farrow_coefficients(degree=DEGREE, half_length=HALF_LENGTH):
     with ``lin`` the endpoint values, so ``P`` is exact at whole samples.
     """
     n_taps = 2 * half_length
-    u = _np.linspace(0.0, 1.0, 4001)
+    u = np.linspace(0.0, 1.0, 4001)
     t = 2.0 * u - 1.0
     # reading at base + u delays x[base + 1] by 1 - u
-    target = _np.stack([fractional_kernel(1.0 - ui)[::-1] for ui in u])
-    at_start = _np.eye(n_taps)[half_length - 1]
-    at_end = _np.eye(n_taps)[half_length]
-    lin = _np.outer((1 - t) / 2, at_start) + _np.outer((1 + t) / 2, at_end)
-    basis = _np.vander(t, degree - 1, increasing=True) * (1 - t ** 2)[:, None]
-    q, *_ = _np.linalg.lstsq(basis, target - lin, rcond=None)
-    coef = _np.zeros((degree + 1, n_taps))
+    target = np.stack([fractional_kernel(1.0 - ui)[::-1] for ui in u])
+    at_start = np.eye(n_taps)[half_length - 1]
+    at_end = np.eye(n_taps)[half_length]
+    lin = np.outer((1 - t) / 2, at_start) + np.outer((1 + t) / 2, at_end)
+    basis = np.vander(t, degree - 1, increasing=True) * (1 - t ** 2)[:, None]
+    q, *_ = np.linalg.lstsq(basis, target - lin, rcond=None)
+    coef = np.zeros((degree + 1, n_taps))
     coef[0] += (at_start + at_end) / 2
     coef[1] += (at_end - at_start) / 2
     coef[:degree - 1] += q
     coef[2:] -= q
     # the kernel is symmetric: P(-t) is P(t) reversed; keep it exactly so
-    signs = (-1.0) ** _np.arange(degree + 1)
+    signs = (-1.0) ** np.arange(degree + 1)
     return 0.5 * (coef + signs[:, None] * coef[:, ::-1])
 
 
@@ -101,10 +101,10 @@ def interpolator_taps(frac):
     (within 5e-7 per tap).
     """
     t = 2.0 * float(frac) - 1.0
-    return _np.polynomial.polynomial.polyval(t, _COEFFICIENTS)
+    return np.polynomial.polynomial.polyval(t, _COEFFICIENTS)
 
 
-@_numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _subfilters(x, first, coef, v):
     # v[m, i] = sum_k coef[m, k] x[first + i + k]  (x zero outside its range),
     # using coef[m, 2H - 1 - k] = (-1)^m coef[m, k]: the sums and differences
@@ -117,8 +117,8 @@ def _subfilters(x, first, coef, v):
     n_m, n = v.shape
     half = HALF_LENGTH
     n_in = x.shape[0]
-    seg = _np.empty(_TILE + 2 * half - 1, dtype=v.dtype)
-    mirrored = _np.empty((2, half, _TILE), dtype=v.dtype)  # sums, differences
+    seg = np.empty(_TILE + 2 * half - 1, dtype=v.dtype)
+    mirrored = np.empty((2, half, _TILE), dtype=v.dtype)  # sums, differences
     zero = v.dtype.type(0)
     for i0 in range(0, n, _TILE):
         tn = min(_TILE, n - i0)
@@ -147,7 +147,7 @@ def _subfilters(x, first, coef, v):
                 row[i] = acc
 
 
-@_numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _horner(v, base0, start, delays, block, out):
     # out[j] = x(start + j - d(j)), d linear from delays[b] to delays[b + 1]
     # across block b; v from _subfilters with first = base0 + 1 - H.
@@ -168,11 +168,11 @@ def _horner(v, base0, start, delays, block, out):
         o = out[b * block:(b + 1) * block]
         j = 0
         while j < block:
-            whole = _np.floor(g0 - step * j)
+            whole = np.floor(g0 - step * j)
             if step > 0.0:
-                end = min(block, int(_np.floor((g0 - whole) / step)) + 1)
+                end = min(block, int(np.floor((g0 - whole) / step)) + 1)
             elif step < 0.0:
-                end = min(block, int(_np.ceil((whole + 1.0 - g0) / -step)))
+                end = min(block, int(np.ceil((whole + 1.0 - g0) / -step)))
             else:
                 end = block
             end = max(end, j + 1)
@@ -194,30 +194,30 @@ def _horner(v, base0, start, delays, block, out):
             j = end
 
 
-@_numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _read_group(x, channels, start, delays, block, out, coef):
     n_out = out.shape[1]
-    d_min = _np.inf
-    d_max = -_np.inf
+    d_min = np.inf
+    d_max = -np.inf
     for c in channels:
         for b in range(n_out // block + 1):
             d_min = min(d_min, delays[c, b])
             d_max = max(d_max, delays[c, b])
     # one sample of margin each side against rounding in the interpolated delay
-    base0 = int(_np.floor(start - d_max)) - 1
-    n_v = int(_np.floor(start + n_out - 1 - d_min)) + 1 - base0 + 1
-    v = _np.empty((coef.shape[0], n_v), dtype=out.dtype)
+    base0 = int(np.floor(start - d_max)) - 1
+    n_v = int(np.floor(start + n_out - 1 - d_min)) + 1 - base0 + 1
+    v = np.empty((coef.shape[0], n_v), dtype=out.dtype)
     _subfilters(x, base0 + 1 - coef.shape[1] // 2, coef, v)
     for c in channels:
         _horner(v, base0, start, delays[c], block, out[c])
 
 
-@_numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True)
 def _read_many(windows, group_of, order, group_start, start, delays, block, out, coef):
     # channels order[group_start[g]:group_start[g + 1]] all read the window
     # windows[group_of[c]] of any of them (indexing with that int64, not
     # with the unsigned prange variable, avoids an unsafe cast)
-    for g in _numba.prange(group_start.shape[0] - 1):
+    for g in numba.prange(group_start.shape[0] - 1):
         channels = order[group_start[g]:group_start[g + 1]]
         _read_group(windows[group_of[channels[0]]], channels, start, delays, block, out, coef)
 
@@ -245,8 +245,8 @@ def window_span(start, n_out, d_min, d_max):
     lo, hi : int
         The read uses input samples ``lo <= i < hi`` only.
     """
-    return (int(_np.floor(start - d_max)) - MARGIN,
-            int(_np.floor(start + n_out - d_min)) + MARGIN)
+    return (int(np.floor(start - d_max)) - MARGIN,
+            int(np.floor(start + n_out - d_min)) + MARGIN)
 
 
 class DelayBank:
@@ -264,15 +264,15 @@ class DelayBank:
     dtype : numpy dtype
     """
 
-    def __init__(self, groups, dtype=_np.float64):
-        self.dtype = _np.dtype(dtype)
-        group = _np.asarray(groups, dtype=_np.int64).reshape(-1)
+    def __init__(self, groups, dtype=np.float64):
+        self.dtype = np.dtype(dtype)
+        group = np.asarray(groups, dtype=np.int64).reshape(-1)
         self.n_channels = len(group)
         self.n_groups = int(group.max()) + 1 if len(group) else 0
         self._group_of = group
-        self._order = _np.argsort(group, kind="stable").astype(_np.int64)
-        counts = _np.bincount(group, minlength=self.n_groups)
-        self._group_start = _np.concatenate([[0], _np.cumsum(counts)]).astype(_np.int64)
+        self._order = np.argsort(group, kind="stable").astype(np.int64)
+        counts = np.bincount(group, minlength=self.n_groups)
+        self._group_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self._coef = _COEFFICIENTS.astype(self.dtype)
 
     def read(self, windows, offset, start, n_out, delays, block_size, out=None):
@@ -298,11 +298,11 @@ class DelayBank:
         ndarray, shape (n_channels, n_out)
         """
         if out is None:
-            out = _np.empty((self.n_channels, n_out), dtype=self.dtype)
+            out = np.empty((self.n_channels, n_out), dtype=self.dtype)
         if self.n_channels:
-            _read_many(_np.ascontiguousarray(windows, dtype=self.dtype), self._group_of,
+            _read_many(np.ascontiguousarray(windows, dtype=self.dtype), self._group_of,
                        self._order, self._group_start, int(start) - int(offset),
-                       _np.ascontiguousarray(delays, dtype=_np.float64), int(block_size),
+                       np.ascontiguousarray(delays, dtype=np.float64), int(block_size),
                        out, self._coef)
         return out
 
@@ -328,8 +328,8 @@ def delay_signal(x, start, n_out, delays, block_size):
     y : ndarray, shape (n_out,)
         ``y[j] = x(start + j - delay(j))`` with band-limited interpolation.
     """
-    x = _np.ascontiguousarray(x)
-    return DelayBank([0], x.dtype).read(x[None], 0, start, n_out, _np.asarray(delays)[None],
+    x = np.ascontiguousarray(x)
+    return DelayBank([0], x.dtype).read(x[None], 0, start, n_out, np.asarray(delays)[None],
                                         block_size)[0]
 
 
@@ -353,19 +353,19 @@ def shift_filter(h, delay, length=None):
     -------
     shifted : ndarray, shape (..., length)
     """
-    h = _np.asarray(h)
+    h = np.asarray(h)
     delay = float(delay)
-    n_int = int(_np.floor(delay))
+    n_int = int(np.floor(delay))
     frac = delay - n_int
     n_full = h.shape[-1] + n_int + HALF_LENGTH + 1
     n_out = n_full if length is None else int(length)
-    out = _np.zeros(h.shape[:-1] + (max(n_out, n_full),), dtype=_np.result_type(h, float))
+    out = np.zeros(h.shape[:-1] + (max(n_out, n_full),), dtype=np.result_type(h, float))
     if frac == 0.0:
         out[..., n_int:n_int + h.shape[-1]] = h
         return out[..., :n_out]
     taps = interpolator_taps(frac)
     # y[n] = sum_k taps[k] h[n - n_int - (k - H + 1)]
-    full = _np.apply_along_axis(lambda v: _np.convolve(v, taps), -1, h)
+    full = np.apply_along_axis(lambda v: np.convolve(v, taps), -1, h)
     first = n_int - HALF_LENGTH + 1
     lo = max(first, 0)
     out[..., lo:first + full.shape[-1]] = full[..., lo - first:]
@@ -377,7 +377,7 @@ def folded_length(n_taps, max_delay):
 
     The delay's integer part, plus the interpolator's half-length after it.
     """
-    return n_taps + int(_np.ceil(max_delay)) + HALF_LENGTH + 1
+    return n_taps + int(np.ceil(max_delay)) + HALF_LENGTH + 1
 
 
 def fold_delays(filters, delays, length):
@@ -395,9 +395,9 @@ def fold_delays(filters, delays, length):
     -------
     ndarray, shape (..., length)
     """
-    filters = _np.asarray(filters)
-    delays = _np.asarray(delays, dtype=float)
-    out = _np.empty(filters.shape[:-1] + (length,), dtype=_np.result_type(filters, float))
-    for i in _np.ndindex(delays.shape):
+    filters = np.asarray(filters)
+    delays = np.asarray(delays, dtype=float)
+    out = np.empty(filters.shape[:-1] + (length,), dtype=np.result_type(filters, float))
+    for i in np.ndindex(delays.shape):
         out[i] = shift_filter(filters[i], delays[i], length)
     return out

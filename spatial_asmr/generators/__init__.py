@@ -62,31 +62,20 @@ __all__ = [
     "touch",
 ]
 
-from collections.abc import Callable as _Callable
-from collections.abc import Mapping as _Mapping
-from dataclasses import dataclass as _dataclass
-from types import MappingProxyType as _MappingProxyType
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
-import numpy as _np
+import numpy as np
 
-from ._common import GeneratorError, Param
-from ._common import base_problems as _base_problems
-from ._common import rate_problem as _rate_problem
-from ._common import show as _show
-from ._crackle import PACKAGE_OPEN_PARAMS as _PACKAGE_OPEN_PARAMS
-from ._crackle import PAPER_CRINKLE_PARAMS as _PAPER_CRINKLE_PARAMS
-from ._crackle import package_open, paper_crinkle
-from ._friction import HAIR_BRUSH_PARAMS as _HAIR_BRUSH_PARAMS
-from ._friction import TOUCH_PARAMS as _TOUCH_PARAMS
-from ._friction import hair_brush, touch
-from ._impact import SCISSORS_PARAMS as _SCISSORS_PARAMS
-from ._impact import TAPPING_PARAMS as _TAPPING_PARAMS
-from ._impact import scissors, tapping
-from ._voice import WHISPER_PARAMS as _WHISPER_PARAMS
-from ._voice import whisper
+from ._common import GeneratorError, Param, base_problems, rate_problem, show
+from ._crackle import PACKAGE_OPEN_PARAMS, PAPER_CRINKLE_PARAMS, package_open, paper_crinkle
+from ._friction import HAIR_BRUSH_PARAMS, TOUCH_PARAMS, hair_brush, touch
+from ._impact import SCISSORS_PARAMS, TAPPING_PARAMS, scissors, tapping
+from ._voice import WHISPER_PARAMS, whisper
 
 
-@_dataclass(frozen=True)
+@dataclass(frozen=True)
 class Generator:
     """A registry entry: one trigger generator and what it accepts.
 
@@ -104,9 +93,9 @@ class Generator:
     """
 
     name: str
-    function: _Callable
+    function: Callable
     description: str
-    params: _Mapping
+    params: Mapping
 
     def defaults(self):
         """Default value of every parameter.
@@ -132,8 +121,8 @@ class Generator:
             (unknown names: ``"parameter 'x' is unknown ..."``); empty if
             all are valid; one message if ``params`` is not a mapping.
         """
-        if not isinstance(params, _Mapping):
-            return [f"params is {_show(params)} but must be a mapping of parameter names "
+        if not isinstance(params, Mapping):
+            return [f"params is {show(params)} but must be a mapping of parameter names "
                     "to values"]
         allowed = ", ".join(self.params)
         problems = []
@@ -147,7 +136,7 @@ class Generator:
 
     def check(self, duration, sample_rate, seed, params):
         """Raise :class:`GeneratorError` listing every invalid argument."""
-        problems = _base_problems(duration, sample_rate, seed) + self.problems(params)
+        problems = base_problems(duration, sample_rate, seed) + self.problems(params)
         if problems:
             raise GeneratorError("; ".join(problems))
 
@@ -159,17 +148,17 @@ class Generator:
 
 def _entry(function, params):
     summary = function.__doc__.strip().splitlines()[0]
-    return Generator(function.__name__, function, summary, _MappingProxyType(dict(params)))
+    return Generator(function.__name__, function, summary, MappingProxyType(dict(params)))
 
 
 GENERATORS = {entry.name: entry for entry in (
-    _entry(whisper, _WHISPER_PARAMS),
-    _entry(hair_brush, _HAIR_BRUSH_PARAMS),
-    _entry(scissors, _SCISSORS_PARAMS),
-    _entry(paper_crinkle, _PAPER_CRINKLE_PARAMS),
-    _entry(package_open, _PACKAGE_OPEN_PARAMS),
-    _entry(tapping, _TAPPING_PARAMS),
-    _entry(touch, _TOUCH_PARAMS),
+    _entry(whisper, WHISPER_PARAMS),
+    _entry(hair_brush, HAIR_BRUSH_PARAMS),
+    _entry(scissors, SCISSORS_PARAMS),
+    _entry(paper_crinkle, PAPER_CRINKLE_PARAMS),
+    _entry(package_open, PACKAGE_OPEN_PARAMS),
+    _entry(tapping, TAPPING_PARAMS),
+    _entry(touch, TOUCH_PARAMS),
 )}
 """dict of str to Generator : every generator by name."""
 
@@ -244,7 +233,7 @@ def segment_samples(sample_rate):
     GeneratorError
         If ``sample_rate`` is not an integer in [8000, 384000].
     """
-    if (problem := _rate_problem(sample_rate)) is not None:
+    if (problem := rate_problem(sample_rate)) is not None:
         raise GeneratorError(problem)
     return round(SEGMENT_SECONDS * min(int(sample_rate), 48000))
 
@@ -264,7 +253,7 @@ def _segment_seed(seed, index):
     # generate()'s; the others get independent, reproducible streams.
     if index == 0:
         return seed
-    return int(_np.random.SeedSequence([seed, index]).generate_state(1)[0])
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
 
 
 def generate_chunks(name, duration, sample_rate, seed=0, **params):
@@ -351,9 +340,9 @@ def _segments(function, n, sample_rate, seed, segment, params):
     # K segments cover n + (K - 1) X samples; K was chosen so that this is at
     # most K * segment, hence no segment exceeds the segment length.
     base, extra = divmod(n + (count - 1) * overlap, count)
-    t = (_np.arange(overlap) + 0.5) / overlap
-    fade_in = _np.sin(0.5 * _np.pi * t)
-    fade_out = _np.cos(0.5 * _np.pi * t)
+    t = (np.arange(overlap) + 0.5) / overlap
+    fade_in = np.sin(0.5 * np.pi * t)
+    fade_out = np.cos(0.5 * np.pi * t)
     tail = level = None
     for k in range(count):
         length = base + (k < extra)
@@ -365,7 +354,7 @@ def _segments(function, n, sample_rate, seed, segment, params):
         # (one loud tap sets a segment's scale) would jump by up to 3 dB from
         # segment to segment: every later segment takes the RMS of the first,
         # raised by at most _MAX_BOOST so that its peak stays below 0.71.
-        rms = _np.sqrt(_np.dot(audio, audio) / length)
+        rms = np.sqrt(np.dot(audio, audio) / length)
         if level is None:
             level = rms
         elif rms > 0:

@@ -36,35 +36,27 @@ gets an answer blended from the measurements around the hole's rim.
 
 __all__ = ["HrtfSet", "load_hrtf", "bundled_hrtf_path", "BUNDLED"]
 
-import hashlib as _hashlib
-import os as _os
-import tempfile as _tempfile
-from functools import lru_cache as _lru_cache
-from pathlib import Path as _Path
+import hashlib
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
 
-import numba as _numba
-import numpy as _np
-from scipy import fft as _fft
-from scipy.spatial import ConvexHull as _ConvexHull
-from scipy.spatial import cKDTree as _cKDTree
+import numba
+import numpy as np
+from scipy import fft
+from scipy.spatial import ConvexHull, cKDTree
 
-from ..checks import check_array as _check_array
-from ..checks import check_broadcast as _check_broadcast
-from ..checks import check_number as _check_number
-from ..checks import check_path as _check_path
-from ..checks import check_values as _check_values
-from ..errors import HrtfError as _HrtfError
-from ..motion.coordinates import unit_vectors as _unit_vectors
-from .sofa import check_hrirs as _check_hrirs
-from .sofa import check_positive as _check_positive
-from .sofa import read_sofa as _read_sofa
-from .sofa import sofa_file as _sofa_file
+from ..checks import check_array, check_broadcast, check_number, check_path, check_values
+from ..errors import HrtfError
+from ..motion.coordinates import unit_vectors
+from .sofa import check_hrirs, check_positive, read_sofa, sofa_file
 
 
 def _hrtf_dir():
     # In a source checkout the data sit in the top-level hrtf/ folder; an
     # installed package carries them as spatial_asmr/_bundled.
-    package = _Path(__file__).resolve().parent.parent  # spatial_asmr/
+    package = Path(__file__).resolve().parent.parent  # spatial_asmr/
     for candidate in (package.parent / "hrtf", package / "_bundled"):
         if (candidate / "manifest.json").is_file():
             return candidate
@@ -82,7 +74,7 @@ def bundled_hrtf_path(name):
     """Path of a bundled HRTF set by name (``"kemar"``)."""
     if isinstance(name, str) and name in BUNDLED:
         return _hrtf_dir() / BUNDLED[name]
-    raise _HrtfError(f"hrtf is {name!r} but must be one of {', '.join(map(repr, NAMES))} "
+    raise HrtfError(f"hrtf is {name!r} but must be one of {', '.join(map(repr, NAMES))} "
                      "or a path to a .sofa file")
 
 
@@ -92,8 +84,8 @@ def _resample_ir(ir, rate_in, rate_out):
     import soxr
 
     flat = ir.reshape(-1, ir.shape[-1]).T
-    out = soxr.resample(_np.ascontiguousarray(flat), rate_in, rate_out, quality="VHQ")
-    return _np.ascontiguousarray(out.T.reshape(ir.shape[:-1] + (out.shape[0],)))
+    out = soxr.resample(np.ascontiguousarray(flat), rate_in, rate_out, quality="VHQ")
+    return np.ascontiguousarray(out.T.reshape(ir.shape[:-1] + (out.shape[0],)))
 
 
 def minimum_phase(ir, n_fft=None, chunk=64):
@@ -117,40 +109,40 @@ def minimum_phase(ir, n_fft=None, chunk=64):
     """
     n = ir.shape[-1]
     if n_fft is None:
-        n_fft = 1 << int(_np.ceil(_np.log2(64 * n)))
+        n_fft = 1 << int(np.ceil(np.log2(64 * n)))
     flat = ir.reshape(-1, n)
-    out = _np.empty_like(flat, dtype=_np.float64)
-    fold = _np.zeros(n_fft)
+    out = np.empty_like(flat, dtype=np.float64)
+    fold = np.zeros(n_fft)
     fold[0] = 1.0
     fold[1:n_fft // 2] = 2.0
     fold[n_fft // 2] = 1.0
     for lo in range(0, len(flat), chunk):
         part = flat[lo:lo + chunk]
-        mag = _np.abs(_fft.rfft(part, n_fft, axis=-1, workers=-1))
-        floor = 1e-10 * _np.maximum(mag.max(axis=-1, keepdims=True), 1e-300)
-        cep = _fft.irfft(_np.log(_np.maximum(mag, floor)), n_fft, axis=-1, workers=-1)
-        spectrum = _np.exp(_fft.rfft(cep * fold, axis=-1, workers=-1))
-        out[lo:lo + chunk] = _fft.irfft(spectrum, n_fft, axis=-1, workers=-1)[:, :n]
+        mag = np.abs(fft.rfft(part, n_fft, axis=-1, workers=-1))
+        floor = 1e-10 * np.maximum(mag.max(axis=-1, keepdims=True), 1e-300)
+        cep = fft.irfft(np.log(np.maximum(mag, floor)), n_fft, axis=-1, workers=-1)
+        spectrum = np.exp(fft.rfft(cep * fold, axis=-1, workers=-1))
+        out[lo:lo + chunk] = fft.irfft(spectrum, n_fft, axis=-1, workers=-1)[:, :n]
     return out.reshape(ir.shape)
 
 
 def onset_delays(ir, minphase, upsample=8):
     """Delay of each response relative to its minimum-phase version, samples."""
     n = ir.shape[-1]
-    n_fft = 1 << int(_np.ceil(_np.log2(2 * n)))
-    cross = _fft.rfft(ir, n_fft, axis=-1) * _np.conj(_fft.rfft(minphase, n_fft, axis=-1))
-    cc = _fft.irfft(cross, n_fft * upsample, axis=-1) * upsample
+    n_fft = 1 << int(np.ceil(np.log2(2 * n)))
+    cross = fft.rfft(ir, n_fft, axis=-1) * np.conj(fft.rfft(minphase, n_fft, axis=-1))
+    cc = fft.irfft(cross, n_fft * upsample, axis=-1) * upsample
     half = cc.shape[-1] // 2
     cc = cc[..., :half]  # only non-negative lags: the measured response lags
-    k = _np.argmax(cc, axis=-1)
-    kk = _np.clip(k, 1, half - 2)
-    y0 = _np.take_along_axis(cc, (kk - 1)[..., None], -1)[..., 0]
-    y1 = _np.take_along_axis(cc, kk[..., None], -1)[..., 0]
-    y2 = _np.take_along_axis(cc, (kk + 1)[..., None], -1)[..., 0]
+    k = np.argmax(cc, axis=-1)
+    kk = np.clip(k, 1, half - 2)
+    y0 = np.take_along_axis(cc, (kk - 1)[..., None], -1)[..., 0]
+    y1 = np.take_along_axis(cc, kk[..., None], -1)[..., 0]
+    y2 = np.take_along_axis(cc, (kk + 1)[..., None], -1)[..., 0]
     denom = y0 - 2 * y1 + y2
-    with _np.errstate(divide="ignore", invalid="ignore"):
-        step = _np.where(denom < 0, 0.5 * (y0 - y2) / denom, 0.0)
-    step = _np.where(k == kk, _np.clip(step, -0.5, 0.5), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(denom < 0, 0.5 * (y0 - y2) / denom, 0.0)
+    step = np.where(k == kk, np.clip(step, -0.5, 0.5), 0.0)
     return (k + step) / upsample
 
 
@@ -159,29 +151,29 @@ class _Layer:
 
     def __init__(self, index, positions):
         self.index = index  # indices into the set's measurement axis
-        self.distance = float(_np.median(positions[:, 2]))
-        vec = _unit_vectors(positions[:, 0], positions[:, 1])
+        self.distance = float(np.median(positions[:, 2]))
+        vec = unit_vectors(positions[:, 0], positions[:, 1])
         self.vectors = vec
-        self.tree = _cKDTree(vec)
+        self.tree = cKDTree(vec)
         self.kind = "nearest"
         if len(index) >= 4:
-            rank = _np.linalg.matrix_rank(vec - vec.mean(0), tol=1e-6)
+            rank = np.linalg.matrix_rank(vec - vec.mean(0), tol=1e-6)
             if rank == 3:
                 self._triangulate(vec)
-            elif rank == 2 and abs(_np.linalg.svd(vec)[2][-1] @ _np.array([0, 0, 1.0])) > 0.999:
+            elif rank == 2 and abs(np.linalg.svd(vec)[2][-1] @ np.array([0, 0, 1.0])) > 0.999:
                 self._circle(positions)
-        elif len(index) >= 2 and _np.ptp(positions[:, 1]) < 1e-6:
+        elif len(index) >= 2 and np.ptp(positions[:, 1]) < 1e-6:
             self._circle(positions)
 
     def _triangulate(self, vec):
-        hull = _ConvexHull(vec)
-        simplices = hull.simplices.astype(_np.int64)
+        hull = ConvexHull(vec)
+        simplices = hull.simplices.astype(np.int64)
         mats = vec[simplices].transpose(0, 2, 1)  # columns are the vertices
-        self.inverse = _np.linalg.inv(mats)
+        self.inverse = np.linalg.inv(mats)
         self.simplices = simplices
-        self.neighbors = hull.neighbors.astype(_np.int64)
+        self.neighbors = hull.neighbors.astype(np.int64)
         # where to start the walk: one triangle per vertex
-        first = _np.full(len(vec), 0, dtype=_np.int64)
+        first = np.full(len(vec), 0, dtype=np.int64)
         for t in range(len(simplices) - 1, -1, -1):
             first[simplices[t]] = t
         self.vertex_triangle = first
@@ -189,48 +181,48 @@ class _Layer:
 
     def _circle(self, positions):
         azimuth = positions[:, 0] % 360.0  # queries are wrapped the same way
-        order = _np.argsort(azimuth)
-        self.circle_order = order.astype(_np.int64)
+        order = np.argsort(azimuth)
+        self.circle_order = order.astype(np.int64)
         self.circle_azimuth = azimuth[order].astype(float)
         self.kind = "circle"
 
     def lookup(self, vectors, mode):
         """Local indices (Q, 3) and weights (Q, 3) for unit vectors (Q, 3)."""
         q = len(vectors)
-        idx = _np.zeros((q, 3), dtype=_np.int64)
-        w = _np.zeros((q, 3))
+        idx = np.zeros((q, 3), dtype=np.int64)
+        w = np.zeros((q, 3))
         if mode == "nearest" or self.kind == "nearest":
             _, nearest = self.tree.query(vectors)
             idx[:, 0] = nearest
             w[:, 0] = 1.0
             return idx, w
         if self.kind == "circle":
-            az = _np.degrees(_np.arctan2(vectors[:, 1], vectors[:, 0])) % 360.0
+            az = np.degrees(np.arctan2(vectors[:, 1], vectors[:, 0])) % 360.0
             grid = self.circle_azimuth
-            ext = _np.concatenate([grid, [grid[0] + 360.0]])
-            hi = _np.searchsorted(ext, az, side="right")
-            hi = _np.clip(hi, 1, len(grid))
+            ext = np.concatenate([grid, [grid[0] + 360.0]])
+            hi = np.searchsorted(ext, az, side="right")
+            hi = np.clip(hi, 1, len(grid))
             lo = hi - 1
             below = az < grid[0]
-            span_lo = _np.where(below, grid[-1] - 360.0, ext[lo])
-            span_hi = _np.where(below, grid[0], ext[hi])
-            lo = _np.where(below, len(grid) - 1, lo)
-            hi = _np.where(below, 0, hi % len(grid))
+            span_lo = np.where(below, grid[-1] - 360.0, ext[lo])
+            span_hi = np.where(below, grid[0], ext[hi])
+            lo = np.where(below, len(grid) - 1, lo)
+            hi = np.where(below, 0, hi % len(grid))
             width = span_hi - span_lo
-            frac = _np.where(width > 0, (az - span_lo) / _np.where(width > 0, width, 1), 0)
+            frac = np.where(width > 0, (az - span_lo) / np.where(width > 0, width, 1), 0)
             idx[:, 0] = self.circle_order[lo]
             idx[:, 1] = self.circle_order[hi]
             w[:, 0] = 1 - frac
             w[:, 1] = frac
             return idx, w
         # start where the previous call ended: trajectories move smoothly
-        self._last = _walk(_np.ascontiguousarray(vectors, dtype=_np.float64), self.inverse,
+        self._last = _walk(np.ascontiguousarray(vectors, dtype=np.float64), self.inverse,
                            self.neighbors, self.simplices, getattr(self, "_last", 0),
                            self.vectors, self.vertex_triangle, idx, w)
         return idx, w
 
 
-@_numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _nearest_vertex(vertices, x, y, z):
     best, best_dot = 0, -2.0
     for i in range(vertices.shape[0]):
@@ -240,7 +232,7 @@ def _nearest_vertex(vertices, x, y, z):
     return best
 
 
-@_numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _walk(vectors, inverse, neighbors, simplices, start, vertices, vertex_triangle,
           idx, w):
     # Visibility walk: step across the edge opposite the most negative
@@ -327,30 +319,30 @@ class HrtfSet:
 
     def __init__(self, ir, positions, sample_rate, delays=None, name="", *,
                  _minphase=None, _onsets=None):
-        ir, positions, delays = _check_hrirs(ir, positions, delays)
+        ir, positions, delays = check_hrirs(ir, positions, delays)
         if delays is None:
-            delays = _np.zeros(ir.shape[:2])
+            delays = np.zeros(ir.shape[:2])
         elif len(delays) != len(ir):  # one row for all measurements
-            delays = _np.repeat(delays, len(ir), axis=0)
-        sample_rate = _check_positive("sample_rate", sample_rate, "Hz")
+            delays = np.repeat(delays, len(ir), axis=0)
+        sample_rate = check_positive("sample_rate", sample_rate, "Hz")
         if not isinstance(name, str):
-            raise _HrtfError(f"name is {name!r} but must be a str")
+            raise HrtfError(f"name is {name!r} but must be a str")
         self.name = name
         #: str or None: identifies the set on disk (file hash and rate), if loaded
         #: from a file; derived data may be cached under it
         self.cache_key = None
         self.sample_rate = float(sample_rate)
         self.raw = ir
-        self.raw_delays = _np.asarray(delays, dtype=_np.float64)
+        self.raw_delays = np.asarray(delays, dtype=np.float64)
         self.positions = positions
         if _minphase is None:
             _minphase = minimum_phase(ir)
             _onsets = onset_delays(ir, _minphase) + self.raw_delays
         self.minphase = _minphase
         self.onsets = _onsets
-        radii = _np.round(positions[:, 2], 3)
-        self.distances = _np.unique(radii)
-        self._layers = [_Layer(_np.nonzero(radii == r)[0], positions[radii == r])
+        radii = np.round(positions[:, 2], 3)
+        self.distances = np.unique(radii)
+        self._layers = [_Layer(np.nonzero(radii == r)[0], positions[radii == r])
                         for r in self.distances]
 
     @property
@@ -392,14 +384,14 @@ class HrtfSet:
         """
         _check_interpolation(interpolation)
         az, el, dist = _queries(azimuth, elevation, distance)
-        vectors = _unit_vectors(az, el)
+        vectors = unit_vectors(az, el)
         if len(self._layers) == 1:
-            layer_of = _np.zeros(len(az), dtype=int)
+            layer_of = np.zeros(len(az), dtype=int)
         else:
-            layer_of = _np.argmin(
-                _np.abs(_np.log(dist[:, None] / self.distances[None, :])), axis=1)
-        index = _np.zeros((len(az), 3), dtype=_np.int64)
-        weights = _np.zeros((len(az), 3))
+            layer_of = np.argmin(
+                np.abs(np.log(dist[:, None] / self.distances[None, :])), axis=1)
+        index = np.zeros((len(az), 3), dtype=np.int64)
+        weights = np.zeros((len(az), 3))
         for k, layer in enumerate(self._layers):
             sel = layer_of == k
             if not sel.any():
@@ -434,8 +426,8 @@ class HrtfSet:
             distance = self.distances[-1]
         index, weights = self.lookup(azimuth, elevation, distance, interpolation)
         filters, delays = self.tables(interpolation)
-        blended = _np.einsum("qk,qket->qet", weights, filters[index])
-        delay = _np.einsum("qk,qke->qe", weights, delays[index])
+        blended = np.einsum("qk,qket->qet", weights, filters[index])
+        delay = np.einsum("qk,qke->qe", weights, delays[index])
         return fold_delays(blended, delay, folded_length(self.n_taps, delays.max()))
 
 
@@ -445,7 +437,7 @@ _INTERPOLATIONS = ("barycentric", "nearest")
 def _check_interpolation(interpolation):
     if isinstance(interpolation, str) and interpolation in _INTERPOLATIONS:
         return interpolation
-    raise _HrtfError(f"interpolation is {interpolation!r} but must be 'nearest' or "
+    raise HrtfError(f"interpolation is {interpolation!r} but must be 'nearest' or "
                      "'barycentric'")
 
 
@@ -453,17 +445,17 @@ def _queries(azimuth, elevation, distance):
     """Query directions (degrees) and distances (metres, > 0), shape (Q,) each."""
     names = ("azimuth", "elevation", "distance")
     values = (azimuth, elevation, distance)
-    arrays = _check_broadcast(names, [_np.atleast_1d(_check_array(name, value, _HrtfError))
+    arrays = check_broadcast(names, [np.atleast_1d(check_array(name, value, HrtfError))
                                       for name, value in zip(names, values, strict=True)],
-                              _HrtfError)
+                              HrtfError)
     if arrays[0].ndim != 1:
-        raise _HrtfError(f"azimuth, elevation and distance have shape {arrays[0].shape} but "
+        raise HrtfError(f"azimuth, elevation and distance have shape {arrays[0].shape} but "
                          "must be (Q,) or scalars")
-    _check_values("distance", arrays[2], _HrtfError, "> 0 m", lambda d: d > 0)
+    check_values("distance", arrays[2], HrtfError, "> 0 m", lambda d: d > 0)
     return arrays
 
 
-@_lru_cache(maxsize=4)
+@lru_cache(maxsize=4)
 def _sphere_set(sample_rate):
     from .sphere import sphere_hrirs
 
@@ -472,20 +464,20 @@ def _sphere_set(sample_rate):
 
 
 def _cache_dir():
-    root = _os.environ.get("SPATIAL_ASMR_CACHE")
+    root = os.environ.get("SPATIAL_ASMR_CACHE")
     if root:
-        return _Path(root)
-    return _Path(_os.environ.get("XDG_CACHE_HOME", _Path.home() / ".cache")) / "spatial-asmr"
+        return Path(root)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "spatial-asmr"
 
 
 def _file_digest(path):
-    h = _hashlib.sha256()
+    h = hashlib.sha256()
     try:
         with open(path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
     except OSError as exc:
-        raise _HrtfError(f"HRTF file {str(path)!r} cannot be read: "
+        raise HrtfError(f"HRTF file {str(path)!r} cannot be read: "
                          f"{exc.strerror or exc}") from None
     return h.hexdigest()
 
@@ -518,47 +510,47 @@ def load_hrtf(name_or_path, sample_rate):
     ``~/.cache/spatial-asmr``), keyed by the file's SHA-256 and the rate,
     and in memory for the life of the process.
     """
-    sample_rate = _check_number("sample_rate", sample_rate, _HrtfError,
+    sample_rate = check_number("sample_rate", sample_rate, HrtfError,
                                 "a number of Hz in [8000, 384000]",
                                 lambda rate: 8000 <= rate <= 384000)
-    _check_path("name_or_path", name_or_path, _HrtfError,
+    check_path("name_or_path", name_or_path, HrtfError,
                 f"a name ({', '.join(NAMES)}) or the path of a .sofa file")
-    text = _os.fsdecode(name_or_path)
+    text = os.fsdecode(name_or_path)
     if text == "sphere":
         return _sphere_set(sample_rate)
-    looks_like_name = not (_os.sep in text or "/" in text or text.lower().endswith(".sofa"))
-    path = bundled_hrtf_path(text) if looks_like_name else _sofa_file("name_or_path", text)
+    looks_like_name = not (os.sep in text or "/" in text or text.lower().endswith(".sofa"))
+    path = bundled_hrtf_path(text) if looks_like_name else sofa_file("name_or_path", text)
     if not path.is_file():
-        raise _HrtfError(f"HRTF file {text!r} does not exist")
+        raise HrtfError(f"HRTF file {text!r} does not exist")
     return _load_cached(str(path.resolve()), sample_rate, _file_digest(path))
 
 
-@_lru_cache(maxsize=8)
+@lru_cache(maxsize=8)
 def _load_cached(path, sample_rate, digest):
     key = f"{digest[:32]}-{int(round(sample_rate))}-v{_PREPROCESSING_VERSION}.npz"
     cache = _cache_dir() / key
     if cache.is_file():
         try:
-            with _np.load(cache) as z:
+            with np.load(cache) as z:
                 hrtf = HrtfSet(z["raw"], z["positions"], sample_rate, z["raw_delays"],
                                name=path, _minphase=z["minphase"], _onsets=z["onsets"])
             hrtf.cache_key = key[:-4]
             return hrtf
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache entry is rebuilt below
-    data = _read_sofa(path)
+    data = read_sofa(path)
     ir = _resample_ir(data.ir, data.sample_rate, sample_rate)
     delays = data.delays * (sample_rate / data.sample_rate)
     hrtf = HrtfSet(ir, data.source_positions, sample_rate, delays, name=path)
     hrtf.cache_key = key[:-4]  # lets derived data (near-field layers) be cached too
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = _tempfile.mkstemp(dir=cache.parent, suffix=".npz.tmp")
-        with _os.fdopen(fd, "wb") as fh:
-            _np.savez(fh, raw=hrtf.raw, positions=hrtf.positions,
+        fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".npz.tmp")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, raw=hrtf.raw, positions=hrtf.positions,
                       raw_delays=hrtf.raw_delays, minphase=hrtf.minphase,
                       onsets=hrtf.onsets)
-        _os.replace(tmp, cache)
+        os.replace(tmp, cache)
     except OSError:
         pass  # caching is an optimisation; a read-only home is fine
     return hrtf

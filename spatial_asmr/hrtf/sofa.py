@@ -8,26 +8,19 @@ cartesian ``SourcePosition`` alike, and ``Data.Delay`` is honoured.
 
 __all__ = ["SofaData", "read_sofa", "write_sofa"]
 
-import datetime as _datetime
-import warnings as _warnings
-from dataclasses import dataclass as _dataclass
-from dataclasses import field as _field
-from pathlib import Path as _Path
+import datetime
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
 
-import numpy as _np
+import numpy as np
 
-from ..checks import check_array as _check_array
-from ..checks import check_number as _check_number
-from ..checks import check_path as _check_path
-from ..checks import check_values as _check_values
-from ..checks import show as _show
-from ..errors import HrtfError as _HrtfError
-from ..errors import HrtfWarning as _HrtfWarning
-from ..motion.coordinates import cart2sph as _cart2sph
-from ..motion.coordinates import sph2cart as _sph2cart
+from ..checks import check_array, check_number, check_path, check_values, show
+from ..errors import HrtfError, HrtfWarning
+from ..motion.coordinates import cart2sph, sph2cart
 
 
-@_dataclass
+@dataclass
 class SofaData:
     """HRIRs as read from a SimpleFreeFieldHRIR SOFA file.
 
@@ -50,18 +43,18 @@ class SofaData:
         evidence contradicted ``ReceiverPosition``.
     """
 
-    ir: _np.ndarray
-    source_positions: _np.ndarray
-    delays: _np.ndarray
+    ir: np.ndarray
+    source_positions: np.ndarray
+    delays: np.ndarray
     sample_rate: float
-    path: _Path
-    attributes: dict = _field(default_factory=dict)
+    path: Path
+    attributes: dict = field(default_factory=dict)
     ear_order_corrected: bool = False
 
     @property
     def distances(self):
         """Distinct measurement distances in metres, ascending (rounded to 1 mm)."""
-        return _np.unique(_np.round(self.source_positions[:, 2], 3))
+        return np.unique(np.round(self.source_positions[:, 2], 3))
 
 
 def _position_type(var):
@@ -70,7 +63,7 @@ def _position_type(var):
 
 
 def _positions_as_spherical(var, name, problems):
-    values = _np.asarray(var[:], dtype=float)
+    values = np.asarray(var[:], dtype=float)
     if values.ndim != 2 or values.shape[1] != 3:
         problems.append(f"{name} has shape {values.shape} but must be (M, 3)")
         return None
@@ -79,22 +72,22 @@ def _positions_as_spherical(var, name, problems):
         units = str(getattr(var, "Units", "degree, degree, metre")).lower()
         if "rad" in units.split(",")[0]:
             values = values.copy()
-            values[:, :2] = _np.degrees(values[:, :2])
+            values[:, :2] = np.degrees(values[:, :2])
         sph = values.copy()
         sph[:, 0] %= 360.0
         return sph
     if kind == "cartesian":
-        return _cart2sph(values)
+        return cart2sph(values)
     problems.append(f"{name}.Type is {kind!r} but must be 'cartesian' or 'spherical'")
     return None
 
 
 def _receiver_y(var):
     """Lateral (y) coordinate of each receiver, shape (R,)."""
-    values = _np.asarray(var[:], dtype=float)
+    values = np.asarray(var[:], dtype=float)
     values = values.reshape(values.shape[0], 3, -1)[:, :, 0]
     if _position_type(var) == "spherical":
-        values = _sph2cart(values[:, 0], values[:, 1], values[:, 2])
+        values = sph2cart(values[:, 0], values[:, 1], values[:, 2])
     return values[:, 1]
 
 
@@ -105,16 +98,16 @@ def _acoustic_left_receiver(ir, sph):
     left ear receives more energy; on the right the other way round.
     """
     az, el = sph[:, 0], sph[:, 1]
-    energy = _np.sum(ir.astype(float) ** 2, axis=-1)
-    with _np.errstate(divide="ignore"):
-        level = 10 * _np.log10(_np.maximum(energy, 1e-30))
+    energy = np.sum(ir.astype(float) ** 2, axis=-1)
+    with np.errstate(divide="ignore"):
+        level = 10 * np.log10(np.maximum(energy, 1e-30))
     ild = level[:, 0] - level[:, 1]
-    flat = _np.abs(el) < 45
+    flat = np.abs(el) < 45
     left = flat & (az > 30) & (az < 150)
     right = flat & (az > 210) & (az < 330)
     if not left.any() or not right.any():
         return None
-    evidence = _np.mean(ild[left]) - _np.mean(ild[right])
+    evidence = np.mean(ild[left]) - np.mean(ild[right])
     if abs(evidence) < 3.0:
         return None
     return 0 if evidence > 0 else 1
@@ -147,31 +140,31 @@ def read_sofa(path):
     try:
         dataset = netCDF4.Dataset(str(path), "r")
     except OSError as exc:
-        raise _HrtfError(
+        raise HrtfError(
             f"{path}: is not a SOFA file (cannot be opened as netCDF-4/HDF5: "
             f"{exc.strerror or exc})") from None
     try:
         attributes = {k: dataset.getncattr(k) for k in dataset.ncattrs()}
         if attributes.get("Conventions") != "SOFA":
-            raise _HrtfError(
+            raise HrtfError(
                 f"{path}: global attribute Conventions is "
                 f"{attributes.get('Conventions')!r} but must be 'SOFA'")
         convention = attributes.get("SOFAConventions")
         if convention != "SimpleFreeFieldHRIR":
-            raise _HrtfError(
+            raise HrtfError(
                 f"{path}: SOFAConventions is {convention!r} but must be "
                 "'SimpleFreeFieldHRIR'")
         problems = _check_variables(dataset)
         if problems:
-            raise _HrtfError(_problem_text(path, problems))
+            raise HrtfError(_problem_text(path, problems))
         data = _read_variables(dataset, path, attributes)
     finally:
         dataset.close()
 
     # The convention checker of pysofaconventions; its verdicts arrive as
     # warnings, which are collected into one error.
-    with _warnings.catch_warnings(record=True) as caught:
-        _warnings.simplefilter("always")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         sofa = pysofaconventions.SOFASimpleFreeFieldHRIR(str(path), "r")
         try:
             valid = sofa.isValid()
@@ -179,7 +172,7 @@ def read_sofa(path):
             sofa.close()
     if not valid:
         reasons = [str(w.message) for w in caught] or ["unknown reason"]
-        raise _HrtfError(_problem_text(path, reasons))
+        raise HrtfError(_problem_text(path, reasons))
     return data
 
 
@@ -201,11 +194,11 @@ def sofa_file(name, value):
     HrtfError
         If ``value`` is not a path, names nothing or names a folder.
     """
-    path = _check_path(name, value, _HrtfError, "the path of a .sofa file")
+    path = check_path(name, value, HrtfError, "the path of a .sofa file")
     if path.is_dir():
-        raise _HrtfError(f"HRTF file {str(path)!r} is a folder but must be a .sofa file")
+        raise HrtfError(f"HRTF file {str(path)!r} is a folder but must be a .sofa file")
     if not path.is_file():
-        raise _HrtfError(f"HRTF file {str(path)!r} does not exist")
+        raise HrtfError(f"HRTF file {str(path)!r} does not exist")
     return path
 
 
@@ -217,7 +210,7 @@ def sofa_destination(path):
     """
     from ..errors import OutputError
 
-    path = _check_path("path", path, _HrtfError, "the path of the .sofa file to write")
+    path = check_path("path", path, HrtfError, "the path of the .sofa file to write")
     if path.is_dir():
         raise OutputError(f"output file {str(path)!r} is a folder but must be a file")
     return path
@@ -238,7 +231,7 @@ def check_positive(name, value, unit):
     -------
     float
     """
-    return _check_number(name, value, _HrtfError, f"a number of {unit} > 0", lambda v: v > 0)
+    return check_number(name, value, HrtfError, f"a number of {unit} > 0", lambda v: v > 0)
 
 
 def check_hrirs(ir, positions, delays, names=("ir", "positions", "delays")):
@@ -267,20 +260,20 @@ def check_hrirs(ir, positions, delays, names=("ir", "positions", "delays")):
         Naming the argument, its shape or values, and what is allowed.
     """
     ir_name, positions_name, delays_name = names
-    ir = _check_array(ir_name, ir, _HrtfError, shape=("M", 2, "N"))
+    ir = check_array(ir_name, ir, HrtfError, shape=("M", 2, "N"))
     if 0 in ir.shape:
-        raise _HrtfError(f"{ir_name} has shape {ir.shape} but must have at least one "
+        raise HrtfError(f"{ir_name} has shape {ir.shape} but must have at least one "
                          "measurement (M) and one tap (N)")
     m = len(ir)
-    positions = _check_array(positions_name, positions, _HrtfError, shape=(m, 3))
-    _check_values(lambda i: f"{positions_name}[{i[0]}, 2] (a distance)", positions[:, 2],
-                  _HrtfError, "> 0 m", lambda d: d > 0)
+    positions = check_array(positions_name, positions, HrtfError, shape=(m, 3))
+    check_values(lambda i: f"{positions_name}[{i[0]}, 2] (a distance)", positions[:, 2],
+                  HrtfError, "> 0 m", lambda d: d > 0)
     if delays is not None:
-        delays = _check_array(delays_name, delays, _HrtfError)
+        delays = check_array(delays_name, delays, HrtfError)
         if delays.shape not in ((m, 2), (1, 2)):
-            raise _HrtfError(f"{delays_name} has shape {delays.shape} but must be "
+            raise HrtfError(f"{delays_name} has shape {delays.shape} but must be "
                              f"({m}, 2) or (1, 2)")
-        _check_values(delays_name, delays, _HrtfError, ">= 0 samples", lambda d: d >= 0)
+        check_values(delays_name, delays, HrtfError, ">= 0 samples", lambda d: d >= 0)
     return ir, positions, delays
 
 
@@ -322,8 +315,8 @@ def _check_variables(dataset):
         if delay.ndim != 2 or delay.shape[0] not in (1, m) or delay.shape[1] != r:
             problems.append(f"Data.Delay has shape {delay.shape} but must be "
                             f"(1, {r}) or ({m}, {r})")
-    rate = _np.asarray(dataset.variables["Data.SamplingRate"][:], dtype=float).ravel()
-    if rate.size != 1 or not _np.isfinite(rate).all() or rate[0] <= 0:
+    rate = np.asarray(dataset.variables["Data.SamplingRate"][:], dtype=float).ravel()
+    if rate.size != 1 or not np.isfinite(rate).all() or rate[0] <= 0:
         problems.append(f"Data.SamplingRate is {rate.tolist()} but must be one "
                         "positive number (per-measurement rates are not supported)")
     return problems
@@ -332,55 +325,55 @@ def _check_variables(dataset):
 def _read_variables(dataset, path, attributes):
     problems = []
     raw = dataset.variables["Data.IR"][:]
-    ir = _np.ma.filled(_np.ma.asarray(raw, dtype=float), _np.nan)
-    if not _np.isfinite(ir).all():
-        bad = int(_np.sum(~_np.isfinite(ir)))
+    ir = np.ma.filled(np.ma.asarray(raw, dtype=float), np.nan)
+    if not np.isfinite(ir).all():
+        bad = int(np.sum(~np.isfinite(ir)))
         problems.append(f"Data.IR has {bad} NaN or infinite values but must be finite")
     m = ir.shape[0]
     sph = _positions_as_spherical(dataset.variables["SourcePosition"],
                                   "SourcePosition", problems)
     if sph is not None:
         if sph.shape[0] == 1 and m > 1:
-            sph = _np.repeat(sph, m, axis=0)
-        if not _np.isfinite(sph).all():
+            sph = np.repeat(sph, m, axis=0)
+        if not np.isfinite(sph).all():
             problems.append("SourcePosition has NaN or infinite values but must be finite")
         elif (sph[:, 2] <= 0).any():
             problems.append("SourcePosition has distances <= 0 but every source "
                             "must be away from the head centre")
-    rate = float(_np.asarray(dataset.variables["Data.SamplingRate"][:]).ravel()[0])
+    rate = float(np.asarray(dataset.variables["Data.SamplingRate"][:]).ravel()[0])
     if "Data.Delay" in dataset.variables:
-        delays = _np.asarray(dataset.variables["Data.Delay"][:], dtype=float)
-        if not _np.isfinite(delays).all() or (delays < 0).any():
+        delays = np.asarray(dataset.variables["Data.Delay"][:], dtype=float)
+        if not np.isfinite(delays).all() or (delays < 0).any():
             problems.append("Data.Delay has negative or non-finite values but must be >= 0")
-        delays = _np.broadcast_to(delays, (m, 2)).copy()
+        delays = np.broadcast_to(delays, (m, 2)).copy()
     else:
-        delays = _np.zeros((m, 2))
+        delays = np.zeros((m, 2))
     if problems:
-        raise _HrtfError(_problem_text(path, problems))
+        raise HrtfError(_problem_text(path, problems))
 
     # Ear order: ReceiverPosition says which receiver is on the left (+y);
     # some published files carry a mirrored ReceiverPosition, so the data
     # get the last word when they clearly disagree.
     y = _receiver_y(dataset.variables["ReceiverPosition"])
-    declared = None if _np.isclose(y[0], y[1]) else (0 if y[0] > y[1] else 1)
+    declared = None if np.isclose(y[0], y[1]) else (0 if y[0] > y[1] else 1)
     acoustic = _acoustic_left_receiver(ir, sph)
     left = declared if declared is not None else acoustic
     corrected = False
     if left is None:
         left = 0
     if acoustic is not None and declared is not None and acoustic != declared:
-        _warnings.warn(
+        warnings.warn(
             f"{path}: ReceiverPosition puts the left ear at receiver {declared} "
             f"but the responses (louder for sources on the left) put it at "
             f"receiver {acoustic}; using receiver {acoustic} as the left ear",
-            _HrtfWarning, stacklevel=3)
+            HrtfWarning, stacklevel=3)
         left = acoustic
         corrected = True
     if left == 1:
         ir = ir[:, ::-1]
         delays = delays[:, ::-1]
-    return SofaData(ir=_np.ascontiguousarray(ir), source_positions=sph,
-                    delays=_np.ascontiguousarray(delays), sample_rate=rate,
+    return SofaData(ir=np.ascontiguousarray(ir), source_positions=sph,
+                    delays=np.ascontiguousarray(delays), sample_rate=rate,
                     path=path, attributes=attributes,
                     ear_order_corrected=corrected)
 
@@ -425,17 +418,17 @@ def write_sofa(path, ir, source_positions, sample_rate, *, delays=None,
                                   ("ir", "source_positions", "delays"))
     sample_rate = check_positive("sample_rate", sample_rate, "Hz")
     # any sign: a file with a mirrored ReceiverPosition is a legitimate one to write
-    receiver_y = _check_number("receiver_y", receiver_y, _HrtfError, "a finite number of metres")
+    receiver_y = check_number("receiver_y", receiver_y, HrtfError, "a finite number of metres")
     attributes = {"title": title, "listener": listener, "database": database,
                   "comment": comment, "license": license, "references": references,
                   "history": history}
     for key, value in attributes.items():
         if not isinstance(value, str):
-            raise _HrtfError(f"{key} is {_show(value)} but must be a str")
+            raise HrtfError(f"{key} is {show(value)} but must be a str")
     m, r, n = ir.shape
     if delays is None:
-        delays = _np.zeros((1, r))
-    now = _datetime.datetime.now(_datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        delays = np.zeros((1, r))
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
     # written under a temporary name and renamed: a failure leaves no half-written file
     with atomic_path(path) as tmp, writing(path), \
             netCDF4.Dataset(tmp, "w", format="NETCDF4") as ds:
@@ -476,9 +469,9 @@ def write_sofa(path, ir, source_positions, sample_rate, *, delays=None,
         up[:] = [[0.0, 0.0, 1.0]]
         position("ListenerView", ("I", "C"), [[1.0, 0.0, 0.0]])
         position("ReceiverPosition", ("R", "C", "I"),
-                 _np.array([[0.0, receiver_y, 0.0], [0.0, -receiver_y, 0.0]])[:r, :, None])
+                 np.array([[0.0, receiver_y, 0.0], [0.0, -receiver_y, 0.0]])[:r, :, None])
         position("SourcePosition", ("M", "C"), pos, "spherical", "degree, degree, metre")
-        position("EmitterPosition", ("E", "C", "I"), _np.zeros((1, 3, 1)))
+        position("EmitterPosition", ("E", "C", "I"), np.zeros((1, 3, 1)))
         data = ds.createVariable("Data.IR", "f8", ("M", "R", "N"))
         data.ChannelOrdering = "acn"
         data.Normalization = "sn3d"

@@ -54,39 +54,37 @@ Delays
 
 __all__ = ["Spatializer", "effective_distance", "LAYER_RATIO", "SKIN_MARGIN"]
 
-import os as _os
+import os
 
-import numba as _numba
-import numpy as _np
-from scipy import fft as _fft
+import numba
+import numpy as np
+from scipy import fft
 
-from .sphere import HEAD_RADIUS as _HEAD_RADIUS
-from .sphere import SPEED_OF_SOUND as _SPEED_OF_SOUND
-from .sphere import sphere_transfer as _sphere_transfer
+from .sphere import HEAD_RADIUS, SPEED_OF_SOUND, sphere_transfer
 
 LAYER_RATIO = 1.3
 """float : Largest ratio between neighbouring synthesised distance layers."""
 SKIN_MARGIN = 0.01
 """float : Closest approach to the head surface in metres."""
 _SOFTNESS = 0.005
-_EAR_AXES = _np.array([[0.0, 1.0, 0.0], [0.0, -1.0, 0.0]])  # left, right
+_EAR_AXES = np.array([[0.0, 1.0, 0.0], [0.0, -1.0, 0.0]])  # left, right
 
 
 def effective_distance(distance, minimum, softness=_SOFTNESS):
     """Distance clamped smoothly to at least ``minimum`` (metres)."""
-    d = _np.asarray(distance, dtype=float)
+    d = np.asarray(distance, dtype=float)
     z = (d - minimum) / softness
-    return minimum + softness * _np.where(z > 30, z, _np.log1p(_np.exp(_np.minimum(z, 30))))
+    return minimum + softness * np.where(z > 30, z, np.log1p(np.exp(np.minimum(z, 30))))
 
 
 def _minimum_phase_spectrum(log_magnitude, n_fft):
     """Minimum-phase spectrum (n_fft//2+1 bins) from log magnitude on those bins."""
-    cep = _fft.irfft(log_magnitude, n_fft, axis=-1)
-    fold = _np.zeros(n_fft)
+    cep = fft.irfft(log_magnitude, n_fft, axis=-1)
+    fold = np.zeros(n_fft)
     fold[0] = 1.0
     fold[1:n_fft // 2] = 2.0
     fold[n_fft // 2] = 1.0
-    return _np.exp(_fft.rfft(cep * fold, axis=-1))
+    return np.exp(fft.rfft(cep * fold, axis=-1))
 
 
 class _SphereTable:
@@ -95,46 +93,46 @@ class _SphereTable:
     def __init__(self, sample_rate, radius, n_fft):
         self.radius = radius
         self.n_fft = n_fft
-        self.coarse = _np.linspace(0, sample_rate / 2, 257)
-        self.bins = _np.arange(n_fft // 2 + 1) * sample_rate / n_fft
-        self.angles = _np.linspace(0.0, 180.0, 181)
+        self.coarse = np.linspace(0, sample_rate / 2, 257)
+        self.bins = np.arange(n_fft // 2 + 1) * sample_rate / n_fft
+        self.angles = np.linspace(0.0, 180.0, 181)
         self._cache = {}
 
     def log_magnitude(self, distance, angle):
         key = round(float(distance), 6)
         if key not in self._cache:
-            s = _sphere_transfer(self.coarse, distance, self.angles, radius=self.radius)
-            self._cache[key] = _np.log(_np.abs(s))
+            s = sphere_transfer(self.coarse, distance, self.angles, radius=self.radius)
+            self._cache[key] = np.log(np.abs(s))
         table = self._cache[key]
-        angle = _np.clip(angle, 0.0, 180.0)
+        angle = np.clip(angle, 0.0, 180.0)
         pos = angle / (self.angles[1] - self.angles[0])
-        lo = _np.minimum(pos.astype(int), len(self.angles) - 2)
+        lo = np.minimum(pos.astype(int), len(self.angles) - 2)
         frac = (pos - lo)[:, None]
         coarse = table[lo] * (1 - frac) + table[lo + 1] * frac
-        out = _np.empty((len(angle), len(self.bins)))
+        out = np.empty((len(angle), len(self.bins)))
         for i in range(len(angle)):
-            out[i] = _np.interp(self.bins, self.coarse, coarse[i])
+            out[i] = np.interp(self.bins, self.coarse, coarse[i])
         return out
 
 
 def _angle(vectors, axis):
-    norm = _np.linalg.norm(vectors, axis=-1)
-    return _np.degrees(_np.arccos(_np.clip(vectors @ axis / norm, -1.0, 1.0)))
+    norm = np.linalg.norm(vectors, axis=-1)
+    return np.degrees(np.arccos(np.clip(vectors @ axis / norm, -1.0, 1.0)))
 
 
 def _layer_distances(d0, head_radius):
     """Synthesised layer distances below ``d0``, ascending, at most LAYER_RATIO apart."""
     min_distance = head_radius + SKIN_MARGIN
-    n = int(_np.ceil(_np.log(d0 / min_distance) / _np.log(LAYER_RATIO)))
-    return min_distance * (d0 / min_distance) ** (_np.arange(n) / n)
+    n = int(np.ceil(np.log(d0 / min_distance) / np.log(LAYER_RATIO)))
+    return min_distance * (d0 / min_distance) ** (np.arange(n) / n)
 
 
 def _synthesise(filters, base, head_radius, sample_rate, distances):
     d0 = base.distance
     n_taps = filters.shape[-1]
-    n_fft = 1 << int(_np.ceil(_np.log2(4 * n_taps)))
+    n_fft = 1 << int(np.ceil(np.log2(4 * n_taps)))
     sphere = _SphereTable(sample_rate, head_radius, n_fft)
-    base_spectra = _fft.rfft(filters[base.index], n_fft, axis=-1)
+    base_spectra = fft.rfft(filters[base.index], n_fft, axis=-1)
     directions = base.vectors
     ears = _EAR_AXES * head_radius
     reference = [sphere.log_magnitude(d0, _angle(directions, _EAR_AXES[e]))
@@ -142,37 +140,37 @@ def _synthesise(filters, base, head_radius, sample_rate, distances):
     rows = []
     keep = n_taps + 32
     for distance in distances:
-        entry = _np.empty((len(directions), 2, keep))
+        entry = np.empty((len(directions), 2, keep))
         for e in range(2):
             # the source seen from ear e in each table direction
             b = directions @ ears[e]
-            t = -b + _np.sqrt(b * b - head_radius ** 2 + distance ** 2)
+            t = -b + np.sqrt(b * b - head_radius ** 2 + distance ** 2)
             source = ears[e] + t[:, None] * directions
             numerator = sphere.log_magnitude(distance, _angle(source, _EAR_AXES[e]))
             dvf = _minimum_phase_spectrum(numerator - reference[e], n_fft)
-            entry[:, e] = _fft.irfft(base_spectra[:, e] * dvf, n_fft, axis=-1)[:, :keep]
+            entry[:, e] = fft.irfft(base_spectra[:, e] * dvf, n_fft, axis=-1)[:, :keep]
         rows.append(entry)
     # stored in single precision whether computed or read from the cache, so
     # that renders are the same bytes either way
-    return _np.asarray(rows, dtype=_np.float32)
+    return np.asarray(rows, dtype=np.float32)
 
 
 _TABLES = {}
 
 
-def _extended_table(hrtf, interpolation, head_radius, closest, dtype=_np.float64):
+def _extended_table(hrtf, interpolation, head_radius, closest, dtype=np.float64):
     """Filter table with the synthesised near-field layers that sources at
     ``closest`` metres and farther need (memoised per set), in ``dtype``
     (single precision halves it for renders that run in it anyway)."""
-    dtype = _np.dtype(dtype)
+    dtype = np.dtype(dtype)
     filters, _ = hrtf.tables(interpolation)
     base = hrtf._layers[0]
-    distances = _np.zeros(0)
+    distances = np.zeros(0)
     if closest < base.distance:
         distances = _layer_distances(base.distance, head_radius)
         below = distances <= closest
         if below.any():  # keep the layer at or below the closest approach
-            distances = distances[_np.nonzero(below)[0][-1]:]
+            distances = distances[np.nonzero(below)[0][-1]:]
     key = (id(hrtf), interpolation, round(head_radius, 6), len(distances), dtype.str)
     if key in _TABLES and _TABLES[key][0] is hrtf:
         return _TABLES[key][1]
@@ -180,7 +178,7 @@ def _extended_table(hrtf, interpolation, head_radius, closest, dtype=_np.float64
     if len(distances):
         rows = _cached_rows(hrtf, interpolation, head_radius, distances, filters, base)
         m = len(base.index)
-        synth_layers = [(float(d), base, _np.arange(len(filters) + k * m,
+        synth_layers = [(float(d), base, np.arange(len(filters) + k * m,
                                                     len(filters) + (k + 1) * m), True)
                         for k, d in enumerate(distances)]
     table = FilterTable(filters, rows, dtype)
@@ -195,16 +193,16 @@ class _RowFile:
 
     def __init__(self, path):
         with open(path, "rb") as fh:
-            version = _np.lib.format.read_magic(fh)
-            read = (_np.lib.format.read_array_header_1_0 if version == (1, 0)
-                    else _np.lib.format.read_array_header_2_0)
+            version = np.lib.format.read_magic(fh)
+            read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0)
             shape, fortran, dtype = read(fh)
             self.offset = fh.tell()
         if fortran or len(shape) != 4:
             raise ValueError("not a C-ordered (layers, directions, 2, taps) array")
-        self.path, self.shape, self.dtype = path, tuple(shape), _np.dtype(dtype)
-        size = self.offset + int(_np.prod(shape)) * self.dtype.itemsize
-        if _os.path.getsize(path) != size:
+        self.path, self.shape, self.dtype = path, tuple(shape), np.dtype(dtype)
+        size = self.offset + int(np.prod(shape)) * self.dtype.itemsize
+        if os.path.getsize(path) != size:
             raise ValueError("truncated")
 
     def rows(self, index):
@@ -213,18 +211,18 @@ class _RowFile:
         Read one span per run of nearby rows (a render's rows cluster in a
         few layers), not one read per row.
         """
-        index = _np.asarray(index, dtype=_np.int64)
-        out = _np.empty((len(index), 2, self.shape[3]), dtype=self.dtype)
-        order = _np.argsort(index, kind="stable")
+        index = np.asarray(index, dtype=np.int64)
+        out = np.empty((len(index), 2, self.shape[3]), dtype=self.dtype)
+        order = np.argsort(index, kind="stable")
         sorted_rows = index[order]
         # split where the gap to the next row is more than a layer's worth
-        breaks = _np.nonzero(_np.diff(sorted_rows) > self.shape[1])[0] + 1
-        for run in _np.split(_np.arange(len(index)), breaks):
+        breaks = np.nonzero(np.diff(sorted_rows) > self.shape[1])[0] + 1
+        for run in np.split(np.arange(len(index)), breaks):
             if not len(run):
                 continue
             lo, hi = int(sorted_rows[run[0]]), int(sorted_rows[run[-1]]) + 1
             count = 2 * self.shape[3]
-            data = _np.fromfile(self.path, dtype=self.dtype, count=(hi - lo) * count,
+            data = np.fromfile(self.path, dtype=self.dtype, count=(hi - lo) * count,
                                 offset=self.offset + lo * count * self.dtype.itemsize)
             if len(data) != (hi - lo) * count:
                 raise OSError(f"near-field cache {self.path} was cut short while in use")
@@ -234,7 +232,7 @@ class _RowFile:
 
     def row(self, i):
         count = 2 * self.shape[3]
-        data = _np.fromfile(self.path, dtype=self.dtype, count=count,
+        data = np.fromfile(self.path, dtype=self.dtype, count=count,
                             offset=self.offset + i * count * self.dtype.itemsize)
         if len(data) != count:
             raise OSError(f"near-field cache {self.path} was cut short while in use")
@@ -259,9 +257,9 @@ class FilterTable:
     """
 
     def __init__(self, filters, layers, dtype):
-        self._filters = _np.asarray(filters)
+        self._filters = np.asarray(filters)
         self._layers = layers
-        self.dtype = _np.dtype(dtype)
+        self.dtype = np.dtype(dtype)
         n_layers, n_dirs, _, taps = layers.shape if layers is not None else (0, 0, 2, 0)
         self._n_dirs = n_dirs
         self.n_taps = max(self._filters.shape[-1], taps)
@@ -274,7 +272,7 @@ class FilterTable:
         return self.shape[0]
 
     def _row(self, i):
-        out = _np.zeros((2, self.n_taps), dtype=self.dtype)
+        out = np.zeros((2, self.n_taps), dtype=self.dtype)
         if i < len(self._filters):
             row = self._filters[i]
         elif isinstance(self._layers, _RowFile):
@@ -288,15 +286,15 @@ class FilterTable:
     def __getitem__(self, index):
         """Rows by index: an int gives (2, n_taps), an int array (..., 2, n_taps)."""
         if isinstance(index, slice):
-            index = _np.arange(self.shape[0])[index]
-        index = _np.asarray(index)
+            index = np.arange(self.shape[0])[index]
+        index = np.asarray(index)
         if index.ndim == 0:
             i = int(index)
             if not -self.shape[0] <= i < self.shape[0]:
                 raise IndexError(f"row {i} is out of range for {self.shape[0]} rows")
             return self._row(i % self.shape[0])
         flat = index.reshape(-1) % max(self.shape[0], 1)
-        out = _np.zeros((len(flat), 2, self.n_taps), dtype=self.dtype)
+        out = np.zeros((len(flat), 2, self.n_taps), dtype=self.dtype)
         n_f = len(self._filters)
         measured = flat < n_f
         if measured.any():
@@ -335,7 +333,7 @@ def _cached_rows(hrtf, interpolation, head_radius, distances, filters, base):
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
             with os.fdopen(fd, "wb") as fh:
-                _np.save(fh, rows)
+                np.save(fh, rows)
             os.replace(tmp, path)
         except OSError:
             pass  # caching is an optimisation
@@ -344,19 +342,19 @@ def _cached_rows(hrtf, interpolation, head_radius, distances, filters, base):
 
 def _norm(v):
     """Euclidean length of each row of ``v`` (Q, 3)."""
-    return _np.sqrt(v[:, 0] ** 2 + v[:, 1] ** 2 + v[:, 2] ** 2)
+    return np.sqrt(v[:, 0] ** 2 + v[:, 1] ** 2 + v[:, 2] ** 2)
 
 
 def _groups(n, *labels):
     """``(k, ids)`` for every ``k < n`` that occurs in one of the ``labels``
     arrays (non-negative ints, one per point): the points (ascending) that
     have label ``k`` in any of them."""
-    present = sum(_np.bincount(lab, minlength=n) for lab in labels)
-    for k in _np.flatnonzero(present):
-        yield k, _np.flatnonzero(_np.logical_or.reduce([lab == k for lab in labels]))
+    present = sum(np.bincount(lab, minlength=n) for lab in labels)
+    for k in np.flatnonzero(present):
+        yield k, np.flatnonzero(np.logical_or.reduce([lab == k for lab in labels]))
 
 
-@_numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _blend_delays(table, rows, local, w, points, out):
     # out[points[n]] = sum_j w[n, j] table[rows[local[n, j]]]  (both ears)
     for n in range(points.shape[0]):
@@ -367,7 +365,7 @@ def _blend_delays(table, rows, local, w, points, out):
             out[points[n], e] = acc
 
 
-@_numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def _place(index, weights, ids, ear, k, lo, hi, frac, rows, local, w):
     # points ids[n] blend layer k (rows[local[n]], weights w[n]) as their
     # nearer layer (columns 0-2) and/or their farther one (columns 3-5)
@@ -413,8 +411,8 @@ class Spatializer:
         Distance of every layer, ascending.
     """
 
-    def __init__(self, hrtf, interpolation, near_field=True, head_radius=_HEAD_RADIUS,
-                 doppler=False, closest=0.0, dtype=_np.float64):
+    def __init__(self, hrtf, interpolation, near_field=True, head_radius=HEAD_RADIUS,
+                 doppler=False, closest=0.0, dtype=np.float64):
         self.hrtf = hrtf
         self.interpolation = interpolation
         self.near_field = near_field
@@ -431,14 +429,14 @@ class Spatializer:
             delays[layer.index] += reference_mean - delays[layer.index].mean()
         self.delay_table = delays
         self.reference_distance = float(layers[-1].distance)
-        closest = float(closest) if near_field else _np.inf
+        closest = float(closest) if near_field else np.inf
         self.table, synth_layers = _extended_table(hrtf, interpolation, self.head_radius,
                                                    effective_distance(closest,
                                                                       self.min_distance),
                                                    dtype)
         self._layers = synth_layers + [(layer.distance, layer, layer.index, False)
                                        for layer in layers]
-        self.layer_distances = _np.array([d for d, *_ in self._layers])
+        self.layer_distances = np.array([d for d, *_ in self._layers])
 
     def query(self, xyz):
         """Blends, delays and distances for source positions.
@@ -457,23 +455,23 @@ class Spatializer:
         distance : ndarray, shape (Q,)
             Effective (clamped) distance in metres.
         """
-        xyz = _np.asarray(xyz, dtype=float)
+        xyz = np.asarray(xyz, dtype=float)
         q = len(xyz)
         r = _norm(xyz)
-        safe = _np.where(r > 0, r, 1.0)
-        centre = _np.where(r[:, None] > 0, xyz / safe[:, None], [1.0, 0.0, 0.0])
+        safe = np.where(r > 0, r, 1.0)
+        centre = np.where(r[:, None] > 0, xyz / safe[:, None], [1.0, 0.0, 0.0])
         r_eff = effective_distance(r, self.min_distance)
         source = centre * r_eff[:, None]
-        log_d = _np.log(self.layer_distances)
-        pos = _np.interp(_np.log(r_eff), log_d, _np.arange(len(log_d)))
-        lo = _np.minimum(pos.astype(int), len(log_d) - 1)
-        hi = _np.minimum(lo + 1, len(log_d) - 1)
+        log_d = np.log(self.layer_distances)
+        pos = np.interp(np.log(r_eff), log_d, np.arange(len(log_d)))
+        lo = np.minimum(pos.astype(int), len(log_d) - 1)
+        hi = np.minimum(lo + 1, len(log_d) - 1)
         frac = pos - lo
         if self.interpolation == "nearest":
-            lo = _np.where(frac >= 0.5, hi, lo)
-            frac = _np.zeros(q)
-        index = _np.zeros((q, 2, 6), dtype=_np.int64)
-        weights = _np.zeros((q, 2, 6))
+            lo = np.where(frac >= 0.5, hi, lo)
+            frac = np.zeros(q)
+        index = np.zeros((q, 2, 6), dtype=np.int64)
+        weights = np.zeros((q, 2, 6))
         ear_dirs = []
         for e in range(2):
             ear_dir = source - _EAR_AXES[e] * self.head_radius
@@ -493,13 +491,13 @@ class Spatializer:
 
     def _delays(self, centre, r_eff):
         measured = [(d, layer) for d, layer, _, synthetic in self._layers if not synthetic]
-        dist = _np.array([d for d, _ in measured])
-        nearest = _np.argmin(_np.abs(_np.log(r_eff[:, None] / dist[None])), axis=1)
-        delays = _np.zeros((len(centre), 2))
+        dist = np.array([d for d, _ in measured])
+        nearest = np.argmin(np.abs(np.log(r_eff[:, None] / dist[None])), axis=1)
+        delays = np.zeros((len(centre), 2))
         for k, sel in _groups(len(measured), nearest):
             layer = measured[k][1]
             local, w = layer.lookup(centre[sel], self.interpolation)
             _blend_delays(self.delay_table, layer.index, local, w, sel, delays)
         if self.doppler:
-            delays += (r_eff / _SPEED_OF_SOUND * self.sample_rate)[:, None]
+            delays += (r_eff / SPEED_OF_SOUND * self.sample_rate)[:, None]
         return delays

@@ -35,14 +35,11 @@ not before ``m > mu rho + 10``).  DSP code uses the complex conjugate
 __all__ = ["sphere_transfer", "plane_wave_transfer", "sphere_hrirs", "write_sphere_sofa",
            "SPEED_OF_SOUND", "HEAD_RADIUS"]
 
-import numpy as _np
+import numpy as np
 
-from ..checks import check_array as _check_array
-from ..checks import check_integer as _check_integer
-from ..checks import check_number as _check_number
-from ..checks import check_values as _check_values
-from ..errors import HrtfError as _HrtfError
-from .sofa import check_positive as _check_positive
+from ..checks import check_array, check_integer, check_number, check_values
+from ..errors import HrtfError
+from .sofa import check_positive
 
 SPEED_OF_SOUND = 343.0
 """float : Speed of sound in m/s."""
@@ -52,8 +49,8 @@ HEAD_RADIUS = 0.0875
 
 def _legendre(x, m_max):
     """P_0..P_m_max at x, shape (m_max + 1,) + x.shape (Bonnet recurrence)."""
-    x = _np.asarray(x, dtype=float)
-    p = _np.empty((m_max + 1,) + x.shape)
+    x = np.asarray(x, dtype=float)
+    p = np.empty((m_max + 1,) + x.shape)
     p[0] = 1.0
     if m_max >= 1:
         p[1] = x
@@ -90,19 +87,19 @@ def sphere_transfer(frequency, distance, angle, radius=HEAD_RADIUS,
     f, angle, radius, speed_of_sound = _model(frequency, angle, radius, speed_of_sound, tol,
                                               max_order)
     rho = _check_distance("distance", distance, radius) / radius
-    mu = 2 * _np.pi * f * radius / speed_of_sound
+    mu = 2 * np.pi * f * radius / speed_of_sound
     x_src = mu * rho
-    cos_t = _np.cos(_np.radians(angle))[:, None]
+    cos_t = np.cos(np.radians(angle))[:, None]
     # running quantities per frequency
     q_mu = 1.0 / mu - 1j  # q_1(mu)
     q_src = 1.0 / x_src - 1j
     # m = 0: h_0'(x) = -h_1(x) = h_0(x) (1/q_0 ...) -> use h'_0 = h_0 (-q_1)
-    ratio_h = (_np.exp(1j * x_src) / x_src) / (_np.exp(1j * mu) / mu)  # h0(mu rho)/h0(mu)
+    ratio_h = (np.exp(1j * x_src) / x_src) / (np.exp(1j * mu) / mu)  # h0(mu rho)/h0(mu)
     term0 = ratio_h / (-q_mu)  # h_0(mu rho) / h'_0(mu)
-    p_prev = _np.ones_like(cos_t)
+    p_prev = np.ones_like(cos_t)
     p_cur = cos_t
     total = term0[None, :] * p_prev
-    small = _np.zeros_like(mu, dtype=int)
+    small = np.zeros_like(mu, dtype=int)
     m = 0
     while True:
         m += 1
@@ -114,13 +111,13 @@ def sphere_transfer(frequency, distance, angle, radius=HEAD_RADIUS,
         term = (2 * m + 1) * ratio_h / (1.0 / q_mu - (m + 1) / mu)
         contribution = term[None, :] * p_cur
         total = total + contribution
-        size = _np.abs(term) * (2 * m + 1) ** 0  # |P_m| <= 1
-        below = size <= tol * _np.abs(total).max(axis=0)
-        small = _np.where(below & (m > x_src + 10), small + 1, 0)
+        size = np.abs(term) * (2 * m + 1) ** 0  # |P_m| <= 1
+        below = size <= tol * np.abs(total).max(axis=0)
+        small = np.where(below & (m > x_src + 10), small + 1, 0)
         if (small >= 4).all() or m >= max_order:
             break
-    h = -(rho / mu) * _np.exp(-1j * x_src) * total
-    return _np.conj(h)
+    h = -(rho / mu) * np.exp(-1j * x_src) * total
+    return np.conj(h)
 
 
 def plane_wave_transfer(frequency, angle, radius=HEAD_RADIUS,
@@ -139,14 +136,14 @@ def plane_wave_transfer(frequency, angle, radius=HEAD_RADIUS,
 
     f, angle, radius, speed_of_sound = _model(frequency, angle, radius, speed_of_sound, tol,
                                               max_order)
-    mu = 2 * _np.pi * f * radius / speed_of_sound
+    mu = 2 * np.pi * f * radius / speed_of_sound
     n = int(min(max_order, mu.max() + 40))
-    p = _legendre(_np.cos(_np.radians(angle)), n)
-    total = _np.zeros((len(angle), len(f)), dtype=complex)
+    p = _legendre(np.cos(np.radians(angle)), n)
+    total = np.zeros((len(angle), len(f)), dtype=complex)
     for m in range(n + 1):
         dh = spherical_jn(m, mu, derivative=True) + 1j * spherical_yn(m, mu, derivative=True)
         total += (2 * m + 1) * (-1j) ** m * p[m][:, None] / dh[None, :]
-    return _np.conj(1j / mu ** 2 * total)
+    return np.conj(1j / mu ** 2 * total)
 
 
 def _model(frequency, angle, radius, speed_of_sound, tol, max_order):
@@ -159,34 +156,34 @@ def _model(frequency, angle, radius, speed_of_sound, tol, max_order):
     angle : ndarray, shape (A,)
     radius, speed_of_sound : float
     """
-    f = _np.atleast_1d(_check_array("frequency", frequency, _HrtfError))
-    angle = _np.atleast_1d(_check_array("angle", angle, _HrtfError))
+    f = np.atleast_1d(check_array("frequency", frequency, HrtfError))
+    angle = np.atleast_1d(check_array("angle", angle, HrtfError))
     for name, values in (("frequency", f), ("angle", angle)):
         if values.ndim != 1 or not len(values):
-            raise _HrtfError(f"{name} has shape {values.shape} but must be (n,), n >= 1, "
+            raise HrtfError(f"{name} has shape {values.shape} but must be (n,), n >= 1, "
                              "or a number")
-    _check_values("frequency", f, _HrtfError, ">= 0 Hz", lambda v: v >= 0)
-    radius = _check_positive("radius", radius, "metres")
-    speed_of_sound = _check_positive("speed_of_sound", speed_of_sound, "m/s")
-    _check_number("tol", tol, _HrtfError, "a number in (0, 1)", lambda v: 0 < v < 1)
-    _check_integer("max_order", max_order, _HrtfError, "an integer >= 1", lambda v: v >= 1)
-    return _np.maximum(f, 1e-3), angle, radius, speed_of_sound
+    check_values("frequency", f, HrtfError, ">= 0 Hz", lambda v: v >= 0)
+    radius = check_positive("radius", radius, "metres")
+    speed_of_sound = check_positive("speed_of_sound", speed_of_sound, "m/s")
+    check_number("tol", tol, HrtfError, "a number in (0, 1)", lambda v: 0 < v < 1)
+    check_integer("max_order", max_order, HrtfError, "an integer >= 1", lambda v: v >= 1)
+    return np.maximum(f, 1e-3), angle, radius, speed_of_sound
 
 
 def _check_distance(name, distance, radius):
     """A source distance outside the sphere, metres."""
-    return _check_number(name, distance, _HrtfError, f"> radius ({radius:g} m)",
+    return check_number(name, distance, HrtfError, f"> radius ({radius:g} m)",
                          lambda d: d > radius)
 
 
 def _sphere_grid(step=10.0):
     """Directions roughly ``step`` degrees apart: rings of constant elevation."""
     rows = []
-    for el in _np.arange(-90.0, 90.0 + step / 2, step):
-        n = max(1, int(round(360.0 * _np.cos(_np.radians(el)) / step)))
-        for az in _np.arange(n) * 360.0 / n:
+    for el in np.arange(-90.0, 90.0 + step / 2, step):
+        n = max(1, int(round(360.0 * np.cos(np.radians(el)) / step)))
+        for az in np.arange(n) * 360.0 / n:
             rows.append((az, el))
-    return _np.array(rows)
+    return np.array(rows)
 
 
 def sphere_hrirs(sample_rate, distances=(0.1, 0.15, 0.25, 0.5, 1.0, 2.0), step=10.0,
@@ -218,39 +215,39 @@ def sphere_hrirs(sample_rate, distances=(0.1, 0.15, 0.25, 0.5, 1.0, 2.0), step=1
     positions : ndarray, shape (M, 3)
         Azimuth, elevation (degrees), distance (metres).
     """
-    sample_rate = _check_positive("sample_rate", sample_rate, "Hz")
-    radius = _check_positive("radius", radius, "metres")
-    distances = _np.atleast_1d(_check_array("distances", distances, _HrtfError))
+    sample_rate = check_positive("sample_rate", sample_rate, "Hz")
+    radius = check_positive("radius", radius, "metres")
+    distances = np.atleast_1d(check_array("distances", distances, HrtfError))
     if distances.ndim != 1 or not len(distances):
-        raise _HrtfError(f"distances has shape {distances.shape} but must be (n,), n >= 1")
+        raise HrtfError(f"distances has shape {distances.shape} but must be (n,), n >= 1")
     for i, distance in enumerate(distances):
         _check_distance(f"distances[{i}]", distance, radius)
-    step = _check_number("step", step, _HrtfError, "a number of degrees in [1, 180]",
+    step = check_number("step", step, HrtfError, "a number of degrees in [1, 180]",
                          lambda v: 1 <= v <= 180)
-    n_taps = _check_integer("n_taps", n_taps, _HrtfError, "an integer in [4, 65536]",
+    n_taps = check_integer("n_taps", n_taps, HrtfError, "an integer in [4, 65536]",
                             lambda v: 4 <= v <= 65536)
     grid = _sphere_grid(step)
     n_fft = 4 * n_taps
-    f = _np.arange(n_fft // 2 + 1) * sample_rate / n_fft
-    angles = _np.linspace(0.0, 180.0, 361)
-    az, el = _np.radians(grid[:, 0]), _np.radians(grid[:, 1])
-    lateral = _np.cos(el) * _np.sin(az)  # component along +y (left ear axis)
-    ear_angle = _np.degrees(_np.arccos(_np.clip(_np.stack([lateral, -lateral], 1), -1, 1)))
-    bulk = _np.exp(-2j * _np.pi * f * 1e-3)
-    fade = _np.ones(n_taps)
+    f = np.arange(n_fft // 2 + 1) * sample_rate / n_fft
+    angles = np.linspace(0.0, 180.0, 361)
+    az, el = np.radians(grid[:, 0]), np.radians(grid[:, 1])
+    lateral = np.cos(el) * np.sin(az)  # component along +y (left ear axis)
+    ear_angle = np.degrees(np.arccos(np.clip(np.stack([lateral, -lateral], 1), -1, 1)))
+    bulk = np.exp(-2j * np.pi * f * 1e-3)
+    fade = np.ones(n_taps)
     q = n_taps // 4
-    fade[-q:] = 0.5 * (1 + _np.cos(_np.pi * _np.arange(1, q + 1) / q))
+    fade[-q:] = 0.5 * (1 + np.cos(np.pi * np.arange(1, q + 1) / q))
     irs, positions = [], []
     for distance in distances:
-        table = _np.fft.irfft(sphere_transfer(f, distance, angles, radius,
+        table = np.fft.irfft(sphere_transfer(f, distance, angles, radius,
                                                 speed_of_sound) * bulk, n_fft, axis=-1)[:, :n_taps]
         pos = ear_angle / (angles[1] - angles[0])
-        lo = _np.minimum(pos.astype(int), len(angles) - 2)
+        lo = np.minimum(pos.astype(int), len(angles) - 2)
         frac = (pos - lo)[..., None]
         ir = table[lo] * (1 - frac) + table[lo + 1] * frac
         irs.append(ir * fade)
-        positions.append(_np.column_stack([grid, _np.full(len(grid), distance)]))
-    return _np.concatenate(irs), _np.concatenate(positions)
+        positions.append(np.column_stack([grid, np.full(len(grid), distance)]))
+    return np.concatenate(irs), np.concatenate(positions)
 
 
 def write_sphere_sofa(path, sample_rate=48000, distances=(0.1, 0.15, 0.25, 0.5, 1.0, 2.0),

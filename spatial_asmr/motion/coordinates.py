@@ -10,13 +10,14 @@ __all__ = ["sph2cart", "cart2sph", "unit_vectors", "head_rotation", "world_to_he
 import numpy as np
 
 from ..checks import check_array, check_broadcast
-from ..errors import ArgumentError as _ERROR
+from ..errors import ArgumentError
 
 
 def _angles(names, values):
     """Finite arrays in degrees (or metres), broadcast together."""
-    return check_broadcast(names, [check_array(name, value, _ERROR)
-                                   for name, value in zip(names, values, strict=True)], _ERROR)
+    arrays = [check_array(name, value, ArgumentError)
+              for name, value in zip(names, values, strict=True)]
+    return check_broadcast(names, arrays, ArgumentError)
 
 
 def sph2cart(azimuth, elevation, distance=1.0):
@@ -58,9 +59,9 @@ def cart2sph(xyz):
         Azimuth in [0, 360) degrees, elevation in [-90, 90] degrees,
         distance in metres.
     """
-    xyz = check_array("xyz", xyz, _ERROR)
+    xyz = check_array("xyz", xyz, ArgumentError)
     if xyz.ndim < 1 or xyz.shape[-1] != 3:
-        raise _ERROR(f"xyz has shape {xyz.shape} but must be (..., 3)")
+        raise ArgumentError(f"xyz has shape {xyz.shape} but must be (..., 3)")
     x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
     r = np.sqrt(x * x + y * y + z * z)
     az = np.degrees(np.arctan2(y, x)) % 360.0
@@ -121,9 +122,9 @@ def world_to_head(xyz, yaw, pitch, roll):
     ndarray, shape (Q, 3)
         Positions in the head frame (x forward, y left, z up).
     """
-    xyz = check_array("xyz", xyz, _ERROR, shape=("Q", 3))
+    xyz = check_array("xyz", xyz, ArgumentError, shape=("Q", 3))
     rotation = head_rotation(yaw, pitch, roll)
     if rotation.shape[:-2] not in ((1,), (len(xyz),)):
-        raise _ERROR(f"yaw, pitch and roll have shape {rotation.shape[:-2]} but must be (1,) "
-                     f"or one value per position, ({len(xyz)},)")
+        raise ArgumentError(f"yaw, pitch and roll have shape {rotation.shape[:-2]} but must "
+                            f"be (1,) or one value per position, ({len(xyz)},)")
     return np.einsum("qji,qj->qi", np.broadcast_to(rotation, (len(xyz), 3, 3)), xyz)

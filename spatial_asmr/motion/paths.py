@@ -44,13 +44,12 @@ all times, for sizing delay lines.
 __all__ = ["SourcePath", "Fixed", "Keyframes", "Orbit", "Sweep", "Spiral", "Hover",
            "Sequence", "Offset", "to_spherical"]
 
-import math as _math
-import numbers as _numbers
+import math
+import numbers
 
-import numpy as _np
+import numpy as np
 
-from .coordinates import cart2sph as _cart2sph
-from .coordinates import sph2cart as _sph2cart
+from .coordinates import cart2sph, sph2cart
 
 _SPHERICAL_POINT = "3 finite numbers (azimuth deg, elevation deg, distance m)"
 _HOVER_KNOTS = 16384      # random control points of a Hover before it repeats
@@ -63,10 +62,10 @@ def _error(name, value, allowed):
 
 
 def _real(name, value, allowed="a finite number"):
-    if isinstance(value, (bool, _np.bool_)) or not isinstance(value, _numbers.Real):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise _error(name, value, allowed)
     number = float(value)
-    if not _math.isfinite(number):
+    if not math.isfinite(number):
         raise _error(name, number, allowed)
     return number
 
@@ -100,7 +99,7 @@ def _choice(name, value, options):
 
 
 def _flag(name, value):
-    if not isinstance(value, (bool, _np.bool_)):
+    if not isinstance(value, (bool, np.bool_)):
         raise _error(name, value, "True or False")
     return bool(value)
 
@@ -109,7 +108,7 @@ def _array(name, value, allowed):
     if isinstance(value, (str, bytes)):
         raise _error(name, value, allowed)
     try:
-        array = _np.array(value, dtype=float)
+        array = np.array(value, dtype=float)
     except (TypeError, ValueError):
         raise _error(name, value, allowed) from None
     return array
@@ -117,7 +116,7 @@ def _array(name, value, allowed):
 
 def _triple(name, value, allowed="3 finite numbers"):
     point = _array(name, value, allowed)
-    if point.shape != (3,) or not _np.isfinite(point).all():
+    if point.shape != (3,) or not np.isfinite(point).all():
         raise _error(name, value, allowed)
     return point
 
@@ -141,10 +140,10 @@ def _sense(direction):
 
 
 def _times(times):
-    t = _np.asarray(times, dtype=float)
-    finite = _np.isfinite(t)
+    t = np.asarray(times, dtype=float)
+    finite = np.isfinite(t)
     if not finite.all():
-        where = _np.unravel_index(int(_np.argmin(finite)), t.shape)
+        where = np.unravel_index(int(np.argmin(finite)), t.shape)
         name = f"times[{', '.join(str(int(i)) for i in where)}]" if t.ndim else "times"
         raise _error(name, float(t[where]), "finite")
     return t
@@ -221,9 +220,9 @@ def to_spherical(xyz, unwrap=False):
         Azimuth in degrees (in [0, 360) unless unwrapped), elevation in
         degrees in [-90, 90], distance in metres.
     """
-    sph = _cart2sph(xyz)
+    sph = cart2sph(xyz)
     if _flag("unwrap", unwrap) and sph.ndim > 1:
-        sph[..., 0] = _np.unwrap(sph[..., 0], period=360.0, axis=0)
+        sph[..., 0] = np.unwrap(sph[..., 0], period=360.0, axis=0)
     return sph
 
 
@@ -247,15 +246,15 @@ class Fixed(SourcePath):
         coordinates = _choice("coordinates", coordinates, ("spherical", "cartesian"))
         if coordinates == "spherical":
             point = _spherical_point("point", point)
-            self._xyz = _sph2cart(*point)
+            self._xyz = sph2cart(*point)
         else:
             point = _triple("point", point)
             self._xyz = point
         self._params = {"point": tuple(point.tolist()), "coordinates": coordinates}
-        self._max_distance = float(_np.linalg.norm(self._xyz))
+        self._max_distance = float(np.linalg.norm(self._xyz))
 
     def _evaluate(self, t):
-        return _np.broadcast_to(self._xyz, (len(t), 3)).copy()
+        return np.broadcast_to(self._xyz, (len(t), 3)).copy()
 
 
 # --- keyframes --------------------------------------------------------------
@@ -278,12 +277,12 @@ def _cubic_range(coefficients):
     # the single root -C / B when A = 0 (the other root is then infinite).
     qa, qb = 3.0 * a, 2.0 * b
     disc = qb * qb - 4.0 * qa * c
-    with _np.errstate(divide="ignore", invalid="ignore"):
-        q = -0.5 * (qb + _np.copysign(_np.sqrt(_np.maximum(disc, 0.0)), qb))
-        roots = _np.stack([_np.zeros_like(a), _np.ones_like(a), q / qa, c / q], axis=-1)
-    real = _np.stack([_np.ones_like(a, dtype=bool)] * 2 + [disc >= 0] * 2, axis=-1)
-    usable = real & _np.isfinite(roots) & (roots >= 0) & (roots <= 1)
-    s = _np.where(usable, roots, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = -0.5 * (qb + np.copysign(np.sqrt(np.maximum(disc, 0.0)), qb))
+        roots = np.stack([np.zeros_like(a), np.ones_like(a), q / qa, c / q], axis=-1)
+    real = np.stack([np.ones_like(a, dtype=bool)] * 2 + [disc >= 0] * 2, axis=-1)
+    usable = real & np.isfinite(roots) & (roots >= 0) & (roots <= 1)
+    s = np.where(usable, roots, 0.0)
     values = ((a[:, None] * s + b[:, None]) * s + c[:, None]) * s + d[:, None]
     return values.min(axis=-1), values.max(axis=-1)
 
@@ -357,23 +356,23 @@ class Keyframes(SourcePath):
         self._coefficients = None
         if self._interpolation == "spline" and len(t) > 1:
             self._coefficients = self._hermite(t, p)
-            self._rows = _np.ascontiguousarray(_np.moveaxis(self._coefficients, 0, 1))
+            self._rows = np.ascontiguousarray(np.moveaxis(self._coefficients, 0, 1))
         self._max_distance = self._bound()
 
     @staticmethod
     def _hermite(t, p):
         """Power-basis coefficients a, b, c, d, shape (4, K - 1, 3), in s = (t - t[k]) / h[k]."""
-        h = _np.diff(t)
+        h = np.diff(t)
         # Phantom keyframes P[-1] = P[0] at t[0] - h[0] and P[K] = P[K-1] at
         # t[K-1] + h[K-2]: the duplicated end points of uniform Catmull-Rom.
-        tp = _np.concatenate([[t[0] - h[0]], t, [t[-1] + h[-1]]])
-        pp = _np.concatenate([p[:1], p, p[-1:]])
+        tp = np.concatenate([[t[0] - h[0]], t, [t[-1] + h[-1]]])
+        pp = np.concatenate([p[:1], p, p[-1:]])
         velocity = (pp[2:] - pp[:-2]) / (tp[2:] - tp[:-2])[:, None]
         p0, p1 = p[:-1], p[1:]
         m0, m1 = velocity[:-1] * h[:, None], velocity[1:] * h[:, None]
         # Hermite basis (2s^3 - 3s^2 + 1, s^3 - 2s^2 + s, -2s^3 + 3s^2, s^3 - s^2)
         # collected by powers of s.
-        return _np.stack([2 * p0 + m0 - 2 * p1 + m1,
+        return np.stack([2 * p0 + m0 - 2 * p1 + m1,
                           -3 * p0 - 2 * m0 + 3 * p1 - m1,
                           m0,
                           p0])
@@ -383,10 +382,10 @@ class Keyframes(SourcePath):
         if self._coefficients is None:
             if spherical:
                 return float(self._values[:, 2].max())
-            return float(_np.linalg.norm(self._values, axis=-1).max())
+            return float(np.linalg.norm(self._values, axis=-1).max())
         if spherical:
             low, high = _cubic_range(self._coefficients[:, :, 2].T)
-            k = int(_np.argmin(low))
+            k = int(np.argmin(low))
             if low[k] <= 0:
                 raise ValueError(
                     f"points gives a spline distance of {float(low[k]):.6g} m between "
@@ -396,21 +395,21 @@ class Keyframes(SourcePath):
         # Each interval is a Bezier curve with control points P0, P0 + m0 / 3,
         # P1 - m1 / 3, P1 and lies in their convex hull.
         a, b, c, d = self._coefficients
-        control = _np.concatenate([d, d + c / 3, d + 2 * c / 3 + b / 3, a + b + c + d])
-        return float(_np.linalg.norm(control, axis=-1).max())
+        control = np.concatenate([d, d + c / 3, d + 2 * c / 3 + b / 3, a + b + c + d])
+        return float(np.linalg.norm(control, axis=-1).max())
 
     def _evaluate(self, t):
         kt = self._times
         if self._coefficients is None:
-            values = _np.stack([_np.interp(t, kt, self._values[:, i]) for i in range(3)],
+            values = np.stack([np.interp(t, kt, self._values[:, i]) for i in range(3)],
                                axis=-1)
         else:
-            k = _np.clip(_np.searchsorted(kt, t, side="right") - 1, 0, len(kt) - 2)
-            s = _np.clip((t - kt[k]) / (kt[k + 1] - kt[k]), 0.0, 1.0)
-            powers = _np.stack([s * s * s, s * s, s, _np.ones_like(s)], axis=-1)
-            values = _np.einsum("qj,qjk->qk", powers, self._rows[k])
+            k = np.clip(np.searchsorted(kt, t, side="right") - 1, 0, len(kt) - 2)
+            s = np.clip((t - kt[k]) / (kt[k + 1] - kt[k]), 0.0, 1.0)
+            powers = np.stack([s * s * s, s * s, s, np.ones_like(s)], axis=-1)
+            values = np.einsum("qj,qjk->qk", powers, self._rows[k])
         if self._coordinates == "spherical":
-            return _sph2cart(values[:, 0], values[:, 1], values[:, 2])
+            return sph2cart(values[:, 0], values[:, 1], values[:, 2])
         return values
 
 
@@ -464,10 +463,10 @@ class Orbit(SourcePath):
         self._params = {"distance": self._distance, "elevation": self._elevation,
                         "period": self._period, "direction": direction,
                         "start_azimuth": self._start, "centre": tuple(self._centre.tolist())}
-        el = _math.radians(self._elevation)
-        ring = self._distance * _math.cos(el)
-        height = self._centre[2] + self._distance * _math.sin(el)
-        self._max_distance = _math.hypot(_math.hypot(*self._centre[:2]) + ring, height)
+        el = math.radians(self._elevation)
+        ring = self._distance * math.cos(el)
+        height = self._centre[2] + self._distance * math.sin(el)
+        self._max_distance = math.hypot(math.hypot(*self._centre[:2]) + ring, height)
 
     @property
     def period(self):
@@ -476,9 +475,9 @@ class Orbit(SourcePath):
 
     def _evaluate(self, t):
         turns = t / self._period
-        phase = turns - _np.floor(turns)
+        phase = turns - np.floor(turns)
         azimuth = self._start + self._sense * 360.0 * phase
-        return self._centre + _sph2cart(azimuth, self._elevation, self._distance)
+        return self._centre + sph2cart(azimuth, self._elevation, self._distance)
 
 
 _EASINGS = {
@@ -535,15 +534,15 @@ class Sweep(SourcePath):
 
     def _evaluate(self, t):
         if self._repeat:
-            elapsed = _np.where(t > 0, _np.mod(t, self._cycle), 0.0)
+            elapsed = np.where(t > 0, np.mod(t, self._cycle), 0.0)
         else:
-            elapsed = _np.clip(t, 0.0, self._cycle)
+            elapsed = np.clip(t, 0.0, self._cycle)
         u = elapsed / self._pass
         if self._ping_pong:
-            u = 1.0 - _np.abs(1.0 - u)
+            u = 1.0 - np.abs(1.0 - u)
         w = _EASINGS[self._easing](u)[:, None]
         sph = (1.0 - w) * self._start + w * self._end
-        return _sph2cart(sph[:, 0], sph[:, 1], sph[:, 2])
+        return sph2cart(sph[:, 0], sph[:, 1], sph[:, 2])
 
 
 class Spiral(SourcePath):
@@ -590,11 +589,11 @@ class Spiral(SourcePath):
                         "start_azimuth": self._start, "direction": direction}
 
     def _evaluate(self, t):
-        u = _np.clip(t / self._duration, 0.0, 1.0)
+        u = np.clip(t / self._duration, 0.0, 1.0)
         azimuth = self._start + self._sense * 360.0 * self._turns * u
         elevation = (1.0 - u) * self._e0 + u * self._e1
         distance = self._d0 ** (1.0 - u) * self._d1 ** u
-        return _sph2cart(azimuth, elevation, distance)
+        return sph2cart(azimuth, elevation, distance)
 
 
 # --- composition ------------------------------------------------------------
@@ -642,18 +641,18 @@ class Hover(SourcePath):
         self._base = base
         self._radius = _positive("radius", radius)
         self._speed = _positive("speed", speed)
-        if (isinstance(seed, (bool, _np.bool_)) or not isinstance(seed, _numbers.Integral)
+        if (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral)
                 or seed < 0):
             raise _error("seed", seed, "an integer >= 0")
-        rng = _np.random.default_rng(int(seed))
+        rng = np.random.default_rng(int(seed))
         # Uniform in the ball: isotropic direction, radius with density ~ r^2.
         direction = rng.standard_normal((_HOVER_KNOTS, 3))
-        direction /= _np.linalg.norm(direction, axis=-1, keepdims=True)
+        direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
         reach = self._radius * rng.random(_HOVER_KNOTS) ** (1.0 / 3.0)
         knots = direction * reach[:, None]
         # Row i holds control points i, i+1, i+2, i+3 (cyclically): one
         # gather per time fetches all four.
-        self._windows = _np.stack([_np.roll(knots, -j, axis=0) for j in range(4)], axis=1)
+        self._windows = np.stack([np.roll(knots, -j, axis=0) for j in range(4)], axis=1)
         self._rate = 2.0 * self._speed
         self._duration = base.duration
         self._max_distance = base.max_distance + self._radius
@@ -678,16 +677,16 @@ class Hover(SourcePath):
 
     def _offsets(self, t):
         u = t * self._rate
-        knot = _np.floor(u)
+        knot = np.floor(u)
         f = u - knot
         f2 = f * f
         f3 = f2 * f
         g = 1.0 - f
-        weights = _np.stack([g * g * g, 3.0 * f3 - 6.0 * f2 + 4.0,
+        weights = np.stack([g * g * g, 3.0 * f3 - 6.0 * f2 + 4.0,
                              3.0 * (f + f2 - f3) + 1.0, f3], axis=-1)
         # Reduce to the table before converting, so no time overflows int64.
-        first = _np.mod(knot - 1.0, _HOVER_KNOTS).astype(_np.int64)
-        return _np.einsum("qj,qjk->qk", weights, self._windows[first]) / 6.0
+        first = np.mod(knot - 1.0, _HOVER_KNOTS).astype(np.int64)
+        return np.einsum("qj,qjk->qk", weights, self._windows[first]) / 6.0
 
     def _evaluate(self, t):
         return self._base._evaluate(t) + self._offsets(t)
@@ -735,8 +734,8 @@ class Sequence(SourcePath):
             else:
                 raise _error(f"segments[{i}]", item, "a path or a (path, seconds) pair")
             self._segments.append((path, float(seconds)))
-        lengths = _np.array([seconds for _, seconds in self._segments])
-        self._starts = _np.concatenate([[0.0], _np.cumsum(lengths)[:-1]])
+        lengths = np.array([seconds for _, seconds in self._segments])
+        self._starts = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
         self._duration = float(lengths.sum())
         self._max_distance = max(path.max_distance for path, _ in self._segments)
         self._params = {"segments": self._segments}
@@ -747,13 +746,13 @@ class Sequence(SourcePath):
         return self._starts.copy()
 
     def _evaluate(self, t):
-        which = _np.clip(_np.searchsorted(self._starts, t, side="right") - 1,
+        which = np.clip(np.searchsorted(self._starts, t, side="right") - 1,
                          0, len(self._segments) - 1)
-        out = _np.empty((len(t), 3))
+        out = np.empty((len(t), 3))
         for i, (path, seconds) in enumerate(self._segments):
             here = which == i
             if here.any():
-                local = _np.clip(t[here] - self._starts[i], 0.0, seconds)
+                local = np.clip(t[here] - self._starts[i], 0.0, seconds)
                 out[here] = path._evaluate(local)
         return out
 
@@ -782,4 +781,4 @@ class Offset(SourcePath):
         self._params = {"path": path, "start": self._start}
 
     def _evaluate(self, t):
-        return self._path._evaluate(_np.maximum(t - self._start, 0.0))
+        return self._path._evaluate(np.maximum(t - self._start, 0.0))

@@ -9,13 +9,10 @@ counter-clockwise turn, and 0 -> -90 turns clockwise to the right ear.
 __all__ = ["keyframe_positions", "keyframe_arrays", "interpolate_keyframes", "static_positions",
            "orientation_at", "source_positions", "head_frame"]
 
-import numpy as _np
+import numpy as np
 
-from ..checks import check_array as _check_array
-from ..checks import check_number as _check_number
-from ..checks import check_values as _check_values
-from ..checks import show as _show
-from ..errors import ArgumentError as _ArgumentError
+from ..checks import check_array, check_number, check_values, show
+from ..errors import ArgumentError
 
 _POSITION = ("azimuth", "elevation", "distance")
 _ORIENTATION = ("yaw", "pitch", "roll")
@@ -45,7 +42,7 @@ def keyframe_arrays(keyframes):
     for :func:`interpolate_keyframes` (build them once, evaluate often)."""
     t, values = _table("keyframes", keyframes, _POSITION)
     if not len(t):
-        raise _ArgumentError("keyframes is empty but must hold at least one keyframe")
+        raise ArgumentError("keyframes is empty but must hold at least one keyframe")
     _check_distances(values[:, 2], lambda i: f"keyframes[{i}].distance")
     return t, values
 
@@ -55,7 +52,7 @@ def _table(name, keyframes, fields):
     try:
         items = list(keyframes)
     except TypeError:
-        raise _ArgumentError(f"{name} is {_show(keyframes)} but must be a sequence of "
+        raise ArgumentError(f"{name} is {show(keyframes)} but must be a sequence of "
                           "keyframes") from None
     fields = ("time",) + fields
     try:
@@ -63,17 +60,17 @@ def _table(name, keyframes, fields):
     except AttributeError:
         i = next(i for i, key in enumerate(items)
                  if not all(hasattr(key, field) for field in fields))
-        raise _ArgumentError(f"{name}[{i}] is {_show(items[i])} but must have the attributes "
+        raise ArgumentError(f"{name}[{i}] is {show(items[i])} but must have the attributes "
                           f"{', '.join(fields)}") from None
     try:
-        table = _np.array(rows, dtype=float).reshape(len(rows), len(fields))
-        good = _np.isfinite(table).all()
+        table = np.array(rows, dtype=float).reshape(len(rows), len(fields))
+        good = np.isfinite(table).all()
     except (TypeError, ValueError):
         good = False
     if not good:  # name the first bad value (this is the slow path)
         for i, row in enumerate(rows):
             for field, value in zip(fields, row, strict=True):
-                _check_number(f"{name}[{i}].{field}", value, _ArgumentError, "a finite number")
+                check_number(f"{name}[{i}].{field}", value, ArgumentError, "a finite number")
     _check_times(table[:, 0], lambda i: f"{name}[{i}].time")
     return table[:, 0], table[:, 1:]
 
@@ -81,16 +78,16 @@ def _table(name, keyframes, fields):
 def _check_times(t, label):
     """Keyframe times must increase strictly (np.interp needs them sorted);
     ``label(i)`` names the i-th in the message."""
-    step = _np.flatnonzero(_np.diff(t) <= 0)
+    step = np.flatnonzero(np.diff(t) <= 0)
     if len(step):
         i = int(step[0]) + 1
-        raise _ArgumentError(f"{label(i)} is {_show(t[i])} but must be > {label(i - 1)} "
-                          f"({_show(t[i - 1])})")
+        raise ArgumentError(f"{label(i)} is {show(t[i])} but must be > {label(i - 1)} "
+                          f"({show(t[i - 1])})")
 
 
 def _check_distances(distance, label):
     """Distances must be > 0; ``label(i)`` names the i-th in the message."""
-    _check_values(lambda index: label(index[0]), distance, _ArgumentError, "> 0 m",
+    check_values(lambda index: label(index[0]), distance, ArgumentError, "> 0 m",
                   lambda d: d > 0)
 
 
@@ -110,25 +107,25 @@ def interpolate_keyframes(t, values, times):
     -------
     positions : ndarray, shape (Q, 3)
     """
-    t = _check_array("t", t, _ArgumentError, shape=("K",))
-    values = _check_array("values", values, _ArgumentError, shape=(len(t), 3))
+    t = check_array("t", t, ArgumentError, shape=("K",))
+    values = check_array("values", values, ArgumentError, shape=(len(t), 3))
     if not len(t):
-        raise _ArgumentError("t is empty but must hold at least one keyframe time")
+        raise ArgumentError("t is empty but must hold at least one keyframe time")
     _check_times(t, lambda i: f"t[{i}]")
     _check_distances(values[:, 2], lambda i: f"values[{i}, 2]")
-    times = _check_array("times", times, _ArgumentError)
-    out = _np.empty(times.shape + (3,))
+    times = check_array("times", times, ArgumentError)
+    out = np.empty(times.shape + (3,))
     for i in range(3):
-        out[..., i] = _np.interp(times, t, values[:, i])
+        out[..., i] = np.interp(times, t, values[:, i])
     return out
 
 
 def static_positions(position, times):
     """A fixed ``(azimuth, elevation, distance)`` repeated for every time."""
-    position = _check_array("position", position, _ArgumentError, shape=(3,))
+    position = check_array("position", position, ArgumentError, shape=(3,))
     _check_distances(position[2:], lambda i: "position[2]")
-    times = _check_array("times", times, _ArgumentError)
-    return _np.broadcast_to(position, times.shape + (3,)).copy()
+    times = check_array("times", times, ArgumentError)
+    return np.broadcast_to(position, times.shape + (3,)).copy()
 
 
 def orientation_at(keyframes, times):
@@ -146,12 +143,12 @@ def orientation_at(keyframes, times):
     yaw, pitch, roll : ndarray, shape (Q,)
         Degrees; linear between keyframes, held outside.
     """
-    times = _check_array("times", times, _ArgumentError)
+    times = check_array("times", times, ArgumentError)
     t, values = _table("keyframes", keyframes, _ORIENTATION)
     if not len(t):
-        zero = _np.zeros_like(times)
+        zero = np.zeros_like(times)
         return zero, zero, zero
-    return tuple(_np.interp(times, t, values[:, i]) for i in range(3))
+    return tuple(np.interp(times, t, values[:, i]) for i in range(3))
 
 
 def source_positions(spec, times):
@@ -171,7 +168,7 @@ def source_positions(spec, times):
     from .coordinates import sph2cart
 
     if not all(hasattr(spec, key) for key in ("path", "position", "trajectory")):
-        raise _ArgumentError(f"spec is {_show(spec)} but must be a SourceSpec (with path, "
+        raise ArgumentError(f"spec is {show(spec)} but must be a SourceSpec (with path, "
                           "position and trajectory)")
     if spec.path is not None:
         return spec.path.positions(times)
@@ -197,7 +194,7 @@ def head_frame(xyz, listener, times):
     ndarray, shape (Q, 3)
     """
     if not listener:
-        return _check_array("xyz", xyz, _ArgumentError, shape=("Q", 3))
+        return check_array("xyz", xyz, ArgumentError, shape=("Q", 3))
     from .coordinates import world_to_head
 
     return world_to_head(xyz, *orientation_at(listener, times))

@@ -12,16 +12,15 @@ __all__ = ["write_audio", "atomic_path", "atomic_text", "writing", "cannot_write
            "remove_temporaries", "check_destination", "check_space", "output_bytes", "Quantiser",
            "WriteReport", "BIT_DEPTHS", "FORMATS"]
 
-import os as _os
-import tempfile as _tempfile
-from contextlib import contextmanager as _contextmanager
-from dataclasses import dataclass as _dataclass
-from pathlib import Path as _Path
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
-import numpy as _np
+import numpy as np
 
-from ..errors import ArgumentError as _ArgumentError
-from ..errors import OutputError as _OutputError
+from ..errors import ArgumentError, OutputError
 
 BIT_DEPTHS = (16, 24, "float")
 FORMATS = {".wav": "WAV", ".flac": "FLAC"}
@@ -35,7 +34,7 @@ is written as RF64 (EBU Tech 3306, the 64-bit WAV that ffmpeg, sox,
 libsndfile and the common editors read)."""
 
 
-@_dataclass(frozen=True)
+@dataclass(frozen=True)
 class WriteReport:
     """What :func:`write_audio` wrote.
 
@@ -50,7 +49,7 @@ class WriteReport:
         The file format written.
     """
 
-    path: _Path
+    path: Path
     n_samples: int
     peak: float
     container: str = "WAV"
@@ -58,14 +57,14 @@ class WriteReport:
     @property
     def peak_dbfs(self):
         """Peak in dB relative to full scale."""
-        return 20 * _np.log10(self.peak) if self.peak > 0 else -_np.inf
+        return 20 * np.log10(self.peak) if self.peak > 0 else -np.inf
 
 
 def _parse_bit_depth(bit_depth):
     if bit_depth in ("16", "24"):
         bit_depth = int(bit_depth)
     if bit_depth not in BIT_DEPTHS:
-        raise _OutputError(f"bit_depth is {bit_depth!r} but must be 16, 24 or 'float'")
+        raise OutputError(f"bit_depth is {bit_depth!r} but must be 16, 24 or 'float'")
     return bit_depth
 
 
@@ -84,7 +83,7 @@ class Quantiser:
     def __init__(self, bit_depth):
         self.bits = int(bit_depth)
         self.scale = float(2 ** (self.bits - 1))
-        self._rng = _np.random.default_rng(_DITHER_SEED)
+        self._rng = np.random.default_rng(_DITHER_SEED)
 
     def __call__(self, block):
         """Quantise one chunk.
@@ -101,21 +100,21 @@ class Quantiser:
         overflow : bool
             Whether any value had to be clipped.
         """
-        x = _np.asarray(block, dtype=_np.float64) * self.scale
+        x = np.asarray(block, dtype=np.float64) * self.scale
         if self.bits == 16:
             # both uniform values of a sample are drawn together, sample
             # after sample, so the dither does not depend on the chunking
             r = self._rng.random(x.shape + (2,))
             x = x + (r[..., 0] - r[..., 1])
-        q = _np.round(x)
+        q = np.round(x)
         overflow = bool((q > self.scale - 1).any() or (q < -self.scale).any())
-        return _np.clip(q, -self.scale, self.scale - 1).astype(_np.int32), overflow
+        return np.clip(q, -self.scale, self.scale - 1).astype(np.int32), overflow
 
 
 def _to_file(q, bits):
     if bits == 24:
         return q << 8  # soundfile takes the top 24 bits of int32
-    return q.astype(_np.int16)
+    return q.astype(np.int16)
 
 
 def _clear_peak_timestamp(path):
@@ -150,7 +149,7 @@ def temporaries(output):
     """Temporary files a render of ``output`` (and its sidecars) may leave:
     ``.NAME.XXXX.partial`` of the output, sidecar and annotation, and the
     mastering spool ``.NAME.XXXX.mix`` (XXXX: mkstemp's letters, no dot)."""
-    output = _Path(output)
+    output = Path(output)
     folder = output.parent
     if not folder.is_dir():
         return []
@@ -197,24 +196,24 @@ def check_destination(path, bit_depth):
     """
     from ..checks import check_path
 
-    path = check_path("path", path, _OutputError, "the path of a .wav or .flac file")
+    path = check_path("path", path, OutputError, "the path of a .wav or .flac file")
     bit_depth = _parse_bit_depth(bit_depth)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise _OutputError(f"output file {str(path)!r} has suffix {path.suffix!r} but "
+        raise OutputError(f"output file {str(path)!r} has suffix {path.suffix!r} but "
                            f"must be one of {', '.join(FORMATS)}")
     if fmt == "FLAC" and bit_depth == "float":
-        raise _OutputError(f"output file {str(path)!r}: FLAC stores integers only; "
+        raise OutputError(f"output file {str(path)!r}: FLAC stores integers only; "
                            "use bit depth 16 or 24, or a .wav file for float")
-    folder = path.parent if str(path.parent) else _Path(".")
+    folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise cannot_write(path, "its folder does not exist")
     if path.is_dir():
-        raise _OutputError(f"output file {str(path)!r} is a folder but must be a file")
+        raise OutputError(f"output file {str(path)!r} is a folder but must be a file")
     with writing(path):  # can a file be made there? (permissions, a read-only disk)
-        fd, probe = _tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
-        _os.close(fd)
-        _os.unlink(probe)
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
     return path, bit_depth, fmt
 
 
@@ -258,13 +257,13 @@ def check_space(path, parts):
     """
     import shutil
 
-    folder = path.parent if str(path.parent) else _Path(".")
+    folder = path.parent if str(path.parent) else Path(".")
     needed = sum(count for _, count in parts)
     with writing(path):
         free = shutil.disk_usage(folder).free
     if needed > free:
         listed = ", ".join(f"{label} {_megabytes(count)}" for label, count in parts)
-        raise _OutputError(f"cannot write {path}: it needs about {_megabytes(needed)} "
+        raise OutputError(f"cannot write {path}: it needs about {_megabytes(needed)} "
                            f"({listed}) but its disk has {_megabytes(free)} free")
 
 
@@ -286,16 +285,16 @@ def cannot_write(path, reason):
     -------
     OutputError
     """
-    path = _Path(path)
-    folder = path.parent if str(path.parent) else _Path(".")
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():  # whatever the call said, this is why
         reason = f"its folder {str(folder)!r} does not exist"
     elif isinstance(reason, OSError):
         reason = reason.strerror or str(reason)
-    return _OutputError(f"cannot write {path}: {reason}")
+    return OutputError(f"cannot write {path}: {reason}")
 
 
-@_contextmanager
+@contextmanager
 def writing(path):
     """Report an OS failure inside the block as "cannot write PATH: reason".
 
@@ -308,13 +307,13 @@ def writing(path):
     """
     try:
         yield
-    except _OutputError:
+    except OutputError:
         raise
     except OSError as exc:
         raise cannot_write(path, exc) from None
 
 
-@_contextmanager
+@contextmanager
 def atomic_path(path):
     """A temporary name beside ``path``, renamed to it when the block ends.
 
@@ -335,33 +334,33 @@ def atomic_path(path):
         the rename fails (the folder was removed or made read-only, PATH
         became a folder).
     """
-    path = _Path(path)
-    folder = path.parent if str(path.parent) else _Path(".")
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
     with writing(path):
-        fd, tmp = _tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
-    _os.close(fd)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
+    os.close(fd)
     try:
         yield tmp
         with writing(path):
             # mkstemp makes the file private (0600)
-            umask = _os.umask(0)
-            _os.umask(umask)
-            _os.chmod(tmp, 0o666 & ~umask)
-            _os.replace(tmp, path)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, path)
     except BaseException as exc:
         try:
-            _os.unlink(tmp)
+            os.unlink(tmp)
         except FileNotFoundError:
             pass
         except OSError as failure:
-            if isinstance(exc, _OutputError):  # say what is left behind, and why
-                raise _OutputError(f"{exc}; the temporary file {tmp} could not be removed "
+            if isinstance(exc, OutputError):  # say what is left behind, and why
+                raise OutputError(f"{exc}; the temporary file {tmp} could not be removed "
                                    f"({failure.strerror}); the next render of {path.name} "
                                    "removes it") from None
         raise
 
 
-@_contextmanager
+@contextmanager
 def atomic_text(path):
     """A text file to write in place of ``path``, atomically.
 
@@ -379,16 +378,16 @@ def atomic_text(path):
 def _system_reason(tmp):
     """What the system says to one more write at the end of ``tmp``, or None."""
     try:
-        fd = _os.open(tmp, _os.O_WRONLY | _os.O_APPEND)
+        fd = os.open(tmp, os.O_WRONLY | os.O_APPEND)
     except OSError as exc:
         return exc.strerror
     try:
-        _os.write(fd, bytes(1 << 16))
-        _os.fsync(fd)
+        os.write(fd, bytes(1 << 16))
+        os.fsync(fd)
     except OSError as exc:
         return exc.strerror
     finally:
-        _os.close(fd)
+        os.close(fd)
     return None
 
 
@@ -423,11 +422,11 @@ def write_audio(path, chunks, sample_rate, bit_depth=24, frames=None):
     """
     from ..checks import check_integer
 
-    sample_rate = check_integer("sample_rate", sample_rate, _ArgumentError,
+    sample_rate = check_integer("sample_rate", sample_rate, ArgumentError,
                                 "an integer number of Hz in [1, 384000]",
                                 lambda r: 1 <= r <= 384000)
     if frames is not None:
-        frames = check_integer("frames", frames, _ArgumentError, "None or an integer >= 0",
+        frames = check_integer("frames", frames, ArgumentError, "None or an integer >= 0",
                                lambda n: n >= 0)
     path, bit_depth, fmt = check_destination(path, bit_depth)
     if fmt == "WAV" and frames is not None and output_bytes(frames, bit_depth, fmt) > WAV_LIMIT:
@@ -441,17 +440,17 @@ def write_audio(path, chunks, sample_rate, bit_depth=24, frames=None):
             for chunk in chunks:
                 chunk = _chunk(chunk)
                 if fmt == "WAV" and n_written + len(chunk) > largest:
-                    raise _OutputError(
+                    raise OutputError(
                         f"cannot write {path}: a WAV file holds at most {largest} frames "
                         f"({largest / sample_rate / 3600:.2f} h at this rate and bit depth); "
                         "give write_audio the frames (it then writes RF64), or write FLAC")
                 if len(chunk):
-                    i = int(_np.argmax(_np.abs(chunk).max(axis=1)))
-                    value = float(_np.abs(chunk[i]).max())
+                    i = int(np.argmax(np.abs(chunk).max(axis=1)))
+                    value = float(np.abs(chunk[i]).max())
                     if value > peak:
                         peak, peak_at = value, n_written + i
                 if bit_depth == "float":
-                    sink.write(chunk.astype(_np.float32))
+                    sink.write(chunk.astype(np.float32))
                 elif not clipped:
                     q, overflow = quantise(chunk)
                     clipped = overflow
@@ -466,9 +465,9 @@ def write_audio(path, chunks, sample_rate, bit_depth=24, frames=None):
             with writing(path):
                 _clear_peak_timestamp(tmp)
         if clipped:
-            level = 20 * _np.log10(peak)
+            level = 20 * np.log10(peak)
             need = level + (0.1 if bit_depth == 24 else 0.2)
-            raise _OutputError(
+            raise OutputError(
                 f"output peak is {level:+.2f} dBFS (at {peak_at / sample_rate:.3f} s) and "
                 f"would clip as {bit_depth}-bit integers; lower the level by at least "
                 f"{max(need, 0.1):.1f} dB (the sources' gain_db) or write 32-bit float "
@@ -480,7 +479,7 @@ def _chunk(chunk):
     """A chunk of stereo audio as float64 (n, 2), finite."""
     from ..checks import check_array
 
-    return check_array("chunk", chunk, _ArgumentError, shape=("n", 2))
+    return check_array("chunk", chunk, ArgumentError, shape=("n", 2))
 
 
 class _Sink:

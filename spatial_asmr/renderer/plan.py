@@ -18,29 +18,21 @@ the same output.
 
 __all__ = ["render_chunks", "RenderPlan"]
 
-import os as _os
-from dataclasses import dataclass as _dataclass
+import os
+from dataclasses import dataclass
 
-import numpy as _np
-from scipy import fft as _fft
+import numpy as np
+from scipy import fft
 
-from ..dsp.convolution import FixedConvolver as _FixedConvolver
-from ..dsp.convolution import PartitionedConvolver as _PartitionedConvolver
-from ..dsp.delay import MARGIN as _MARGIN
-from ..dsp.delay import DelayBank as _DelayBank
-from ..dsp.delay import fold_delays as _fold_delays
-from ..dsp.delay import folded_length as _folded_length
-from ..errors import SceneError as _SceneError
-from ..errors import SpatialAsmrWarning as _SpatialAsmrWarning
-from ..hrtf.sets import load_hrtf as _load_hrtf
-from ..hrtf.spatializer import Spatializer as _Spatializer
-from ..hrtf.sphere import SPEED_OF_SOUND as _SPEED_OF_SOUND
-from ..motion.coordinates import sph2cart as _sph2cart
-from ..motion.trajectory import head_frame as _head_frame
-from ..motion.trajectory import interpolate_keyframes as _interpolate_keyframes
-from ..motion.trajectory import keyframe_arrays as _keyframe_arrays
-from ..motion.trajectory import source_positions as _source_positions
-from ..sources.stream import SourceStream as _SourceStream
+from ..dsp.convolution import FixedConvolver, PartitionedConvolver
+from ..dsp.delay import MARGIN, DelayBank, fold_delays, folded_length
+from ..errors import SceneError, SpatialAsmrWarning
+from ..hrtf.sets import load_hrtf
+from ..hrtf.spatializer import Spatializer
+from ..hrtf.sphere import SPEED_OF_SOUND
+from ..motion.coordinates import sph2cart
+from ..motion.trajectory import head_frame, interpolate_keyframes, keyframe_arrays, source_positions
+from ..sources.stream import SourceStream
 
 CHUNK_SAMPLES = 16384
 STATIC_CHUNK_SAMPLES = 1 << 18  # when nothing moves
@@ -49,7 +41,7 @@ CONTROL_CHUNKS = 8
 STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
 
 
-@_dataclass
+@dataclass
 class _Source:
     stream: object  # signals.SourceStream
     spec: object
@@ -58,7 +50,7 @@ class _Source:
         # keyframes as arrays once (None for paths and static positions),
         # for RenderPlan._control, which evaluates them many times
         keyed = self.spec.path is None and self.spec.position is None
-        self.keys = _keyframe_arrays(self.spec.trajectory) if keyed else None
+        self.keys = keyframe_arrays(self.spec.trajectory) if keyed else None
 
     @property
     def position(self):
@@ -66,7 +58,7 @@ class _Source:
 
     def xyz(self, times):
         """World positions (listener at the origin, unturned), shape (Q, 3)."""
-        return _source_positions(self.spec, times)
+        return source_positions(self.spec, times)
 
     def distance_range(self, seconds):
         """Smallest and largest distance from the head centre over a time span."""
@@ -77,10 +69,10 @@ class _Source:
             return min(distances), max(distances)
         # paths have an exact upper bound; the lower one is sampled at 200 Hz,
         # a minute at a time (memory does not grow with the track)
-        closest = _np.inf
-        for t0 in _np.arange(0.0, max(seconds, 0.0) + 0.005, 60.0):
-            times = t0 + _np.arange(0.0, min(60.0, max(seconds, 0.0) + 0.005 - t0), 0.005)
-            closest = min(closest, float(_np.linalg.norm(self.xyz(times), axis=-1).min()))
+        closest = np.inf
+        for t0 in np.arange(0.0, max(seconds, 0.0) + 0.005, 60.0):
+            times = t0 + np.arange(0.0, min(60.0, max(seconds, 0.0) + 0.005 - t0), 0.005)
+            closest = min(closest, float(np.linalg.norm(self.xyz(times), axis=-1).min()))
         return closest, float(self.spec.path.max_distance)
 
 
@@ -101,21 +93,21 @@ class RenderPlan:
         output does not depend on it.
     """
 
-    def __init__(self, scene, dtype=_np.float32, hrtf=None, threads=None):
+    def __init__(self, scene, dtype=np.float32, hrtf=None, threads=None):
         self.scene = scene
-        self.threads = int(threads) if threads else (_os.cpu_count() or 1)
+        self.threads = int(threads) if threads else (os.cpu_count() or 1)
         self.sample_rate = sr = int(scene.sample_rate)
         self.block_size = int(scene.render.block_size)
         self.interpolation = scene.render.interpolation
-        self.hrtf = hrtf if hrtf is not None else _load_hrtf(scene.hrtf, sr)
-        self.dtype = _np.dtype(dtype)
+        self.hrtf = hrtf if hrtf is not None else load_hrtf(scene.hrtf, sr)
+        self.dtype = np.dtype(dtype)
         self.sources = self._signals(scene, sr, self.dtype)
         settings = scene.render
         span = (scene.duration if scene.duration is not None
                 else max(src.stream.length for src in self.sources) / sr)
         ranges = [src.distance_range(span) for src in self.sources]
         closest = min(r[0] for r in ranges)
-        self.spatializer = _Spatializer(
+        self.spatializer = Spatializer(
             self.hrtf, self.interpolation, near_field=settings.near_field,
             head_radius=settings.head_radius, doppler=settings.doppler, closest=closest,
             dtype=self.dtype)
@@ -149,16 +141,16 @@ class RenderPlan:
         # the filter table: the HRTF table (shared, not copied) and then one
         # row per static source
         self.table = table
-        self.static_filters = _np.zeros((len(static_filters), 2, n_taps), dtype=self.dtype)
+        self.static_filters = np.zeros((len(static_filters), 2, n_taps), dtype=self.dtype)
         for k, f in enumerate(static_filters):
             self.static_filters[k, :, :f.shape[-1]] = f
         self.n_taps = n_taps
         max_delay = float(delays.max())
         if settings.doppler:
             farthest = max(r[1] for r in ranges)
-            max_delay += farthest / _SPEED_OF_SOUND * sr
+            max_delay += farthest / SPEED_OF_SOUND * sr
         self.max_delay = max_delay  # bound on every delay-line delay, samples
-        self.tail = _folded_length(n_taps, max_delay)
+        self.tail = folded_length(n_taps, max_delay)
         longest = max((s.stream.length for s in self.sources), default=0)
         if scene.duration is not None:
             self.n_samples = int(round(scene.duration * sr))
@@ -171,16 +163,16 @@ class RenderPlan:
         """Source streams; looping ones fill the scene (its duration, or else
         the end of the longest source that does not loop)."""
         duration = scene.duration
-        once = {i: _SourceStream(spec, sr, duration, dtype)
+        once = {i: SourceStream(spec, sr, duration, dtype)
                 for i, spec in enumerate(scene.sources)
                 if not spec.loop}
         if duration is None:
             if not once:
                 where = f"{scene.path}: " if scene.path is not None else ""
-                raise _SceneError(f"{where}every source loops and the scene has no duration; "
+                raise SceneError(f"{where}every source loops and the scene has no duration; "
                                   "give the scene a duration")
             duration = max(s.length for s in once.values()) / sr
-        return [_Source(once[i] if i in once else _SourceStream(spec, sr, duration, dtype),
+        return [_Source(once[i] if i in once else SourceStream(spec, sr, duration, dtype),
                         spec)
                 for i, spec in enumerate(scene.sources)]
 
@@ -193,7 +185,7 @@ class RenderPlan:
                 warnings.warn(
                     f"source {spec.name!r} comes to {closest:g} m from the head centre; "
                     f"closer than the head radius plus 1 cm ({limit:.4g} m) it is "
-                    f"rendered at that distance", _SpatialAsmrWarning, stacklevel=3)
+                    f"rendered at that distance", SpatialAsmrWarning, stacklevel=3)
 
     def _warn_silent(self, scene, sr):
         # a source that adds nothing is most likely a mistake (a trim past
@@ -217,24 +209,24 @@ class RenderPlan:
             else:
                 continue
             warnings.warn(f"source {spec.name!r} contributes nothing: {why}",
-                          _SpatialAsmrWarning, stacklevel=3)
+                          SpatialAsmrWarning, stacklevel=3)
 
     def _gains(self, distance):
         if not self.scene.render.distance_gain:
-            return _np.ones_like(distance)
+            return np.ones_like(distance)
         return self.spatializer.reference_distance / distance
 
     def _head_frame(self, xyz, times):
         """World positions (Q, 3) to the listener's head frame at those times."""
-        return _head_frame(xyz, self.scene.listener, times)
+        return head_frame(xyz, self.scene.listener, times)
 
     def _static_filter(self, position):
-        xyz = self._head_frame(_sph2cart(*position)[None], _np.zeros(1))
+        xyz = self._head_frame(sph2cart(*position)[None], np.zeros(1))
         index, weights, delays, distance = self.spatializer.query(xyz)
         weights = weights[0] * self._gains(distance)[0]
         table = self.spatializer.table
-        blended = _np.einsum("ek,eket->et", weights, table[index[0]])
-        return _fold_delays(blended, delays[0], _folded_length(table.shape[-1], delays.max()))
+        blended = np.einsum("ek,eket->et", weights, table[index[0]])
+        return fold_delays(blended, delays[0], folded_length(table.shape[-1], delays.max()))
 
     def _control(self, sources, boundaries):
         """Filter and delay of each ear of some sources at block boundaries.
@@ -253,8 +245,8 @@ class RenderPlan:
         delays : ndarray, shape (len(sources), Q, 2)
             Delay-line delay per ear, samples.
         """
-        times = _np.maximum(boundaries, 0) * (self.engine_block_size / self.sample_rate)
-        xyz = _np.empty((len(sources), len(times), 3))
+        times = np.maximum(boundaries, 0) * (self.engine_block_size / self.sample_rate)
+        xyz = np.empty((len(sources), len(times), 3))
         keyed = []
         for j, s in enumerate(sources):
             if self.sources[s].keys is None:
@@ -262,10 +254,10 @@ class RenderPlan:
             else:
                 keyed.append(j)
         if keyed:  # keyframed sources: one spherical-to-cartesian call for all
-            sph = _np.stack([_interpolate_keyframes(*self.sources[sources[j]].keys, times)
+            sph = np.stack([interpolate_keyframes(*self.sources[sources[j]].keys, times)
                              for j in keyed])
-            xyz[keyed] = _sph2cart(sph[..., 0], sph[..., 1], sph[..., 2])
-        xyz = self._head_frame(xyz.reshape(-1, 3), _np.tile(times, len(sources)))
+            xyz[keyed] = sph2cart(sph[..., 0], sph[..., 1], sph[..., 2])
+        xyz = self._head_frame(xyz.reshape(-1, 3), np.tile(times, len(sources)))
         index, weights, delays, distance = self.spatializer.query(xyz)
         weights = weights * self._gains(distance)[:, None, None]
         shape = (len(sources), len(times))
@@ -290,7 +282,7 @@ class RenderPlan:
         if self.controlled:
             return self.block_size
         n_taps = self.n_taps
-        return _fft.next_fast_len(max(STATIC_FFT, 4 * n_taps), real=True) - n_taps + 1
+        return fft.next_fast_len(max(STATIC_FFT, 4 * n_taps), real=True) - n_taps + 1
 
     def chunks(self):
         """Yield the rendered output in chunks.
@@ -307,7 +299,7 @@ class RenderPlan:
         n_blocks = -(-self.n_samples // B)
         K = max(1, CHUNK_SAMPLES // B)
         C = len(self.channels)
-        engine = _PartitionedConvolver([self.table, self.static_filters], B, C, self.dtype)
+        engine = PartitionedConvolver([self.table, self.static_filters], B, C, self.dtype)
         workers = self.threads
         moving = [c for c, (_, ear, _) in enumerate(self.channels) if ear in (0, 1)]
         shared = [c for c, (_, ear, _) in enumerate(self.channels) if ear == BOTH]
@@ -317,16 +309,16 @@ class RenderPlan:
         group_of = {}
         for c in moving:
             group_of.setdefault(self.channels[c][0], len(group_of))
-        bank = _DelayBank([group_of[self.channels[c][0]] for c in moving], self.dtype)
-        reach = int(_np.ceil(self.max_delay)) + 1 + _MARGIN
-        windows = _np.zeros((len(group_of), (K + 1) * B + reach + 2 * _MARGIN), self.dtype)
-        buffer = _np.empty((C, (K + 1) * B), dtype=self.dtype)  # engine input, reused
-        index = _np.zeros((C, K + 1, 2, 6), dtype=_np.int64)
-        weights = _np.zeros((C, K + 1, 2, 6), dtype=self.dtype)
+        bank = DelayBank([group_of[self.channels[c][0]] for c in moving], self.dtype)
+        reach = int(np.ceil(self.max_delay)) + 1 + MARGIN
+        windows = np.zeros((len(group_of), (K + 1) * B + reach + 2 * MARGIN), self.dtype)
+        buffer = np.empty((C, (K + 1) * B), dtype=self.dtype)  # engine input, reused
+        index = np.zeros((C, K + 1, 2, 6), dtype=np.int64)
+        weights = np.zeros((C, K + 1, 2, 6), dtype=self.dtype)
         for c in static:
             index[c, :, :, 0] = self.channels[c][2]
             weights[c, :, :, 0] = 1.0
-        delays = _np.zeros((len(moving), K + 2))
+        delays = np.zeros((len(moving), K + 2))
         contiguous = moving and moving == list(range(moving[0], moving[0] + len(moving)))
         moving_rows = slice(moving[0], moving[0] + len(moving)) if contiguous else None
         controlled = moving + shared
@@ -345,7 +337,7 @@ class RenderPlan:
                 if k0 % span == 0:
                     # boundaries k0 - 1 ... k0 + span (inclusive)
                     last = min(k0 + span, n_blocks)
-                    ctl = self._control(list(row_of), _np.arange(k0 - 1, last + 1))
+                    ctl = self._control(list(row_of), np.arange(k0 - 1, last + 1))
                 j0 = k0 % span
                 idx, w, d = (a[:, j0:j0 + k_n + 2] for a in ctl)
                 for m, c in enumerate(controlled):
@@ -387,7 +379,7 @@ class RenderPlan:
         B = self.engine_block_size
         n_taps = self.n_taps
         first = self.table.shape[0]
-        engine = _FixedConvolver(self.static_filters[[row - first for _, _, row in self.channels]],
+        engine = FixedConvolver(self.static_filters[[row - first for _, _, row in self.channels]],
                                  B + n_taps - 1, self.dtype)
         n_blocks = -(-self.n_samples // B)
         K = max(1, STATIC_CHUNK_SAMPLES // B)
@@ -404,7 +396,7 @@ class RenderPlan:
                 # the sources are read in order, here; the convolutions run
                 # in the pool
                 k_n = min(K, n_blocks - k0)
-                x = _np.empty((len(self.channels), (k_n + 1) * B), dtype=self.dtype)
+                x = np.empty((len(self.channels), (k_n + 1) * B), dtype=self.dtype)
                 for c, (s, _, _) in enumerate(self.channels):
                     self.sources[s].stream.read((k0 - 1) * B, x[c])
                 pending.append(pool.submit(piece, k0, x))
@@ -414,6 +406,6 @@ class RenderPlan:
                 yield pending.popleft().result()
 
 
-def render_chunks(scene, dtype=_np.float32):
+def render_chunks(scene, dtype=np.float32):
     """Render a scene piece by piece (see :meth:`RenderPlan.chunks`)."""
     return RenderPlan(scene, dtype).chunks()

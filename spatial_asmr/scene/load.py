@@ -25,39 +25,32 @@ __all__ = [
     "parse_scene",
 ]
 
-import difflib as _difflib
-import math as _math
-import os as _os
-import pathlib as _pathlib
-import sys as _sys
-from dataclasses import dataclass as _dataclass
-from dataclasses import field as _field
-from dataclasses import replace as _replace
+import difflib
+import math
+import os
+import pathlib
+import sys
+from dataclasses import dataclass, field, replace
 
-import jsonschema as _jsonschema
-import soundfile as _soundfile
-from ruamel.yaml import YAML as _YAML
-from ruamel.yaml.comments import TaggedScalar as _TaggedScalar
-from ruamel.yaml.error import MarkedYAMLError as _MarkedYAMLError
-from ruamel.yaml.error import YAMLError as _YAMLError
-from ruamel.yaml.nodes import MappingNode as _MappingNode
-from ruamel.yaml.nodes import ScalarNode as _ScalarNode
-from ruamel.yaml.nodes import SequenceNode as _SequenceNode
-from ruamel.yaml.scalarbool import ScalarBoolean as _ScalarBoolean
+import jsonschema
+import soundfile
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import TaggedScalar
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.scalarbool import ScalarBoolean
 
-from ..checks import check_path as _check_path
-from ..errors import SceneError as _SceneError
-from ..errors import SceneProblem as _SceneProblem
-from ..hrtf.sets import NAMES as _NAMES
-from .paths import PathSpecError as _PathSpecError
-from .paths import build_path as _build_path
-from .schema import SCENE_SCHEMA as _SCENE_SCHEMA
+from ..checks import check_path
+from ..errors import SceneError, SceneProblem
+from ..hrtf.sets import NAMES
+from .paths import PathSpecError, build_path
+from .schema import SCENE_SCHEMA
 
-BUNDLED_HRTFS = _NAMES
+BUNDLED_HRTFS = NAMES
 """tuple of str : Names of the HRTF sets shipped with spatial-asmr."""
 
 
-@_dataclass(frozen=True)
+@dataclass(frozen=True)
 class Keyframe:
     """Position of a moving source at one point in time.
 
@@ -79,7 +72,7 @@ class Keyframe:
     distance: float
 
 
-@_dataclass(frozen=True)
+@dataclass(frozen=True)
 class Orientation:
     """Head orientation of the listener at one point in time.
 
@@ -101,7 +94,7 @@ class Orientation:
     roll: float = 0.0
 
 
-@_dataclass(frozen=True)
+@dataclass(frozen=True)
 class RenderSettings:
     """How the sources of a scene are rendered.
 
@@ -130,7 +123,7 @@ class RenderSettings:
     doppler: bool = False
 
 
-@_dataclass(frozen=True)
+@dataclass(frozen=True)
 class OutputSettings:
     """Format of the rendered file.
 
@@ -146,7 +139,7 @@ class OutputSettings:
     normalize: tuple | None = None
 
 
-@_dataclass(frozen=True)
+@dataclass(frozen=True)
 class SourceSpec:
     """One sound source of a scene.
 
@@ -187,7 +180,7 @@ class SourceSpec:
     """
 
     name: str
-    file: _pathlib.Path | None
+    file: pathlib.Path | None
     gain_db: float = 0.0
     position: tuple | None = None
     trajectory: tuple | None = None
@@ -199,10 +192,10 @@ class SourceSpec:
     loop: bool = False
     fade_in: float = 0.0
     fade_out: float = 0.0
-    path_spec: dict | None = _field(default=None, compare=False, hash=False)
+    path_spec: dict | None = field(default=None, compare=False, hash=False)
 
 
-@_dataclass(frozen=True)
+@dataclass(frozen=True)
 class Scene:
     """A validated scene.
 
@@ -234,7 +227,7 @@ class Scene:
     hrtf: str = "kemar"
     render: RenderSettings = RenderSettings()
     output: OutputSettings = OutputSettings()
-    path: _pathlib.Path | None = None
+    path: pathlib.Path | None = None
     listener: tuple = ()
 
 
@@ -261,35 +254,35 @@ def load_scene(path):
         problem found, each naming the file as given in `path`, the line and
         the field.
     """
-    file = _check_path("path", path, _SceneError, "the path of a scene file (str or os.PathLike)")
-    shown = _os.fsdecode(path)
+    file = check_path("path", path, SceneError, "the path of a scene file (str or os.PathLike)")
+    shown = os.fsdecode(path)
     try:
         raw = file.read_bytes()
     except FileNotFoundError:
-        raise _SceneError(_SceneProblem(
+        raise SceneError(SceneProblem(
             shown, None, "",
             f"scene file does not exist (looked for {file.resolve()})"),
         ) from None
     except IsADirectoryError:
-        raise _SceneError(_SceneProblem(
+        raise SceneError(SceneProblem(
             shown, None, "", "scene file is a folder but must be a file"),
         ) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise _SceneError(_SceneProblem(
+        raise SceneError(SceneProblem(
             shown, None, "", f"scene file cannot be read: {reason}"),
         ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise _SceneError(_SceneProblem(
+        raise SceneError(SceneProblem(
             shown, line, "",
             f"scene file is not UTF-8 text: byte 0x{raw[exc.start]:02x} "
             "cannot be decoded"),
         ) from None
     scene = parse_scene(text, shown, file.parent)
-    return _replace(scene, path=file.resolve())
+    return replace(scene, path=file.resolve())
 
 
 def parse_scene(data_text, path_for_messages, base_dir):
@@ -324,10 +317,10 @@ def parse_scene(data_text, path_for_messages, base_dir):
     SceneError
         With every problem found, sorted by line.
     """
-    base_dir = _pathlib.Path(base_dir).resolve()
+    base_dir = pathlib.Path(base_dir).resolve()
     document = _Document(data_text, path_for_messages)
     if document.data is None:
-        raise _SceneError(sorted(document.problems, key=_line_order))
+        raise SceneError(sorted(document.problems, key=_line_order))
     data = document.data
 
     invalid = set()
@@ -342,7 +335,7 @@ def parse_scene(data_text, path_for_messages, base_dir):
     checks.run()
 
     if document.problems:
-        raise _SceneError(sorted(document.problems, key=_line_order))
+        raise SceneError(sorted(document.problems, key=_line_order))
     return _build_scene(data, checks)
 
 
@@ -400,7 +393,7 @@ class _Document:
         self.key_lines = {}
         self.recursive = set()
         self.data = None
-        yaml = _YAML(typ="rt")
+        yaml = YAML(typ="rt")
         yaml.allow_duplicate_keys = True
         try:
             # The composed node tree still holds repeated keys, which the
@@ -408,12 +401,12 @@ class _Document:
             # reported, then go on with the first value of each.
             self._report_duplicate_keys(yaml.compose(text))
             loaded = yaml.load(text)
-        except _YAMLError as exc:
+        except YAMLError as exc:
             self.problems.append(self._yaml_problem(exc, text))
             return
         except RecursionError:
             self.add((), None, f"the scene nests deeper than can be read (more than about "
-                               f"{_sys.getrecursionlimit() // 4} levels) but must nest at "
+                               f"{sys.getrecursionlimit() // 4} levels) but must nest at "
                                f"most {MAX_DEPTH} levels")
             return
         if loaded is None:
@@ -448,7 +441,7 @@ class _Document:
             The message, starting with the formatted path.
         """
         self.problems.append(
-            _SceneProblem(self.name, line, _format_path(path), message))
+            SceneProblem(self.name, line, _format_path(path), message))
 
     def line(self, path):
         """Line of a field, or of its nearest ancestor with a known line.
@@ -471,7 +464,7 @@ class _Document:
     def _yaml_problem(self, exc, text):
         """Turn a ruamel error into a problem at the parser's line."""
         line = None
-        if isinstance(exc, _MarkedYAMLError):
+        if isinstance(exc, MarkedYAMLError):
             mark = exc.problem_mark or exc.context_mark
             if mark is not None:
                 line = mark.line + 1
@@ -486,7 +479,7 @@ class _Document:
             if isinstance(position, int):
                 line = text.count("\n", 0, position) + 1
             message = f"not valid YAML: {str(exc).splitlines()[0]}"
-        return _SceneProblem(self.name, line, "", message)
+        return SceneProblem(self.name, line, "", message)
 
     def _report_duplicate_keys(self, root):
         """Report every repeated key in the composed node tree `root`."""
@@ -497,13 +490,13 @@ class _Document:
                 # An alias: its keys were checked where it was anchored.
                 return
             seen_nodes.add(id(node))
-            if isinstance(node, _SequenceNode):
+            if isinstance(node, SequenceNode):
                 for index, item in enumerate(node.value):
                     walk(item, path + (index,))
-            elif isinstance(node, _MappingNode):
+            elif isinstance(node, MappingNode):
                 first_lines = {}
                 for key, value in node.value:
-                    if not isinstance(key, _ScalarNode):
+                    if not isinstance(key, ScalarNode):
                         walk(value, path + ("?",))
                         continue
                     if key.value == "<<":
@@ -594,7 +587,7 @@ def _plain_scalar(value):
     """Plain Python value of a ruamel scalar."""
     if value is None or isinstance(value, bool):
         return value
-    if isinstance(value, _ScalarBoolean):
+    if isinstance(value, ScalarBoolean):
         return bool(value)
     if isinstance(value, int):
         return int(value)
@@ -602,7 +595,7 @@ def _plain_scalar(value):
         return float(value)
     if isinstance(value, str):
         return str(value)
-    if isinstance(value, _TaggedScalar):
+    if isinstance(value, TaggedScalar):
         return str(value.value)
     # Dates, timestamps, sets, complex keys: keep the text, so that type
     # checks can show it.
@@ -664,17 +657,17 @@ _COMPARISONS = {
 def _is_finite_number(checker, instance):
     # JSON has no NaN or infinity, YAML does (.nan, .inf); a scene number
     # must be finite, so they do not count as numbers at all.
-    if not _jsonschema.Draft202012Validator.TYPE_CHECKER.is_type(
+    if not jsonschema.Draft202012Validator.TYPE_CHECKER.is_type(
             instance, "number"):
         return False
-    return isinstance(instance, int) or _math.isfinite(instance)
+    return isinstance(instance, int) or math.isfinite(instance)
 
 
-_VALIDATOR = _jsonschema.validators.extend(
-    _jsonschema.Draft202012Validator,
-    type_checker=_jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+_VALIDATOR = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
         "number", _is_finite_number),
-)(_SCENE_SCHEMA)
+)(SCENE_SCHEMA)
 
 
 def _translate(error, document, invalid, required_reported):
@@ -706,7 +699,7 @@ def _translate(error, document, invalid, required_reported):
         invalid.add(at)
         if line is None:
             line = document.line(at)
-        problems.append(_SceneProblem(
+        problems.append(SceneProblem(
             document.name, line, _format_path(at), message))
 
     if kind == "required":
@@ -729,7 +722,7 @@ def _translate(error, document, invalid, required_reported):
             child = path + (key,)
             message = (f"{_format_path(child)} is not a known key; "
                        f"allowed: {', '.join(allowed)}")
-            close = _difflib.get_close_matches(key.lower(), allowed, n=1)
+            close = difflib.get_close_matches(key.lower(), allowed, n=1)
             if close:
                 message += f"; did you mean {close[0]}?"
             problem(child, message,
@@ -739,7 +732,7 @@ def _translate(error, document, invalid, required_reported):
     if kind == "type":
         types = [expected] if isinstance(expected, str) else list(expected)
         names = [_TYPE_NAMES.get(name, name) for name in types]
-        if (isinstance(value, float) and not _math.isfinite(value)
+        if (isinstance(value, float) and not math.isfinite(value)
                 and "number" in types):
             names[types.index("number")] = "a finite number"
         allowed = " or ".join(names)
@@ -776,7 +769,7 @@ def _translate(error, document, invalid, required_reported):
 
 def _is_number(value):
     return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and _math.isfinite(value))
+            and math.isfinite(value))
 
 
 def _resolve(base_dir, name):
@@ -909,8 +902,8 @@ class _SemanticChecks:
         if not found or not isinstance(spec, dict):
             return
         try:
-            self.paths[index] = _build_path(spec, path + ("trajectory",))
-        except _PathSpecError as exc:
+            self.paths[index] = build_path(spec, path + ("trajectory",))
+        except PathSpecError as exc:
             where = exc.path
             while len(where) > 1 and not self.value(where)[0]:
                 where = where[:-1]
@@ -1029,8 +1022,8 @@ class _SemanticChecks:
                      f"{shown} but must be an audio file; {file} is a folder")
             return
         try:
-            info = _soundfile.info(str(file))
-        except (_soundfile.SoundFileError, RuntimeError, OSError) as exc:
+            info = soundfile.info(str(file))
+        except (soundfile.SoundFileError, RuntimeError, OSError) as exc:
             reason = getattr(exc, "error_string", None) or str(exc)
             self.add(file_path,
                      f"{shown} but must be an audio file soundfile can read; "
@@ -1055,7 +1048,7 @@ class _SemanticChecks:
         found, name = self.value(("hrtf",))
         if not found or not isinstance(name, str):
             return
-        is_path = ("/" in name or "\\" in name or _os.sep in name
+        is_path = ("/" in name or "\\" in name or os.sep in name
                    or name.lower().endswith(".sofa"))
         message = (f"hrtf is {_show(name)} but must be a bundled name "
                    f"({', '.join(BUNDLED_HRTFS)}) or an existing .sofa file")

@@ -13,9 +13,9 @@ the scene loader can report it with the file and line.
 
 __all__ = ["build_path", "PathSpecError", "PATH_TYPES"]
 
-import re as _re
+import re
 
-from ..motion import paths as _paths
+from ..motion import paths
 
 PATH_TYPES = ("fixed", "keyframes", "orbit", "sweep", "spiral", "hover", "sequence",
               "offset")
@@ -81,7 +81,7 @@ def _call(cls, where, *args, **kwargs):
 
 
 def _raise(where, name, rest):
-    parts = [int(t) if t.isdigit() else t for t in _re.findall(r"[A-Za-z_]\w*|\d+", name)]
+    parts = [int(t) if t.isdigit() else t for t in re.findall(r"[A-Za-z_]\w*|\d+", name)]
     if parts[:1] == ["segments"]:  # a sequence's list is the mapping's value itself
         parts = parts[1:]
     raise PathSpecError(where + tuple(parts), rest)
@@ -118,7 +118,7 @@ def build_path(spec, where=()):
 
 def _fixed(body, here):
     point, kind = _point(body, here)
-    return _call(_paths.Fixed, here, point, coordinates=kind)
+    return _call(paths.Fixed, here, point, coordinates=kind)
 
 
 def _keyframes(body, here):
@@ -138,11 +138,11 @@ def _keyframes(body, here):
         times.append(item["time"])
         values.append(_point(item, here + ("points", i), coordinates)[0])
     try:
-        return _paths.Keyframes(times, values, interpolation=body.get("interpolation", "linear"),
+        return paths.Keyframes(times, values, interpolation=body.get("interpolation", "linear"),
                                 coordinates=coordinates)
     except ValueError as exc:
         name, _, rest = str(exc).partition(" ")
-        parts = [int(t) if t.isdigit() else t for t in _re.findall(r"[A-Za-z_]\w*|\d+", name)]
+        parts = [int(t) if t.isdigit() else t for t in re.findall(r"[A-Za-z_]\w*|\d+", name)]
         names = _SPHERICAL if coordinates == "spherical" else _CARTESIAN
         if parts[:1] == ["times"]:  # times[i] is points[i].time in a scene
             parts = ["points", *parts[1:2], "time"]
@@ -157,7 +157,7 @@ def _orbit(body, here):
     kwargs = dict(body)
     if "centre" in kwargs:
         kwargs["centre"] = _point(kwargs["centre"], here + ("centre",), "cartesian")[0]
-    return _call(_paths.Orbit, here, **kwargs)
+    return _call(paths.Orbit, here, **kwargs)
 
 
 def _sweep(body, here):
@@ -166,7 +166,7 @@ def _sweep(body, here):
     kwargs = dict(body)
     for key in ("start", "end"):
         kwargs[key] = _point(body[key], here + (key,), "spherical")[0]
-    return _call(_paths.Sweep, here, **kwargs)
+    return _call(paths.Sweep, here, **kwargs)
 
 
 def _spiral(body, here):
@@ -174,7 +174,7 @@ def _spiral(body, here):
                                 "elevation_start", "elevation_end", "start_azimuth",
                                 "direction"),
                    ("start_distance", "end_distance", "turns", "duration"))
-    return _call(_paths.Spiral, here, **body)
+    return _call(paths.Spiral, here, **body)
 
 
 def _hover(body, here):
@@ -185,7 +185,7 @@ def _hover(body, here):
         kwargs["base"] = build_path(base, here + ("base",))
     else:
         kwargs["base"] = _point(base, here + ("base",), "spherical")[0]
-    return _call(_paths.Hover, here, **kwargs)
+    return _call(paths.Hover, here, **kwargs)
 
 
 def _sequence(body, here):
@@ -200,12 +200,12 @@ def _sequence(body, here):
         duration = item.pop("duration", None)
         path = build_path(item, here + (i,))
         segments.append(path if duration is None else (path, duration))
-    return _call(_paths.Sequence, here, segments)
+    return _call(paths.Sequence, here, segments)
 
 
 def _offset(body, here):
     body = _params(body, here, ("start", "path"), ("start", "path"))
-    return _call(_paths.Offset, here, build_path(body["path"], here + ("path",)),
+    return _call(paths.Offset, here, build_path(body["path"], here + ("path",)),
                  body["start"])
 
 

@@ -9,9 +9,9 @@ rewrites it).
 
 __all__ = ["markdown_reference"]
 
-import json as _json
+import json
 
-from .schema import SCENE_SCHEMA as _SCHEMA
+from .schema import SCENE_SCHEMA
 
 _INTRO = """# Scene format reference
 
@@ -51,7 +51,7 @@ sources:
 
 def _resolve(node):
     while "$ref" in node:
-        node = _SCHEMA["$defs"][node["$ref"].rsplit("/", 1)[1]]
+        node = SCENE_SCHEMA["$defs"][node["$ref"].rsplit("/", 1)[1]]
     return node
 
 
@@ -82,7 +82,7 @@ def _rows(properties, prefix, required=()):
         default = node_r.get("default", node.get("default", "required" if name in required
                                                   else ""))
         if isinstance(default, bool) or default is None or isinstance(default, dict):
-            default = _json.dumps(default)
+            default = json.dumps(default)
         description = " ".join(node_r.get("description", "").split())
         rows.append(f"| `{prefix}{name}` | {_kind(node)} | {node_r.get('x-unit', '')} | "
                     f"{default if default != '' else ''} | {_range(node)} | {description} |")
@@ -94,17 +94,17 @@ def markdown_reference():
     out = [_INTRO]
     header = ["| key | type | unit | default | range | meaning |",
               "|---|---|---|---|---|---|"]
-    top = {k: v for k, v in _SCHEMA["properties"].items()
+    top = {k: v for k, v in SCENE_SCHEMA["properties"].items()
            if k not in ("render", "output", "listener", "sources")}
-    out += ["## Top level", ""] + header + _rows(top, "", _SCHEMA.get("required", ())) + [""]
+    out += ["## Top level", ""] + header + _rows(top, "", SCENE_SCHEMA.get("required", ())) + [""]
     for section in ("render", "output", "listener"):
-        node = _SCHEMA["properties"][section]
+        node = SCENE_SCHEMA["properties"][section]
         out += [f"## {section}", "", " ".join(node["description"].split()), ""]
         out += header + _rows(node["properties"], f"{section}.") + [""]
-    orientation = _SCHEMA["$defs"]["orientation"]
+    orientation = SCENE_SCHEMA["$defs"]["orientation"]
     out += ["### listener.orientation[]", ""] + header + _rows(
         orientation["properties"], "", orientation.get("required", ())) + [""]
-    source = _SCHEMA["$defs"]["source"]
+    source = SCENE_SCHEMA["$defs"]["source"]
     out += ["## sources[]", "", " ".join(source["description"].split()), ""]
     out += header + _rows(source["properties"], "", source.get("required", ())) + [""]
     generator = source["properties"]["generator"]
@@ -112,8 +112,8 @@ def markdown_reference():
         generator["properties"], "generator.", generator.get("required", ())) + [
         "", "Further keys are the generator's parameters (`spatial-asmr generators`).", ""]
     out += ["### sources[].position and trajectory keyframes", ""] + header + _rows(
-        _SCHEMA["$defs"]["keyframe"]["properties"], "",
-        _SCHEMA["$defs"]["keyframe"]["required"]) + [""]
+        SCENE_SCHEMA["$defs"]["keyframe"]["properties"], "",
+        SCENE_SCHEMA["$defs"]["keyframe"]["required"]) + [""]
     return "\n".join(out).rstrip() + "\n"
 
 
