@@ -2,10 +2,10 @@
 
 For scenes of 1 to N sources (whisper generators or a 44.1 kHz noise file,
 held still or sweeping half a circle), each is rendered in a fresh process;
-the peak resident memory the kernel reports (``ru_maxrss``) is set beside
-``estimate_render``'s figure.  The numba kernels are compiled (a first
-run after an install needs about 200 MB more, once) before anything is
-measured.
+the peak resident memory the kernel reports (``VmHWM``) is set beside
+``estimate_render``'s figure.  A second of the scene is rendered first, so
+that compiling the numba kernels (a first run after an install needs about
+125 MB more, once) is not measured.
 
     python benchmarks/memory_estimate.py [--counts 1 50 200] [--seconds 20]
 """
@@ -22,16 +22,22 @@ import numpy as np
 import soundfile as sf
 
 MEASURE = """\
-import json, resource, sys, time
+import dataclasses, json, sys, time
 from spatial_asmr import load_scene, render_to_file
 from spatial_asmr.renderer.estimate import estimate_render
 scene = load_scene(sys.argv[1])
+# compile the kernels first (a second of the scene), then measure the peak
+# resident memory of the render from there (VmHWM, reset)
+render_to_file(dataclasses.replace(scene, duration=1.0), sys.argv[2], max_memory="none")
+with open("/proc/self/clear_refs", "w") as fh:
+    fh.write("5")
 estimate = estimate_render(scene, threads=2)
 started = time.perf_counter()
 render_to_file(scene, sys.argv[2], threads=2, max_memory="none")
+with open("/proc/self/status") as fh:
+    peak = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM"))
 print(json.dumps({"estimate": estimate.memory_bytes, "time_estimate": estimate.render_seconds,
-                  "wall": time.perf_counter() - started,
-                  "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+                  "wall": time.perf_counter() - started, "peak": peak}))
 """
 
 
@@ -65,9 +71,6 @@ def main():
         rng = np.random.default_rng(0)
         sf.write(folder / "noise.wav", 0.1 * rng.standard_normal(44100 * 30), 44100,
                  subtype="PCM_16")
-        (folder / "warm.yaml").write_text(scene_text(1, "generator", True, 1.0))
-        subprocess.run([sys.executable, "-c", MEASURE, str(folder / "warm.yaml"),
-                        str(folder / "warm.wav")], capture_output=True, check=True)
         for moving in (False, True):
             for kind in ("generator", "file"):
                 for count in args.counts:
