@@ -87,7 +87,7 @@ def test_missing_scene_file_is_an_error_naming_it(tmp_path):
 
 
 def test_loud_integer_output_is_limited_below_minus_1_dbtp_and_reported(tmp_path):
-    from spatial_asmr.output.mastering import true_peak
+    from references import peak_16x_poly
 
     rng = np.random.default_rng(1)
     sf.write(tmp_path / "loud.wav", np.clip(rng.standard_normal(RATE // 4), -1, 1), RATE)
@@ -103,7 +103,8 @@ sources:
     assert result.returncode == 0, result.stderr
     assert "limiter engaged" in result.stderr
     written, _ = sf.read(out)
-    assert 20 * np.log10(true_peak(written)) <= -1.0 + 0.011
+    # measured independently (16x polyphase; 0.05 dB above the 4x meter at most)
+    assert 20 * np.log10(peak_16x_poly(written)) <= -1.0 + 0.05
     # as float the overs are kept: nothing is limited unless asked for
     assert run("render", path, "-o", out, "--bit-depth", "float").returncode == 0
     assert np.abs(sf.read(out)[0]).max() > 1

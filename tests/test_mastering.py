@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from references import peak_16x_fft, peak_16x_poly
 
 from spatial_asmr.output.mastering import finish, integrated_loudness, limit, true_peak
 
@@ -40,7 +41,9 @@ def test_limiter_keeps_the_true_peak_at_the_ceiling_and_leaves_the_rest_alone(ce
     x[burst] *= 5
     y, report = limit(x, RATE, ceiling)
     assert report.engaged
-    assert 20 * np.log10(true_peak(y)) <= ceiling + 0.01
+    # measured independently (16x polyphase), which reads up to 0.05 dB
+    # above the limiter's own 4x meter
+    assert 20 * np.log10(peak_16x_poly(y)) <= ceiling + 0.05
     assert report.max_reduction_db == pytest.approx(20 * np.log10(1.5) - ceiling, abs=0.3)
     # far from the burst (beyond look-ahead and release) nothing changed
     np.testing.assert_allclose(y[:RATE - 500], x[:RATE - 500], atol=1e-12)
@@ -71,7 +74,7 @@ def test_peak_normalisation_sets_the_true_peak():
     rng = np.random.default_rng(3)
     x = 0.02 * rng.standard_normal((RATE, 2))
     y, _, report = finish(x, RATE, ("peak", -6.0), integer=False)
-    assert 20 * np.log10(true_peak(y)) == pytest.approx(-6.0, abs=0.01)
+    assert 20 * np.log10(peak_16x_poly(y)) == pytest.approx(-6.0, abs=0.05)
     assert not report.engaged
 
 
@@ -123,17 +126,6 @@ def fade(x, n=480):
 
 def db(value):
     return 20 * np.log10(value)
-
-
-def peak_16x_poly(x):
-    """Independent true peak: scipy's polyphase resampler at 16x."""
-    return np.abs(signal.resample_poly(x, 16, 1, axis=0)).max()
-
-
-def peak_16x_fft(x):
-    """Independent true peak: band-limited (FFT) interpolation at 16x, zero-padded."""
-    padded = np.concatenate([np.zeros((2048, x.shape[1])), x, np.zeros((2048, x.shape[1]))])
-    return np.abs(signal.resample(padded, 16 * len(padded), axis=0)).max()
 
 
 def material(kind, rate, rng):

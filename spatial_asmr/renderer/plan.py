@@ -16,7 +16,7 @@ still listener) there is nothing to control: the fixed filters run in a
 the same output.
 """
 
-__all__ = ["render_chunks", "RenderPlan"]
+__all__ = ["RenderPlan"]
 
 import os
 from dataclasses import dataclass
@@ -404,8 +404,3 @@ class RenderPlan:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
-
-
-def render_chunks(scene, dtype=np.float32):
-    """Render a scene piece by piece (see :meth:`RenderPlan.chunks`)."""
-    return RenderPlan(scene, dtype).chunks()
