@@ -1,0 +1,203 @@
+"""True peak, streamed: 4x polyphase oversampling (BS.1770-4 annex 2) sharpened by a
+parabola through each local maximum.
+"""
+
+__all__ = ["TruePeakMeter", "true_peak", "Oversampled", "FACTOR", "TAPS"]
+
+
+import numba
+import numpy as np
+
+from .audio_checks import BLOCK, check_audio, check_channels, check_chunk
+
+# Interpolation filter: a Kaiser-windowed sinc (beta 5, 20 taps per phase),
+# cut off at fs/2, the design scipy.signal.resample_poly uses for 4x.  As a
+# sinc it vanishes at whole input samples, so phase 0 is the input itself and
+# only phases 1..3 (the quarter-sample positions) are computed: 60 MACs per
+# input sample and channel.  Each phase is normalised to unit DC gain, so a
+# constant reads as itself.
+FACTOR = 4
+TAPS = 20
+_BETA = 5.0
+_PHASES = None
+
+
+def _phases():
+    """Phase filters for the positions 1/4, 2/4, 3/4, shape (3, TAPS)."""
+    global _PHASES
+    if _PHASES is None:
+        m = np.arange(FACTOR * TAPS + 1)
+        t = (m - FACTOR * TAPS // 2) / FACTOR
+        prototype = np.sinc(t) * np.kaiser(len(m), _BETA)
+        phases = np.array([prototype[p::FACTOR][:TAPS] for p in range(1, FACTOR)])
+        _PHASES = np.ascontiguousarray(phases / phases.sum(axis=1, keepdims=True))
+    return _PHASES
+
+
+# positions per tile of the interpolation kernel: its three phase rows
+# (3 x 512 x 8 bytes) stay in the L1 cache while the taps run over them
+_TILE = 512
+
+
+@numba.njit("void(float64[:, ::1], float64[:, ::1], float64[:, ::1])", cache=True, nogil=True)
+def _upsample(buffer, phases, out):  # pragma: no cover - compiled
+    # out[c, 2 + 4 q + p]: channel c at input time (q + T/2 - 1) + p/4
+    # relative to buffer[c, 0] (out[c, :2] are the caller's carried points);
+    # the support of position q is buffer[c, q : q + T].  Taps outside,
+    # positions inside: the inner loop is an axpy over q that vectorises,
+    # while each output still sums its taps in one fixed order, so chunking
+    # cannot change a single bit.
+    channels = out.shape[0]
+    count = (out.shape[1] - 2) // 4
+    taps = phases.shape[1]
+    rows = np.empty((3, _TILE))
+    for c in range(channels):
+        x = buffer[c]
+        o = out[c]
+        for start in range(0, count, _TILE):
+            size = min(count - start, _TILE)
+            for p in range(3):
+                row = rows[p, :size]
+                row[:] = 0.0
+                for i in range(taps):
+                    w = phases[p, i]
+                    xs = x[start + taps - 1 - i:start + taps - 1 - i + size]
+                    for q in range(size):
+                        row[q] += w * xs[q]
+            for q in range(size):
+                k = 2 + 4 * (start + q)
+                o[k] = x[start + q + taps // 2 - 1]
+                o[k + 1] = rows[0, q]
+                o[k + 2] = rows[1, q]
+                o[k + 3] = rows[2, q]
+
+
+@numba.njit("void(float64[:, ::1], float64[::1])", cache=True, nogil=True, error_model="numpy")
+def _levels(over, level):  # pragma: no cover - compiled
+    # level[k]: the largest channel magnitude at oversampled point over[:, k + 1].
+    # At a local maximum of |y| the parabola through the three points gives
+    # the peak between them, b + (a - d)^2 / (8 (2 b - a - d)): for y =
+    # cos(theta) sampled every d radians its error is 0.005 dB at d = 22.5
+    # deg (fs/4) and 0.03 dB at d = 36 deg (0.4 fs), against 0.17 and 0.44 dB
+    # for the grid alone.  The neighbours must share the sign of the maximum,
+    # else the parabola would span a zero crossing.  Branch-free, so that it
+    # vectorises.
+    channels, count = over.shape[0], level.shape[0]
+    level[:] = 0.0
+    for c in range(channels):
+        y = over[c]
+        for k in range(count):
+            here = y[k + 1]
+            s = 1.0 if here >= 0.0 else -1.0
+            a = s * y[k]
+            b = abs(here)
+            d = s * y[k + 2]
+            curvature = a - 2.0 * b + d
+            peak = (b >= a) & (b >= d) & (a >= 0.0) & (d >= 0.0) & (curvature < 0.0)
+            rise = -0.125 * (a - d) * (a - d) / (curvature if peak else -1.0)
+            level[k] = max(level[k], b + (rise if peak else 0.0))
+
+
+class Oversampled:
+    """The level stream of a multichannel signal: oversampled, peak-sharpened.
+
+    Level ``j`` of the stream belongs to time ``-TAPS/2 + (j - 1)/4`` input
+    samples: the stream begins with the filter's reach into the zeros before
+    the signal (and one point for the parabola's look-ahead).
+    """
+
+    def __init__(self, channels):
+        self.channels = channels
+        self.history = np.zeros((channels, TAPS - 1))
+        self.state = np.zeros((channels, 2))  # the last two oversampled points
+
+    def copy(self):
+        other = Oversampled(self.channels)
+        other.history = self.history.copy()
+        other.state = self.state.copy()
+        return other
+
+    def levels(self, chunk):
+        """Levels for ``chunk`` (n, channels) float64: ndarray, shape (4 n,)."""
+        if len(chunk) == 0:
+            return np.zeros(0)
+        buffer = np.concatenate([self.history, chunk.T], axis=1)
+        over = np.empty((self.channels, 2 + FACTOR * len(chunk)))
+        over[:, :2] = self.state
+        _upsample(buffer, _phases(), over)
+        self.history = np.ascontiguousarray(buffer[:, len(chunk):])
+        self.state = over[:, -2:].copy()
+        level = np.empty(FACTOR * len(chunk))
+        _levels(over, level)
+        return level
+
+    def tail(self):
+        """Levels of the ringing after the last sample, as if the signal ended here."""
+        return self.levels(np.zeros((TAPS // 2 + 1, self.channels)))
+
+
+class TruePeakMeter:
+    """4x oversampled true peak (BS.1770-4 annex 2), fed chunk by chunk.
+
+    The signal is oversampled 4 times with a fixed polyphase FIR (Kaiser
+    windowed sinc, 20 taps per phase, the design of ``resample_poly``'s 4x)
+    and each local maximum of the oversampled magnitude is sharpened by a
+    parabola through its neighbours.  Against independent 16x references
+    (48 kHz; checked in ``tests/test_mastering.py`` to 0.05 dB): within
+    0.017 dB of ``scipy.signal.resample_poly(x, 16, 1)`` on white noise
+    (8 seeds); over ``scipy.signal.resample`` (FFT) at 16x by 0.019 dB on
+    faded sines near fs/4 and 0.036 dB near fs/2.5 (the Kaiser filter's
+    passband ripple, which resample_poly shares: 0.003 dB against it);
+    exact on an isolated click.  On full-band white noise the two references
+    themselves differ by up to 0.3 dB: its peaks rest partly on content at
+    fs/2, where every practical interpolator's transition band lies and a
+    brick wall does not attenuate.  The filter reaches 10
+    samples ahead; :attr:`peak` includes the ringing after the last sample
+    added, as if the signal ended there, without committing it.
+
+    Parameters
+    ----------
+    channels : int
+        Channels of the chunks.
+    """
+
+    def __init__(self, channels=2):
+        self.channels = check_channels(channels)
+        self._stream = Oversampled(self.channels)
+        self._peak = 0.0
+
+    def add(self, chunk):
+        """Measure the next chunk.
+
+        Parameters
+        ----------
+        chunk : ndarray, shape (n, channels)
+            Any ``n >= 0``, float32 or float64.
+        """
+        chunk = check_chunk(chunk, self.channels)
+        for start in range(0, len(chunk), BLOCK):
+            level = self._stream.levels(chunk[start:start + BLOCK])
+            self._peak = max(self._peak, float(level.max()))
+
+    @property
+    def peak(self):
+        """float : Linear true peak of everything added so far."""
+        return max(self._peak, float(self._stream.copy().tail().max()))
+
+
+def true_peak(audio):
+    """True peak of a whole signal (see :class:`TruePeakMeter`).
+
+    Parameters
+    ----------
+    audio : ndarray, shape (n, channels) or (n,)
+
+    Returns
+    -------
+    float
+        Linear; 0 for an empty signal.
+    """
+    audio = check_audio(audio)
+    meter = TruePeakMeter(audio.shape[1])
+    meter.add(audio)
+    return meter.peak
