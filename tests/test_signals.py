@@ -20,6 +20,7 @@ from spatial_asmr.errors import AudioFileError
 from spatial_asmr.generators import GeneratorError, generate
 from spatial_asmr.scene.load import SourceSpec, parse_scene
 from spatial_asmr.sources import stream as signals
+from spatial_asmr.sources.sounds import resampled_length
 from spatial_asmr.sources.stream import SourceStream, source_signal
 
 RATE = 48000
@@ -180,7 +181,7 @@ def test_a_44k_file_is_resampled_bit_exactly_as_soxr_resamples_it_whole(tmp_path
 @pytest.mark.parametrize("frames", [1, 2, 5, 441, 1001, 44101, 100003])
 def test_resampled_length_is_the_length_soxr_makes(rates, frames):
     x = np.ones(frames, np.float32)
-    assert signals.resampled_length(frames, *rates) == len(soxr.resample(x, *rates,
+    assert resampled_length(frames, *rates) == len(soxr.resample(x, *rates,
                                                                           quality="VHQ"))
 
 

@@ -294,7 +294,8 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     import numpy as np
 
     from ..generators import segment_samples
-    from ..sources.stream import FILE_BLOCK, LOOP_IN_MEMORY, SourceStream
+    from ..sources.sounds import FILE_BLOCK
+    from ..sources.stream import LOOP_IN_MEMORY, SourceStream
     from .plan import CHUNK_SAMPLES, STATIC_CHUNK_SAMPLES
 
     item = np.dtype(dtype).itemsize
