@@ -78,7 +78,7 @@ class RenderReport:
     path: Path | None
     seconds: float
     sample_rate: int
-    bit_depth: object
+    bit_depth: int | str
     peak_dbtp: float
     loudness_lufs: float
     normalize: tuple | None
