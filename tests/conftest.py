@@ -6,6 +6,18 @@ import pytest
 from spatial_asmr.hrtf.sets import bundled_hrtf_path, load_hrtf
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_folder(tmp_path_factory):
+    """The disk cache of the whole session: a temporary folder, never the user's.
+
+    Set in ``os.environ``, so the processes the tests start inherit it.
+    """
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SPATIAL_ASMR_CACHE", str(folder))
+        yield folder
+
+
 @pytest.fixture
 def rng():
     """A seeded random generator, fresh for every test."""

@@ -32,13 +32,22 @@ smoothly, so this takes a step or two), and returns barycentric weights.
 Grids that cover only the horizontal plane are interpolated along azimuth;
 grids with holes are closed by the hull's large triangles, so every direction
 gets an answer blended from the measurements around the hole's rim.
+
+What the renderer uses
+    The renderer queries a set only through
+    :class:`~spatial_asmr.hrtf.spatializer.Spatializer`, which reads
+    :attr:`HrtfSet.layers` (each :class:`DistanceLayer`'s measurements and
+    :meth:`DistanceLayer.lookup`), :meth:`HrtfSet.tables` and
+    :attr:`HrtfSet.cache_key`, and adds near-field layers, parallax and
+    delay lines.  :meth:`HrtfSet.lookup` and :meth:`HrtfSet.interpolate`
+    answer the same directions from the measured distances alone, for
+    analysis, plots and tests.
 """
 
-__all__ = ["HrtfSet", "load_hrtf", "bundled_hrtf_path", "BUNDLED"]
+__all__ = ["HrtfSet", "DistanceLayer", "load_hrtf", "bundled_hrtf_path", "is_preprocessed",
+           "BUNDLED"]
 
-import hashlib
 import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,6 +56,7 @@ import numpy as np
 from scipy import fft
 from scipy.spatial import ConvexHull, cKDTree
 
+from .. import cache
 from ..checks import check_array, check_broadcast, check_number, check_path, check_values
 from ..errors import HrtfError
 from ..motion.coordinates import unit_vectors
@@ -67,7 +77,6 @@ BUNDLED = {"kemar": "MIT_KEMAR_normal_pinna.sofa"}
 ANALYTIC = ("sphere",)
 #: Names a scene's ``hrtf`` key accepts besides a path.
 NAMES = tuple(BUNDLED) + ANALYTIC
-_PREPROCESSING_VERSION = "2"
 
 
 def bundled_hrtf_path(name):
@@ -146,8 +155,29 @@ def onset_delays(ir, minphase, upsample=8):
     return (k + step) / upsample
 
 
-class _Layer:
-    """Measurements at one distance, with their triangulation."""
+class DistanceLayer:
+    """The measurements of a set at one distance, with their triangulation.
+
+    Parameters
+    ----------
+    index : ndarray of int, shape (m,)
+        The measurements' rows in the set.
+    positions : ndarray, shape (m, 3)
+        Their azimuth, elevation (degrees) and distance (metres).
+
+    Attributes
+    ----------
+    index : ndarray of int, shape (m,)
+        Rows in the set's tables (:meth:`HrtfSet.tables`).
+    distance : float
+        Metres (the median of the measurements').
+    vectors : ndarray, shape (m, 3)
+        Unit vectors of the measured directions (SOFA head frame).
+    kind : {'sphere', 'circle', 'nearest'}
+        How :meth:`lookup` blends: a triangle of the convex hull, two
+        neighbours in azimuth (a horizontal ring) or the nearest direction
+        (too few measurements for either).
+    """
 
     def __init__(self, index, positions):
         self.index = index  # indices into the set's measurement axis
@@ -187,7 +217,23 @@ class _Layer:
         self.kind = "circle"
 
     def lookup(self, vectors, mode):
-        """Local indices (Q, 3) and weights (Q, 3) for unit vectors (Q, 3)."""
+        """The measurements of this layer around some directions, with weights.
+
+        Parameters
+        ----------
+        vectors : ndarray, shape (Q, 3)
+            Unit vectors.  Consecutive queries should be close (a
+            trajectory): the triangle search starts where the previous call
+            ended.
+        mode : {'barycentric', 'nearest'}
+
+        Returns
+        -------
+        local : ndarray of int, shape (Q, 3)
+            Positions in :attr:`index` (``index[local]`` are table rows).
+        weights : ndarray, shape (Q, 3)
+            Non-negative, summing to 1.
+        """
         q = len(vectors)
         idx = np.zeros((q, 3), dtype=np.int64)
         w = np.zeros((q, 3))
@@ -307,8 +353,16 @@ class HrtfSet:
     ----------
     raw, raw_delays : measured responses and their ``Data.Delay``.
     minphase, onsets : minimum-phase responses and onset delays (samples).
+    positions : ndarray, shape (n_measurements, 3)
     distances : ndarray
         Measured distances (metres), ascending.
+    layers : tuple of DistanceLayer
+        The measurements of each distance in ``distances``, with their
+        direction lookup.
+    cache_key : str or None
+        Key of the set in the disk cache (:mod:`spatial_asmr.cache`) when it
+        was loaded from a file (:func:`load_hrtf`): data derived from it,
+        such as the near-field layers, are cached under it.  None otherwise.
 
     Raises
     ------
@@ -328,8 +382,6 @@ class HrtfSet:
         if not isinstance(name, str):
             raise HrtfError(f"name is {name!r} but must be a str")
         self.name = name
-        #: str or None: identifies the set on disk (file hash and rate), if loaded
-        #: from a file; derived data may be cached under it
         self.cache_key = None
         self.sample_rate = float(sample_rate)
         self.raw = ir
@@ -342,13 +394,32 @@ class HrtfSet:
         self.onsets = _onsets
         radii = np.round(positions[:, 2], 3)
         self.distances = np.unique(radii)
-        self._layers = [_Layer(np.nonzero(radii == r)[0], positions[radii == r])
-                        for r in self.distances]
+        self.layers = tuple(DistanceLayer(np.nonzero(radii == r)[0], positions[radii == r])
+                            for r in self.distances)
 
     @property
     def n_taps(self):
         """Taps per response."""
         return self.raw.shape[-1]
+
+    def subset(self, index):
+        """The set of some of the measurements, preprocessing kept.
+
+        Parameters
+        ----------
+        index : array_like of int, shape (m,)
+            Measurements to keep (rows of ``raw``).
+
+        Returns
+        -------
+        HrtfSet
+            At the same rate, with the same minimum-phase responses and
+            onsets (not computed again); not cached on disk.
+        """
+        index = np.asarray(index)
+        return HrtfSet(self.raw[index], self.positions[index], self.sample_rate,
+                       self.raw_delays[index], name=self.name,
+                       _minphase=self.minphase[index], _onsets=self.onsets[index])
 
     def tables(self, interpolation):
         """Responses and delays used by an interpolation mode.
@@ -363,7 +434,11 @@ class HrtfSet:
         return self.minphase, self.onsets
 
     def lookup(self, azimuth, elevation, distance, interpolation="barycentric"):
-        """Measurements and weights that render the given directions.
+        """Measurements and weights around the given directions.
+
+        The measured distances only: the renderer's query, with the
+        synthesised near-field layers and per-ear directions, is
+        :meth:`spatial_asmr.hrtf.spatializer.Spatializer.query`.
 
         Parameters
         ----------
@@ -385,14 +460,14 @@ class HrtfSet:
         _check_interpolation(interpolation)
         az, el, dist = _queries(azimuth, elevation, distance)
         vectors = unit_vectors(az, el)
-        if len(self._layers) == 1:
+        if len(self.layers) == 1:
             layer_of = np.zeros(len(az), dtype=int)
         else:
             layer_of = np.argmin(
                 np.abs(np.log(dist[:, None] / self.distances[None, :])), axis=1)
         index = np.zeros((len(az), 3), dtype=np.int64)
         weights = np.zeros((len(az), 3))
-        for k, layer in enumerate(self._layers):
+        for k, layer in enumerate(self.layers):
             sel = layer_of == k
             if not sel.any():
                 continue
@@ -404,8 +479,11 @@ class HrtfSet:
     def interpolate(self, azimuth, elevation, distance=None, interpolation="barycentric"):
         """Interpolated responses with their delays applied, one per direction.
 
-        This is the filter the renderer applies to a static source (without
-        distance gain).
+        For analysis and plots.  The renderer does not call this: it asks
+        :class:`~spatial_asmr.hrtf.spatializer.Spatializer`, which blends rows
+        of the same tables (and of synthesised near-field layers) between
+        distance layers, per ear; it folds the delays into a static source's
+        filter as here, and gives a moving source's to the delay line.
 
         Parameters
         ----------
@@ -463,23 +541,12 @@ def _sphere_set(sample_rate):
     return HrtfSet(ir, positions, sample_rate, name="sphere")
 
 
-def _cache_dir():
-    root = os.environ.get("SPATIAL_ASMR_CACHE")
-    if root:
-        return Path(root)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "spatial-asmr"
-
-
-def _file_digest(path):
-    h = hashlib.sha256()
+def _file_hash(path):
     try:
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
+        return cache.file_hash(path)
     except OSError as exc:
         raise HrtfError(f"HRTF file {str(path)!r} cannot be read: "
                          f"{exc.strerror or exc}") from None
-    return h.hexdigest()
 
 
 def load_hrtf(name_or_path, sample_rate):
@@ -506,9 +573,10 @@ def load_hrtf(name_or_path, sample_rate):
 
     Notes
     -----
-    The preprocessed set is cached on disk (``$SPATIAL_ASMR_CACHE`` or
-    ``~/.cache/spatial-asmr``), keyed by the file's SHA-256 and the rate,
-    and in memory for the life of the process.
+    The preprocessed set is cached on disk (:mod:`spatial_asmr.cache`:
+    ``$SPATIAL_ASMR_CACHE``, else the user cache folder), keyed by the
+    package version, the file's SHA-256 and the rate, and in memory for the
+    life of the process.
     """
     sample_rate = check_number("sample_rate", sample_rate, HrtfError,
                                 "a number of Hz in [8000, 384000]",
@@ -522,35 +590,50 @@ def load_hrtf(name_or_path, sample_rate):
     path = bundled_hrtf_path(text) if looks_like_name else sofa_file("name_or_path", text)
     if not path.is_file():
         raise HrtfError(f"HRTF file {text!r} does not exist")
-    return _load_cached(str(path.resolve()), sample_rate, _file_digest(path))
+    return _load_cached(str(path.resolve()), sample_rate, _file_hash(path))
+
+
+def is_preprocessed(path, sample_rate):
+    """Whether the disk cache holds the preprocessed set of a SOFA file at a rate.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        An existing SOFA file.
+    sample_rate : float
+
+    Returns
+    -------
+    bool
+    """
+    return _entry(_file_hash(path), sample_rate)[1].is_file()
+
+
+def _entry(digest, sample_rate):
+    key = cache.key("hrtf", digest, sample_rate=float(sample_rate))
+    return key, cache.entry_path("hrtf", key, ".npz")
 
 
 @lru_cache(maxsize=8)
 def _load_cached(path, sample_rate, digest):
-    key = f"{digest[:32]}-{int(round(sample_rate))}-v{_PREPROCESSING_VERSION}.npz"
-    cache = _cache_dir() / key
-    if cache.is_file():
-        try:
-            with np.load(cache) as z:
-                hrtf = HrtfSet(z["raw"], z["positions"], sample_rate, z["raw_delays"],
-                               name=path, _minphase=z["minphase"], _onsets=z["onsets"])
-            hrtf.cache_key = key[:-4]
-            return hrtf
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache entry is rebuilt below
-    data = read_sofa(path)
-    ir = _resample_ir(data.ir, data.sample_rate, sample_rate)
-    delays = data.delays * (sample_rate / data.sample_rate)
-    hrtf = HrtfSet(ir, data.source_positions, sample_rate, delays, name=path)
-    hrtf.cache_key = key[:-4]  # lets derived data (near-field layers) be cached too
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".npz.tmp")
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, raw=hrtf.raw, positions=hrtf.positions,
-                      raw_delays=hrtf.raw_delays, minphase=hrtf.minphase,
-                      onsets=hrtf.onsets)
-        os.replace(tmp, cache)
-    except OSError:
-        pass  # caching is an optimisation; a read-only home is fine
+    key, entry = _entry(digest, sample_rate)
+
+    def read(file):
+        # opened here: np.load leaves a file it opened open if it is no zip
+        with open(file, "rb") as fh, np.load(fh) as z:
+            return HrtfSet(z["raw"], z["positions"], sample_rate, z["raw_delays"], name=path,
+                           _minphase=z["minphase"], _onsets=z["onsets"])
+
+    def write(fh):
+        np.savez(fh, raw=hrtf.raw, positions=hrtf.positions, raw_delays=hrtf.raw_delays,
+                 minphase=hrtf.minphase, onsets=hrtf.onsets)
+
+    hrtf = cache.load(entry, read)
+    if hrtf is None:  # missing or damaged: computed, and stored over a damaged one
+        data = read_sofa(path)
+        ir = _resample_ir(data.ir, data.sample_rate, sample_rate)
+        delays = data.delays * (sample_rate / data.sample_rate)
+        hrtf = HrtfSet(ir, data.source_positions, sample_rate, delays, name=path)
+        cache.store(entry, write)
+    hrtf.cache_key = key  # derived data (near-field layers) are cached under it
     return hrtf

@@ -4,6 +4,10 @@ A :class:`Spatializer` turns source positions into what the convolution
 engine needs per ear: up to six filter-table rows with blend weights (a
 triangle of directions in each of the two distance layers around the
 source), a delay for the delay line, and the distance used for the gain.
+It is the renderer's only HRTF query; it uses the public face of
+:class:`~spatial_asmr.hrtf.sets.HrtfSet` (``layers``, ``tables``,
+``cache_key``), and keeps the synthesised layers of sets loaded from files
+in the disk cache (:mod:`spatial_asmr.cache`).
 
 Distance layers
     Every measured distance of the HRTF set is a layer.  A source between
@@ -60,6 +64,7 @@ import numba
 import numpy as np
 from scipy import fft
 
+from .. import cache
 from .sphere import HEAD_RADIUS, SPEED_OF_SOUND, sphere_transfer
 
 LAYER_RATIO = 1.3
@@ -164,7 +169,7 @@ def _extended_table(hrtf, interpolation, head_radius, closest, dtype=np.float64)
     (single precision halves it for renders that run in it anyway)."""
     dtype = np.dtype(dtype)
     filters, _ = hrtf.tables(interpolation)
-    base = hrtf._layers[0]
+    base = hrtf.layers[0]
     distances = np.zeros(0)
     if closest < base.distance:
         distances = _layer_distances(base.distance, head_radius)
@@ -311,32 +316,25 @@ class FilterTable:
 
 def _cached_rows(hrtf, interpolation, head_radius, distances, filters, base):
     """Synthesised layers, from the disk cache when the set came from a file."""
-    import os
-    import tempfile
+    if hrtf.cache_key is None:
+        return _synthesise(filters, base, head_radius, hrtf.sample_rate, distances)
+    # the layers are fixed by the set's filters and base layer, the head and
+    # the first of the distances (the others follow from it: _layer_distances)
+    key = cache.key("nearfield", hrtf.cache_key, interpolation=interpolation,
+                    head_radius=float(head_radius), first=float(distances[0]),
+                    layers=len(distances))
+    entry = cache.entry_path("nearfield", key, ".npy")
 
-    from .sets import _cache_dir
+    def read(path):
+        rows = _RowFile(path)
+        if rows.shape[:3] != (len(distances), len(base.index), 2):
+            raise ValueError(f"shape {rows.shape} is not that of the layers")
+        return rows
 
-    key = getattr(hrtf, "cache_key", None)
-    path = None
-    if key:
-        path = _cache_dir() / (f"nearfield-{key}-{interpolation}-r{head_radius:.5f}-"
-                               f"d{distances[0]:.5f}-n{len(distances)}-v1.npy")
-        try:
-            rows = _RowFile(path)
-            if rows.shape[:3] == (len(distances), len(base.index), 2):
-                return rows
-        except (OSError, ValueError):
-            pass  # missing or damaged: computed below
-    rows = _synthesise(filters, base, head_radius, hrtf.sample_rate, distances)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, rows)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # caching is an optimisation
+    rows = cache.load(entry, read)
+    if rows is None:  # missing or damaged: computed, and stored over a damaged one
+        rows = _synthesise(filters, base, head_radius, hrtf.sample_rate, distances)
+        cache.store(entry, lambda fh: np.save(fh, rows))
     return rows
 
 
@@ -384,6 +382,10 @@ def _place(index, weights, ids, ear, k, lo, hi, frac, rows, local, w):
 class Spatializer:
     """Source positions to per-ear filter blends, delays and distances.
 
+    The renderer's HRTF query (:class:`~spatial_asmr.renderer.plan.RenderPlan`
+    makes one per render and calls :meth:`query` for every source position
+    it needs).
+
     Parameters
     ----------
     hrtf : HrtfSet
@@ -421,7 +423,7 @@ class Spatializer:
         self.min_distance = self.head_radius + SKIN_MARGIN
         self.sample_rate = hrtf.sample_rate
         _, delays = hrtf.tables(interpolation)
-        layers = hrtf._layers  # ascending distance
+        layers = hrtf.layers  # ascending distance
         # onsets of each measured layer shifted to the largest layer's mean
         delays = delays.copy()
         reference_mean = delays[layers[-1].index].mean()
