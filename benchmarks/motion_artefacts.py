@@ -20,7 +20,7 @@ import soundfile as sf
 
 from spatial_asmr import load_hrtf
 from spatial_asmr.renderer.plan import RenderPlan
-from spatial_asmr.scene.load import Keyframe, RenderSettings, Scene, SourceSpec
+from spatial_asmr.scene import Keyframe, RenderSettings, Scene, SourceSpec
 from spatial_asmr.testing import motion_artefact_level
 
 RATE = 48000

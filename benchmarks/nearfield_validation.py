@@ -27,7 +27,7 @@ import soundfile as sf
 
 from spatial_asmr import SpatialAsmrWarning, load_hrtf, read_sofa
 from spatial_asmr.renderer.plan import RenderPlan
-from spatial_asmr.scene.load import RenderSettings, Scene, SourceSpec
+from spatial_asmr.scene import RenderSettings, Scene, SourceSpec
 
 EDGES = 200.0 * 2.0 ** np.arange(7)  # 6 octave bands, 200 Hz - 12.8 kHz
 

@@ -36,7 +36,7 @@ from scipy import fft
 
 from spatial_asmr import load_hrtf
 from spatial_asmr.renderer.plan import RenderPlan
-from spatial_asmr.scene.load import Keyframe, RenderSettings, Scene, SourceSpec
+from spatial_asmr.scene import Keyframe, RenderSettings, Scene, SourceSpec
 
 RATE = 48000
 

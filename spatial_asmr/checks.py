@@ -1,16 +1,25 @@
-"""Argument checks of the public functions, in one place.
+"""Argument checks of the public functions, and the phrasing of every bad value.
 
 Each check names the argument, the bad value and what is allowed, as
-"<name> is <value> but must be <allowed>", and raises the error class its
-caller names (:class:`~spatial_asmr.errors.ArgumentError` for a plain bad
-argument, :class:`~spatial_asmr.errors.HrtfError` for HRTF data...).
+"<name> is <value> but must be <allowed>" (:func:`must_be`, the one place
+that sentence is written), and raises the error class its caller names
+(:class:`~spatial_asmr.errors.ArgumentError` for a plain bad argument,
+:class:`~spatial_asmr.errors.HrtfError` for HRTF data...).
+
+Where a caller needs to know *which* field is bad (the scene loader puts the
+field of a path or generator parameter under its own scene path), the
+problem stays data, a :class:`Problem` of field path, value and allowed
+values, until it is printed; no message is ever parsed back.
 """
 
-__all__ = ["show", "check_number", "check_integer", "check_array", "check_values",
-           "check_broadcast", "check_path", "check_render_arguments"]
+__all__ = ["show", "must_be", "format_path", "Problem", "check_number", "check_integer",
+           "check_array", "check_values", "check_broadcast", "check_path",
+           "check_render_arguments"]
 
 import math
 import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -42,6 +51,104 @@ def show(value):
             pass
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def must_be(name, value, allowed, show=show):
+    """The sentence of a bad value: ``"<name> is <value> but must be <allowed>"``.
+
+    Parameters
+    ----------
+    name : str
+        What is bad: an argument name or a formatted field path.
+    value : object
+        The bad value.
+    allowed : str
+        What is allowed, completing "... but must be <allowed>".
+    show : callable, optional
+        ``show(value) -> str``; default :func:`show`.  Scene messages show
+        values as YAML writes them (``null``, ``true``), path parameters by
+        ``repr``.
+
+    Returns
+    -------
+    str
+    """
+    return f"{name} is {show(value)} but must be {allowed}"
+
+
+def format_path(path):
+    """A field path as messages write it: ``sources[1].trajectory[0].time``.
+
+    Parameters
+    ----------
+    path : tuple of str, int and tuple of int
+        Keys (``.key``), list indices (``[i]``) and array indices
+        (``[i, j]``), outermost first.
+
+    Returns
+    -------
+    str
+        Empty for the empty path.
+    """
+    text = ""
+    for part in path:
+        if isinstance(part, tuple):
+            text += f"[{', '.join(map(str, part))}]"
+        elif isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad value, kept as data until it is printed.
+
+    Attributes
+    ----------
+    path : tuple
+        Field path of the bad value (see :func:`format_path`), e.g.
+        ``("points", 1, "time")``; empty when the problem is not about one
+        field.
+    value : object
+        The bad value.
+    allowed : str
+        What is allowed, completing "... but must be <allowed>".
+    predicate : str or None
+        What is said of the field instead of "is <value> but must be
+        <allowed>", for problems phrased otherwise ("is missing
+        (required)", "has shape (3, 3) but must have (2, 3)"); with an empty
+        path, the whole message.
+    show : callable
+        How the value is written (see :func:`must_be`).
+    """
+
+    path: tuple = ()
+    value: object = None
+    allowed: str = ""
+    predicate: str | None = None
+    show: Callable = field(default=show, repr=False, compare=False)
+
+    @property
+    def message(self):
+        """str : The problem as a sentence, starting with its field path."""
+        where = format_path(self.path)
+        if self.predicate is None:
+            return must_be(where, self.value, self.allowed, self.show)
+        return f"{where} {self.predicate}" if where else self.predicate
+
+    def within(self, *prefix):
+        """The same problem with its field path below ``prefix``.
+
+        Returns
+        -------
+        Problem
+        """
+        return replace(self, path=tuple(prefix) + self.path)
+
+    def __str__(self):
+        return self.message
 
 
 def check_number(name, value, error, allowed, ok=None):
@@ -77,7 +184,7 @@ def check_number(name, value, error, allowed, ok=None):
             number = math.inf
         if math.isfinite(number) and (ok is None or ok(number)):
             return number
-    raise error(f"{name} is {show(value)} but must be {allowed}")
+    raise error(must_be(name, value, allowed))
 
 
 def check_integer(name, value, error, allowed, ok=None):
@@ -92,7 +199,7 @@ def check_integer(name, value, error, allowed, ok=None):
     if isinstance(value, Integral) and not isinstance(value, (bool, np.bool_)) and (
             ok is None or ok(int(value))):
         return int(value)
-    raise error(f"{name} is {show(value)} but must be {allowed}")
+    raise error(must_be(name, value, allowed))
 
 
 def _shape_text(shape):
@@ -128,10 +235,10 @@ def check_array(name, value, error, shape=None):
     try:
         array = np.asarray(value)
     except (TypeError, ValueError):  # ragged nested sequences
-        raise error(f"{name} is {show(value)} but must be an array of numbers") from None
+        raise error(must_be(name, value, "an array of numbers")) from None
     if array.dtype.kind not in "iuf":
-        raise error(f"{name} is {show(value)} but must be an array of real numbers "
-                    f"(it has dtype {array.dtype})")
+        raise error(must_be(name, value, f"an array of real numbers (it has dtype "
+                                         f"{array.dtype})"))
     if shape is not None and (array.ndim != len(shape) or any(
             isinstance(size, int) and size != actual
             for size, actual in zip(shape, array.shape, strict=True))):
@@ -171,7 +278,7 @@ def check_values(where, values, error, allowed, ok):
             where = where(index)
         elif values.size > 1:
             where = f"{where}[{', '.join(map(str, index))}]"
-        raise error(f"{where} is {show(values[index])} but must be {allowed}")
+        raise error(must_be(where, values[index], allowed))
     return values
 
 
@@ -215,7 +322,7 @@ def check_path(name, value, error, allowed):
             text = ""
         if text and "\0" not in text:
             return Path(text)
-    raise error(f"{name} is {show(value)} but must be {allowed}")
+    raise error(must_be(name, value, allowed))
 
 
 # -- conversions --------------------------------------------------------------------
@@ -245,24 +352,23 @@ def check_render_arguments(scene=None, dtype=np.float32, threads=None, progress=
     ArgumentError
     """
     from .errors import ArgumentError
-    from .scene.load import Scene
+    from .scene import Scene
 
     if not isinstance(scene, Scene):
-        raise ArgumentError(f"scene is {show(scene)} but must be a Scene (from "
-                            "spatial_asmr.load_scene)")
+        raise ArgumentError(must_be("scene", scene, "a Scene (from spatial_asmr.load_scene)"))
     try:
         kind = np.dtype(dtype)
     except TypeError:
         kind = None
     if kind not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ArgumentError(f"dtype is {show(dtype)} but must be float32 or float64")
+        raise ArgumentError(must_be("dtype", dtype, "float32 or float64"))
     if threads is not None:
         threads = check_integer("threads", threads, ArgumentError,
                                 "None or an integer >= 1", lambda n: n >= 1)
     if progress is not None and not callable(progress):
-        raise ArgumentError(f"progress is {show(progress)} but must be None or a callable "
-                            "progress(done, total)")
+        raise ArgumentError(must_be("progress", progress,
+                                    "None or a callable progress(done, total)"))
     for name, value in flags.items():
         if not isinstance(value, (bool, np.bool_)):
-            raise ArgumentError(f"{name} is {show(value)} but must be True or False")
+            raise ArgumentError(must_be(name, value, "True or False"))
     return kind, threads

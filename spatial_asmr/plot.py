@@ -44,7 +44,7 @@ def plot_scene(scene, path, seconds=None, rate=50.0):
     Positions are in the listener's head frame (head turns included); the
     colour of each path runs from light (start) to dark (end).
     """
-    from .motion.trajectory import head_frame, source_positions
+    from .motion.listener import head_frame
 
     span = seconds if seconds is not None else (scene.duration or 30.0)
     times = np.arange(0.0, span, 1.0 / rate)
@@ -54,7 +54,7 @@ def plot_scene(scene, path, seconds=None, rate=50.0):
     cmaps = ["Blues", "Oranges", "Greens", "Reds", "Purples", "Greys", "YlOrBr", "PuRd"]
     extent = 0.2
     for k, spec in enumerate(scene.sources):
-        xyz = head_frame(source_positions(spec, times), scene.listener, times)
+        xyz = head_frame(spec.motion.positions(times), scene.listener, times)
         extent = max(extent, float(np.abs(xyz).max()) * 1.1)
         colour = np.linspace(0.35, 1.0, len(times))
         cmap = cmaps[k % len(cmaps)]

@@ -97,9 +97,8 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128):
     import soundfile
 
     from .dsp.delay import shift_filter
-    from .hrtf.sets import HrtfSet
     from .renderer.plan import RenderPlan
-    from .scene.load import Keyframe, RenderSettings, Scene, SourceSpec
+    from .scene import Keyframe, RenderSettings, Scene, SourceSpec
 
     rate = int(round(hrtf.sample_rate))
     n = hrtf.n_taps + int(np.ceil(hrtf.onsets.max())) + 64
@@ -113,9 +112,7 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128):
         soundfile.write(impulse, np.r_[1.0, np.zeros(n - 1)], rate, subtype="DOUBLE")
         for row, i in enumerate(held_out):
             keep = everything != i
-            reduced = HrtfSet(hrtf.raw[keep], hrtf.positions[keep], hrtf.sample_rate,
-                              hrtf.raw_delays[keep], _minphase=hrtf.minphase[keep],
-                              _onsets=hrtf.onsets[keep])
+            reduced = hrtf.subset(np.flatnonzero(keep))
             az, el, dist = hrtf.positions[i]
             still = (Keyframe(0.0, az, el, dist), Keyframe(1.0, az, el, dist))
             scene = Scene(sources=(SourceSpec("impulse", impulse, trajectory=still),),

@@ -44,15 +44,7 @@ from spatial_asmr.motion.coordinates import (
     unit_vectors,
     world_to_head,
 )
-from spatial_asmr.motion.trajectory import (
-    head_frame,
-    interpolate_keyframes,
-    keyframe_arrays,
-    keyframe_positions,
-    orientation_at,
-    source_positions,
-    static_positions,
-)
+from spatial_asmr.motion.listener import head_frame, orientation_at
 from spatial_asmr.output.mastering import (
     Limiter,
     LoudnessMeter,
@@ -63,7 +55,7 @@ from spatial_asmr.output.mastering import (
     true_peak,
 )
 from spatial_asmr.output.writing import write_audio
-from spatial_asmr.scene.load import Keyframe, Orientation, parse_scene
+from spatial_asmr.scene import Keyframe, Orientation, SourceSpec, parse_scene
 
 NAN, INF = float("nan"), float("inf")
 HERE = Path(__file__).resolve().parent          # a folder
@@ -265,34 +257,16 @@ CASES = [
         "xyz has shape (1, 2) but must be (Q, 3)"),
     row(world_to_head, ([[1.0, 0.0, 0.0]], [0.0, 1.0], 0.0, 0.0), ArgumentError,
         "yaw, pitch and roll have shape (2,) but must be (1,) or one value per position"),
-    # -- trajectory ------------------------------------------------------------------
-    row(keyframe_positions, ([], [0.5]), ArgumentError,
-        "keyframes is empty but must hold at least one keyframe"),
-    row(keyframe_positions, (K[::-1], [0.5]), ArgumentError,
+    # -- listener --------------------------------------------------------------------
+    row(orientation_at, (3, [0.5]), ArgumentError,
+        "keyframes is 3 but must be a sequence of keyframes"),
+    row(orientation_at, ([(0, 0, 0, 1)], [0.5]), ArgumentError,
+        "keyframes[0] is (0, 0, 0, 1) but must have the attributes time, yaw"),
+    row(orientation_at, ([Orientation(1.0), Orientation(0.0)], [0.5]), ArgumentError,
         "keyframes[1].time is 0.0 but must be > keyframes[0].time (1.0)"),
-    row(keyframe_positions, (K, [NAN]), ArgumentError, "times has 1 NaN or infinite values"),
-    row(keyframe_arrays, (3,), ArgumentError, "keyframes is 3 but must be a sequence of keyframes"),
-    row(keyframe_arrays, ([(0, 0, 0, 1)],), ArgumentError,
-        "keyframes[0] is (0, 0, 0, 1) but must have the attributes time, azimuth"),
-    row(keyframe_arrays, ([Keyframe(0.0, "ahead", 0.0, 1.0)],), ArgumentError,
-        "keyframes[0].azimuth is 'ahead' but must be a finite number"),
-    row(keyframe_arrays, ([Keyframe(0.0, 0.0, 0.0, -0.3)],), ArgumentError,
-        "keyframes[0].distance is -0.3 but must be > 0 m"),
-    row(interpolate_keyframes, ([0.0, 1.0], np.ones((2, 2)), [0.5]), ArgumentError,
-        "values has shape (2, 2) but must be (2, 3)"),
-    row(interpolate_keyframes, ([1.0, 0.0], np.ones((2, 3)), [0.5]), ArgumentError,
-        "t[1] is 0.0 but must be > t[0] (1.0)"),
-    row(interpolate_keyframes, ([], np.ones((0, 3)), [0.5]), ArgumentError,
-        "t is empty but must hold at least one keyframe time"),
-    row(static_positions, ((0.0, 0.0), [0.5]), ArgumentError,
-        "position has shape (2,) but must be (3,)"),
-    row(static_positions, ((0.0, 0.0, 0.0), [0.5]), ArgumentError,
-        "position[2] is 0.0 but must be > 0 m"),
     row(orientation_at, ([Orientation(0.0, NAN)], [0.5]), ArgumentError,
         "keyframes[0].yaw is nan but must be a finite number"),
     row(orientation_at, ([], "soon"), ArgumentError, "times is 'soon' but must be an array"),
-    row(source_positions, (None, [0.5]), ArgumentError,
-        "spec is None but must be a SourceSpec"),
     row(head_frame, ([1.0, 0.0, 0.0], [], [0.0]), ArgumentError,
         "xyz has shape (3,) but must be (Q, 3)"),
     # -- load_scene ------------------------------------------------------------------
@@ -436,4 +410,4 @@ def test_the_small_set_and_its_file_are_valid_input(tmp_path):
     assert weights.sum(axis=1) == pytest.approx(1.0)
     assert HrtfSet(IR, POSITIONS, 48000, np.ones((1, 2))).raw_delays.shape == (6, 2)
     assert sph2cart(np.float64(90.0), 0.0)[1] == pytest.approx(1.0)
-    assert keyframe_positions(K, np.array(0.5)).shape == (3,)
+    assert SourceSpec("k", None, trajectory=K).motion.positions(np.array(0.5)).shape == (3,)

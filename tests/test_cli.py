@@ -8,7 +8,7 @@ import pytest
 import soundfile as sf
 
 from spatial_asmr import cli
-from spatial_asmr.scene.load import OutputSettings
+from spatial_asmr.scene import OutputSettings
 
 RATE = 48000
 

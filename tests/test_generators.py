@@ -360,6 +360,16 @@ def test_problems_collects_messages_without_raising_for_a_scene_validator():
     ]
 
 
+def test_parameter_problems_are_data_with_the_parameter_name_as_their_path():
+    problems = GENERATORS["hair_brush"].parameter_problems({"stroke_rate": 20.0, "comb": 1})
+
+    assert [problem.path for problem in problems] == [("stroke_rate",), ()]
+    assert (problems[0].value, problems[0].allowed) == (20.0, "a number in [0.1, 8] strokes/s")
+    with pytest.raises(GeneratorError) as info:
+        tapping(-1.0, 48000, tap_rate=0.1)
+    assert [problem.path for problem in info.value.problems] == [("duration",), ("tap_rate",)]
+
+
 def test_generator_errors_are_value_errors_and_spatial_asmr_errors():
     assert issubclass(GeneratorError, ValueError)
     assert issubclass(GeneratorError, SpatialAsmrError)

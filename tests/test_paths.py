@@ -1,12 +1,12 @@
-"""Source paths against closed forms, the keyframe trajectory and each other."""
+"""Source paths against closed forms and each other."""
 
 import re
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from spatial_asmr.errors import ArgumentError
 from spatial_asmr.motion.coordinates import cart2sph, sph2cart
 from spatial_asmr.motion.paths import (
     Fixed,
@@ -14,13 +14,13 @@ from spatial_asmr.motion.paths import (
     Keyframes,
     Offset,
     Orbit,
+    PathError,
     Sequence,
     SourcePath,
     Spiral,
     Sweep,
     to_spherical,
 )
-from spatial_asmr.motion.trajectory import keyframe_positions
 
 TIMES = [0.0, 1.0, 2.5, 3.0, 5.0]
 POINTS = [(90.0, 0.0, 1.0), (0.0, 20.0, 0.5), (-90.0, -10.0, 0.3),
@@ -165,15 +165,6 @@ def test_spiral_elevation_changes_linearly():
 
 
 # --- Keyframes --------------------------------------------------------------
-
-def test_linear_spherical_keyframes_equal_the_scene_keyframe_trajectory():
-    keys = [SimpleNamespace(time=t, azimuth=a, elevation=e, distance=d)
-            for t, (a, e, d) in zip(TIMES, POINTS, strict=True)]
-    t = np.linspace(-1, 6, 701)
-    sph = keyframe_positions(keys, t)
-    expected = sph2cart(sph[:, 0], sph[:, 1], sph[:, 2])
-    assert_array_equal(Keyframes(TIMES, POINTS).positions(t), expected)
-
 
 def test_spherical_keyframes_from_0_to_360_turn_once_round():
     sph = _sph(Keyframes([0.0, 4.0], [(0.0, 0.0, 1.0), (360.0, 0.0, 1.0)]),
@@ -481,3 +472,35 @@ BAD = [
 def test_bad_parameters_are_rejected_with_what_they_must_be(build, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         build()
+
+
+@pytest.mark.parametrize(("build", "path", "value"), [
+    (lambda: Keyframes([0.0, 1.0], [(0.0, 0.0, 1.0), (0.0, 0.0, -0.2)]), ("points", 1, 2), -0.2),
+    (lambda: Keyframes([0.0, 2.0, 1.0], POINTS[:3]), ("times", 2), 1.0),
+    (lambda: Sequence([(ORBIT, 1.0), (ORBIT, -1.0)]), ("segments", 1, 1), -1.0),
+    (lambda: Orbit(1.0, period=1.0).positions([0.0, np.nan]), ("times", (1,)), np.nan),
+])
+def test_a_bad_parameter_carries_its_field_path_and_value_as_data(build, path, value):
+    with pytest.raises(PathError) as info:
+        build()
+    assert isinstance(info.value, ArgumentError)
+    assert info.value.problem.path == path
+    assert_array_equal(info.value.problem.value, value)
+    assert str(info.value) == info.value.problem.message
+
+
+def test_distance_range_is_exact_where_the_path_knows_it_and_sampled_elsewhere():
+    assert Fixed((10.0, 5.0, 0.7)).distance_range(3.0) == (0.7, 0.7)
+    assert Keyframes(TIMES, POINTS).distance_range(0.0) == (0.3, 1.2)
+    straight = Keyframes(TIMES, CARTESIAN, coordinates="cartesian")
+    closest, farthest = straight.distance_range(5.0)   # lines pass closer than keyframes
+    assert farthest == straight.max_distance
+    exact = np.linalg.norm(straight.positions(np.linspace(0.0, 5.0, 500001)), axis=-1).min()
+    assert exact - 1e-9 <= closest < exact + 1e-3
+
+
+def test_paths_are_equal_by_type_and_parameters():
+    assert Orbit(1.0, period=2.0) == Orbit(1, period=2)
+    assert Orbit(1.0, period=2.0) != Orbit(1.0, period=3.0)
+    assert Fixed((0.0, 0.0, 1.0)) != Keyframes([0.0], [(0.0, 0.0, 1.0)])
+    assert len({Orbit(1.0, period=2.0), Orbit(1, period=2)}) == 1

@@ -1,4 +1,4 @@
-"""Tests of spatial_asmr.scene.load: reading and validating scene files."""
+"""Tests of spatial_asmr.scene: reading and validating scene files."""
 
 import dataclasses
 import json
@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from spatial_asmr.errors import SceneError, SceneProblem
-from spatial_asmr.scene.load import (
+from spatial_asmr.scene import (
     BUNDLED_HRTFS,
     Keyframe,
     OutputSettings,
@@ -124,6 +124,31 @@ def test_a_full_scene_is_loaded_with_every_value_as_plain_python(scene_dir):
     assert [type(value) for value in scene.sources[0].position] == [float] * 3
     assert type(scene.sources[1].trajectory[1].azimuth) is float
     assert type(scene.sources[0].name) is str
+
+
+def test_every_source_gets_one_motion_whatever_form_the_scene_gives(scene_dir):
+    from spatial_asmr.motion.paths import Fixed, Keyframes, Orbit
+
+    text = FULL_SCENE + "  - file: voice.wav\n    trajectory: {orbit: {distance: 1, period: 4}}\n"
+    scene = load_scene(write_scene(scene_dir, text))
+
+    still, keyed, orbit = (source.motion for source in scene.sources)
+    assert still == Fixed((30.0, 0.0, 1.4)) and still.fixed
+    assert keyed == Keyframes([0.0, 2.0], [(0.0, 0.0, 1.4), (360.0, 0.0, 1.4)])
+    assert orbit == Orbit(1.0, period=4.0) and not keyed.fixed and not orbit.fixed
+    np.testing.assert_allclose(keyed.positions([1.0]), [[-1.4, 0.0, 0.0]], atol=1e-12)
+    assert scene.sources[2].position is None and scene.sources[2].trajectory is None
+
+
+def test_a_source_built_in_python_takes_a_position_or_keyframes_as_its_motion():
+    from spatial_asmr.errors import ArgumentError
+    from spatial_asmr.motion.paths import Fixed
+
+    spec = SourceSpec("a", None, position=(30, 0, 1.4))
+    assert spec.motion == Fixed((30.0, 0.0, 1.4)) and spec.position == (30.0, 0.0, 1.4)
+    assert dataclasses.replace(spec, start=1.0).motion == spec.motion
+    with pytest.raises(ArgumentError, match="has one motion but was given more than one"):
+        SourceSpec("a", None, position=(30, 0, 1.4), motion=Fixed((0, 0, 1)))
 
 
 def test_a_minimal_scene_gets_the_documented_defaults(scene_dir):
@@ -724,7 +749,7 @@ def test_normalisation_is_read_into_the_output_settings(tmp_path, normalize, exp
 
 
 def test_listener_orientation_keyframes_are_read_and_checked(tmp_path):
-    from spatial_asmr.scene.load import Orientation, load_scene
+    from spatial_asmr.scene import Orientation, load_scene
 
     sf.write(tmp_path / "a.wav", np.zeros(100), 48000)
     path = tmp_path / "scene.yaml"
@@ -761,7 +786,7 @@ def test_trajectory_mappings_build_path_objects(tmp_path):
           - hover: {base: {azimuth: 90, elevation: 0, distance: 0.3}, radius: 0.01}
             duration: 1
         """)
-    path = scene.sources[0].path
+    path = scene.sources[0].motion
     assert isinstance(path, Sequence) and scene.sources[0].trajectory is None
     assert isinstance(path._segments[0][0], Orbit)
     assert isinstance(path._segments[1][0], Hover)

@@ -18,7 +18,7 @@ from numpy.testing import assert_array_equal
 
 from spatial_asmr.errors import AudioFileError
 from spatial_asmr.generators import GeneratorError, generate
-from spatial_asmr.scene.load import SourceSpec, parse_scene
+from spatial_asmr.scene import SourceSpec, parse_scene
 from spatial_asmr.sources import stream as signals
 from spatial_asmr.sources.sounds import resampled_length
 from spatial_asmr.sources.stream import SourceStream, source_signal

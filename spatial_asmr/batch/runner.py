@@ -87,7 +87,7 @@ def collect_scenes(inputs):
     ArgumentError
         An input is of an unknown type.
     """
-    from ..scene.load import Scene
+    from ..scene import Scene
 
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]  # one file or folder

@@ -31,13 +31,13 @@ __all__ = ["FRAME_SECONDS", "ACTIVE_DB", "head_positions", "active_intervals",
            "build_sidecar", "write_json_atomic", "scene_from_sidecar", "write_dcase_csv",
            "DCASE_CLASSES", "source_label", "file_sha256"]
 
-import hashlib
 import json
 import math
 from pathlib import Path
 
 import numpy as np
 
+from ..cache import file_hash
 from ..errors import SceneError
 
 FRAME_SECONDS = 0.1
@@ -72,11 +72,7 @@ def file_sha256(path):
     stat = path.stat()
     memo = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if memo not in _DIGESTS:
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        _DIGESTS[memo] = digest.hexdigest()
+        _DIGESTS[memo] = file_hash(path)
     return _DIGESTS[memo]
 
 
@@ -102,13 +98,13 @@ def head_positions(scene, spec, n_frames):
     sph : ndarray, shape (n_frames, 3)
         Azimuth in (-180, 180] and elevation in degrees, distance in metres.
     """
-    from ..motion.trajectory import head_frame, source_positions
+    from ..motion.listener import head_frame
 
     times = np.arange(n_frames) * FRAME_SECONDS
     sph = np.empty((n_frames, 3))
     for i in range(0, n_frames, _POSITION_STEP):
         t = times[i:i + _POSITION_STEP]
-        xyz = head_frame(source_positions(spec, t), scene.listener, t)
+        xyz = head_frame(spec.motion.positions(t), scene.listener, t)
         x, y, z = xyz[:, 0], xyz[:, 1], xyz[:, 2]
         sph[i:i + len(t), 0] = np.degrees(np.arctan2(y, x))
         sph[i:i + len(t), 1] = np.degrees(np.arctan2(z, np.hypot(x, y)))

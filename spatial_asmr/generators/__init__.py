@@ -33,7 +33,8 @@ function, a one-line description and the parameter table, a dict of
 ``allowed`` is an inclusive ``(lo, hi)`` for numbers and a tuple of strings
 for choices.  :func:`generate` looks a generator up by name and checks the
 parameter names as well as their values.  Scene validators can call
-:meth:`Generator.problems` to collect messages without raising.
+:meth:`Generator.parameter_problems` to collect the problems, as data,
+without raising.
 
 Streaming
 ---------
@@ -68,7 +69,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ._common import GeneratorError, Param, base_problems, rate_problem, show
+from ..checks import Problem
+from ._common import GeneratorError, Param, base_problems, rate_problem
 from ._crackle import PACKAGE_OPEN_PARAMS, PAPER_CRINKLE_PARAMS, package_open, paper_crinkle
 from ._friction import HAIR_BRUSH_PARAMS, TOUCH_PARAMS, hair_brush, touch
 from ._impact import SCISSORS_PARAMS, TAPPING_PARAMS, scissors, tapping
@@ -106,7 +108,7 @@ class Generator:
         """
         return {name: param.default for name, param in self.params.items()}
 
-    def problems(self, params):
+    def parameter_problems(self, params):
         """Check parameter names and values without raising.
 
         Parameters
@@ -116,29 +118,42 @@ class Generator:
 
         Returns
         -------
-        problems : list of str
-            One message per problem, each starting with the parameter name
-            (unknown names: ``"parameter 'x' is unknown ..."``); empty if
-            all are valid; one message if ``params`` is not a mapping.
+        problems : list of Problem
+            One per problem: a bad value at the parameter's name (path
+            ``(name,)``); an unknown name, or ``params`` not being a
+            mapping, with an empty path (``"parameter 'x' is unknown
+            ..."``).  Empty if all are valid.
         """
         if not isinstance(params, Mapping):
-            return [f"params is {show(params)} but must be a mapping of parameter names "
-                    "to values"]
+            return [Problem(("params",), params,
+                            "a mapping of parameter names to values")]
         allowed = ", ".join(self.params)
         problems = []
         for name, value in params.items():
             if name not in self.params:
-                problems.append(f"parameter {name!r} is unknown but must be one of the "
-                                f"{self.name} parameters: {allowed}")
-            elif (message := self.params[name].problem(name, value)) is not None:
-                problems.append(message)
+                problems.append(Problem(predicate=(
+                    f"parameter {name!r} is unknown but must be one of the {self.name} "
+                    f"parameters: {allowed}")))
+            elif (problem := self.params[name].problem(name, value)) is not None:
+                problems.append(problem)
         return problems
+
+    def problems(self, params):
+        """The messages of :meth:`parameter_problems`.
+
+        Returns
+        -------
+        problems : list of str
+            One message per problem, each starting with the parameter name
+            (unknown names: ``"parameter 'x' is unknown ..."``).
+        """
+        return [problem.message for problem in self.parameter_problems(params)]
 
     def check(self, duration, sample_rate, seed, params):
         """Raise :class:`GeneratorError` listing every invalid argument."""
-        problems = base_problems(duration, sample_rate, seed) + self.problems(params)
+        problems = base_problems(duration, sample_rate, seed) + self.parameter_problems(params)
         if problems:
-            raise GeneratorError("; ".join(problems))
+            raise GeneratorError(problems)
 
     def __call__(self, duration, sample_rate, seed=0, **params):
         """Render with all arguments checked first; see :func:`generate`."""

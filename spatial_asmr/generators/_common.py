@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import signal
 
-from ..checks import show
+from ..checks import Problem
 from ..errors import SpatialAsmrError
 
 PEAK = 0.5
@@ -45,7 +45,27 @@ FADE = 0.005  # s, raised-cosine fade at both ends of every render
 
 
 class GeneratorError(SpatialAsmrError, ValueError):
-    """A generator name, parameter name or parameter value is invalid."""
+    """A generator name, parameter name or parameter value is invalid.
+
+    Parameters
+    ----------
+    problems : Problem, str or sequence of Problem
+        Every problem found; ``str(error)`` joins their messages with
+        ``"; "``.
+
+    Attributes
+    ----------
+    problems : tuple of Problem
+        The problems; a parameter's has the parameter name as its path.
+    """
+
+    def __init__(self, problems):
+        if isinstance(problems, str):
+            problems = Problem(predicate=problems)
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = tuple(problems)
+        super().__init__("; ".join(problem.message for problem in self.problems))
 
 
 class Param(NamedTuple):
@@ -103,8 +123,9 @@ class Param(NamedTuple):
 
         Returns
         -------
-        message : str or None
-            ``"<name> is <value> but must be <allowed>"``, or None if valid.
+        problem : Problem or None
+            At path ``(name,)``, its message ``"<name> is <value> but must be
+            <allowed>"``; None if valid.
         """
         if self.is_choice:
             valid = isinstance(value, str) and value in self.allowed
@@ -113,7 +134,7 @@ class Param(NamedTuple):
             valid = (_is_number(value) and math.isfinite(value) and lo <= value <= hi)
         if valid:
             return None
-        return f"{name} is {show(value)} but must be {self.allowed_text()}"
+        return Problem((name,), value, self.allowed_text())
 
 
 def _is_number(value):
@@ -134,19 +155,19 @@ def base_problems(duration, sample_rate, seed):
 
     Returns
     -------
-    problems : list of str
-        One message per invalid argument, empty if all are valid.
+    problems : list of Problem
+        One per invalid argument, at the argument's name; empty if all are
+        valid.
     """
     problems = []
     if not (_is_number(duration) and math.isfinite(duration) and duration >= 0):
-        problems.append(f"duration is {show(duration)} but must be a finite number >= 0 s")
+        problems.append(Problem(("duration",), duration, "a finite number >= 0 s"))
     elif duration > MAX_DURATION:
-        problems.append(f"duration is {show(duration)} but must be at most "
-                        f"{MAX_DURATION:g} s")
+        problems.append(Problem(("duration",), duration, f"at most {MAX_DURATION:g} s"))
     if (problem := rate_problem(sample_rate)) is not None:
         problems.append(problem)
     if not (isinstance(seed, Integral) and not isinstance(seed, bool) and seed >= 0):
-        problems.append(f"seed is {show(seed)} but must be an integer >= 0")
+        problems.append(Problem(("seed",), seed, "an integer >= 0"))
     return problems
 
 
@@ -159,7 +180,7 @@ def rate_problem(sample_rate):
 
     Returns
     -------
-    message : str or None
+    problem : Problem or None
         ``"sample_rate is <value> but must be an integer in [8000, 384000] Hz"``,
         or None if valid.
     """
@@ -168,8 +189,8 @@ def rate_problem(sample_rate):
                and MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE)
     if rate_ok:
         return None
-    return (f"sample_rate is {show(sample_rate)} but must be an integer in "
-            f"[{MIN_SAMPLE_RATE}, {MAX_SAMPLE_RATE}] Hz")
+    return Problem(("sample_rate",), sample_rate,
+                   f"an integer in [{MIN_SAMPLE_RATE}, {MAX_SAMPLE_RATE}] Hz")
 
 
 def prepare(duration, sample_rate, seed, table, **values):
@@ -201,10 +222,10 @@ def prepare(duration, sample_rate, seed, table, **values):
         Listing every invalid argument at once, separated by ``"; "``.
     """
     problems = base_problems(duration, sample_rate, seed)
-    problems += [message for name, value in values.items()
-                 if (message := table[name].problem(name, value)) is not None]
+    problems += [problem for name, value in values.items()
+                 if (problem := table[name].problem(name, value)) is not None]
     if problems:
-        raise GeneratorError("; ".join(problems))
+        raise GeneratorError(problems)
     sample_rate = int(sample_rate)
     return round(duration * sample_rate), sample_rate, np.random.default_rng(seed)
 

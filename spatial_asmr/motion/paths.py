@@ -1,9 +1,12 @@
 """Source paths: where a moving source is at any time.
 
 Every path is an object built from plain numbers and tuples and checked when
-it is built.  :meth:`SourcePath.positions` evaluates it, vectorised, at any
-number of times (seconds) and returns cartesian head-frame positions in
-metres (x forward, y left, z up; see :mod:`spatial_asmr.motion.coordinates`).
+it is built; a bad parameter raises :class:`PathError` (an
+:class:`~spatial_asmr.errors.ArgumentError`), whose ``problem`` names the
+parameter's field path, the value and what it must be.
+:meth:`SourcePath.positions` evaluates it, vectorised, at any number of
+times (seconds) and returns cartesian head-frame positions in metres (x
+forward, y left, z up; see :mod:`spatial_asmr.motion.coordinates`).
 Points given in spherical coordinates are ``(azimuth, elevation, distance)``
 in degrees, degrees and metres, SOFA convention (azimuth counter-clockwise
 from straight ahead, 90 = left ear; elevation up positive).
@@ -42,13 +45,15 @@ all times, for sizing delay lines.
 """
 
 __all__ = ["SourcePath", "Fixed", "Keyframes", "Orbit", "Sweep", "Spiral", "Hover",
-           "Sequence", "Offset", "to_spherical"]
+           "Sequence", "Offset", "PathError", "to_spherical"]
 
 import math
 import numbers
 
 import numpy as np
 
+from ..checks import Problem
+from ..errors import ArgumentError
 from .coordinates import cart2sph, sph2cart
 
 _SPHERICAL_POINT = "3 finite numbers (azimuth deg, elevation deg, distance m)"
@@ -57,8 +62,32 @@ _HOVER_KNOTS = 16384      # random control points of a Hover before it repeats
 
 # --- validation -------------------------------------------------------------
 
+class PathError(ArgumentError):
+    """A path parameter is invalid.
+
+    Attributes
+    ----------
+    problem : spatial_asmr.checks.Problem
+        The parameter's field path (``("points", 1, 2)``), the bad value and
+        what it must be; ``str(error)`` is its message.
+    """
+
+    def __init__(self, problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _where(name):
+    return (name,) if isinstance(name, str) else tuple(name)
+
+
 def _error(name, value, allowed):
-    return ValueError(f"{name} is {value!r} but must be {allowed}")
+    return PathError(Problem(_where(name), value, allowed, show=repr))
+
+
+def _said(name, predicate):
+    """A PathError whose message is not "is <value> but must be <allowed>"."""
+    return PathError(Problem(_where(name), predicate=predicate))
 
 
 def _real(name, value, allowed="a finite number"):
@@ -123,8 +152,8 @@ def _triple(name, value, allowed="3 finite numbers"):
 
 def _spherical_point(name, value):
     point = _triple(name, value, _SPHERICAL_POINT)
-    _elevation(f"{name}[1]", point[1])
-    _positive(f"{name}[2]", point[2])
+    _elevation(_where(name) + (1,), point[1])
+    _positive(_where(name) + (2,), point[2])
     return point
 
 
@@ -144,7 +173,7 @@ def _times(times):
     finite = np.isfinite(t)
     if not finite.all():
         where = np.unravel_index(int(np.argmin(finite)), t.shape)
-        name = f"times[{', '.join(str(int(i)) for i in where)}]" if t.ndim else "times"
+        name = ("times", tuple(int(i) for i in where)) if t.ndim else "times"
         raise _error(name, float(t[where]), "finite")
     return t
 
@@ -177,8 +206,8 @@ class SourcePath:
 
         Raises
         ------
-        ValueError
-            If a time is not finite.
+        PathError
+            If a time is not finite (a ``ValueError``).
         """
         t = _times(times)
         return self._evaluate(t.reshape(-1)).reshape(t.shape + (3,))
@@ -197,6 +226,42 @@ class SourcePath:
         """float : Upper bound in metres of the distance from the head centre."""
         # A relative 1e-12 covers the rounding of the positions themselves.
         return self._max_distance * (1.0 + 1e-12)
+
+    @property
+    def fixed(self):
+        """bool : True if the position never changes (the renderer then gives
+        the source one fixed filter); only :class:`Fixed` says so."""
+        return False
+
+    def distance_range(self, seconds):
+        """Smallest and largest distance from the head centre from time 0 on.
+
+        Parameters
+        ----------
+        seconds : float
+            The span that matters, from time 0.
+
+        Returns
+        -------
+        closest, farthest : float
+            Metres.  ``farthest`` is :attr:`max_distance`; ``closest`` is
+            sampled every 5 ms over ``seconds``, a minute at a time (memory
+            does not grow with the span), unless a path knows it exactly.
+        """
+        closest = np.inf
+        for t0 in np.arange(0.0, max(seconds, 0.0) + 0.005, 60.0):
+            times = t0 + np.arange(0.0, min(60.0, max(seconds, 0.0) + 0.005 - t0), 0.005)
+            closest = min(closest, float(np.linalg.norm(self.positions(times), axis=-1).min()))
+        return closest, float(self.max_distance)
+
+    def __eq__(self, other):
+        # Paths are values: equal when they are of one type with equal parameters.
+        if not isinstance(other, SourcePath):
+            return NotImplemented
+        return type(self) is type(other) and self._params == other._params
+
+    def __hash__(self):
+        return hash(repr(self))
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self._params.items())
@@ -253,6 +318,27 @@ class Fixed(SourcePath):
         self._params = {"point": tuple(point.tolist()), "coordinates": coordinates}
         self._max_distance = float(np.linalg.norm(self._xyz))
 
+    @property
+    def point(self):
+        """tuple of float : The point as given (see ``coordinates``)."""
+        return self._params["point"]
+
+    @property
+    def coordinates(self):
+        """str : ``"spherical"`` or ``"cartesian"``."""
+        return self._params["coordinates"]
+
+    @property
+    def fixed(self):
+        """bool : True."""
+        return True
+
+    def distance_range(self, seconds):
+        """The distance, twice: ``(d, d)`` (see :meth:`SourcePath.distance_range`)."""
+        if self.coordinates == "spherical":
+            return self.point[2], self.point[2]
+        return self._max_distance, self._max_distance
+
     def _evaluate(self, t):
         return np.broadcast_to(self._xyz, (len(t), 3)).copy()
 
@@ -307,7 +393,7 @@ class Keyframes(SourcePath):
 
     Raises
     ------
-    ValueError
+    PathError
         If a parameter is out of range, or a spherical spline's distance
         would reach 0 between keyframes.
 
@@ -337,18 +423,18 @@ class Keyframes(SourcePath):
         if t.ndim != 1 or len(t) == 0:
             raise _error("times", times, "a non-empty sequence of finite numbers")
         for k, value in enumerate(t):
-            _real(f"times[{k}]", value)
-        _non_negative("times[0]", t[0])
+            _real(("times", k), value)
+        _non_negative(("times", 0), t[0])
         for k in range(1, len(t)):
             if t[k] <= t[k - 1]:
-                raise _error(f"times[{k}]", float(t[k]), f"> times[{k - 1}] = {float(t[k - 1])!r}")
+                raise _error(("times", k), float(t[k]), f"> times[{k - 1}] = {float(t[k - 1])!r}")
         p = _array("points", points, f"a ({len(t)}, 3) array of finite numbers")
         if p.shape != (len(t), 3):
-            raise ValueError(f"points has shape {p.shape} but must have ({len(t)}, 3): "
-                             f"one point per time")
+            raise _said("points", f"has shape {p.shape} but must have ({len(t)}, 3): "
+                                  f"one point per time")
         check = _spherical_point if self._coordinates == "spherical" else _triple
         for k, point in enumerate(p):
-            check(f"points[{k}]", tuple(point.tolist()))
+            check(("points", k), tuple(point.tolist()))
         self._times, self._values = t, p
         self._params = {"times": t.tolist(), "points": p.tolist(),
                         "interpolation": self._interpolation, "coordinates": self._coordinates}
@@ -358,6 +444,34 @@ class Keyframes(SourcePath):
             self._coefficients = self._hermite(t, p)
             self._rows = np.ascontiguousarray(np.moveaxis(self._coefficients, 0, 1))
         self._max_distance = self._bound()
+
+    @property
+    def times(self):
+        """tuple of float : Keyframe times in seconds."""
+        return tuple(self._params["times"])
+
+    @property
+    def points(self):
+        """tuple of tuple of float : One point per time (see ``coordinates``)."""
+        return tuple(tuple(point) for point in self._params["points"])
+
+    @property
+    def interpolation(self):
+        """str : ``"linear"`` or ``"spline"``."""
+        return self._interpolation
+
+    @property
+    def coordinates(self):
+        """str : ``"spherical"`` or ``"cartesian"``."""
+        return self._coordinates
+
+    def distance_range(self, seconds):
+        """Exact for linear spherical keyframes, whose distance is linear between
+        keyframes; else sampled (see :meth:`SourcePath.distance_range`)."""
+        if self._coefficients is None and self._coordinates == "spherical":
+            distance = self._values[:, 2]
+            return float(distance.min()), float(distance.max())
+        return super().distance_range(seconds)
 
     @staticmethod
     def _hermite(t, p):
@@ -387,10 +501,10 @@ class Keyframes(SourcePath):
             low, high = _cubic_range(self._coefficients[:, :, 2].T)
             k = int(np.argmin(low))
             if low[k] <= 0:
-                raise ValueError(
-                    f"points gives a spline distance of {float(low[k]):.6g} m between "
-                    f"times[{k}] and times[{k + 1}] but must stay > 0; add keyframes "
-                    f"there or use interpolation='linear'")
+                raise _said("points", f"gives a spline distance of {float(low[k]):.6g} m "
+                                      f"between times[{k}] and times[{k + 1}] but must stay "
+                                      f"> 0; add keyframes there or use "
+                                      f"interpolation='linear'")
             return float(high.max())
         # Each interval is a Bezier curve with control points P0, P0 + m0 / 3,
         # P1 - m1 / 3, P1 and lies in their convex hull.
@@ -451,8 +565,8 @@ class Orbit(SourcePath):
         self._distance = _positive("distance", distance)
         self._elevation = _elevation("elevation", elevation)
         if (period is None) == (angular_speed is None):
-            raise ValueError(f"period is {period!r} and angular_speed is {angular_speed!r} "
-                             f"but exactly one of them must be given")
+            raise _said("period", f"is {period!r} and angular_speed is {angular_speed!r} "
+                                  f"but exactly one of them must be given")
         if period is not None:
             self._period = _positive("period", period)
         else:
@@ -636,7 +750,7 @@ class Hover(SourcePath):
         if not isinstance(base, SourcePath):
             try:
                 base = Fixed(_spherical_point("base", base))
-            except ValueError:
+            except PathError:
                 raise _error("base", base, f"a path or {_SPHERICAL_POINT}") from None
         self._base = base
         self._radius = _positive("radius", radius)
@@ -724,15 +838,15 @@ class Sequence(SourcePath):
             if isinstance(item, SourcePath):
                 path, seconds = item, item.duration
                 if seconds is None:
-                    raise ValueError(
-                        f"segments[{i}].duration is None ({type(item).__name__} has no end) "
-                        f"but must be a number: give the segment as (path, seconds)")
-                _positive(f"segments[{i}].duration", seconds)
+                    raise _said(("segments", i, "duration"),
+                                f"is None ({type(item).__name__} has no end) but must be a "
+                                f"number: give the segment as (path, seconds)")
+                _positive(("segments", i, "duration"), seconds)
             elif (isinstance(item, (tuple, list)) and len(item) == 2
                   and isinstance(item[0], SourcePath)):
-                path, seconds = item[0], _positive(f"segments[{i}][1]", item[1])
+                path, seconds = item[0], _positive(("segments", i, 1), item[1])
             else:
-                raise _error(f"segments[{i}]", item, "a path or a (path, seconds) pair")
+                raise _error(("segments", i), item, "a path or a (path, seconds) pair")
             self._segments.append((path, float(seconds)))
         lengths = np.array([seconds for _, seconds in self._segments])
         self._starts = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])

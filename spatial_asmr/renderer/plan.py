@@ -30,8 +30,7 @@ from ..errors import SceneError, SpatialAsmrWarning
 from ..hrtf.sets import load_hrtf
 from ..hrtf.spatializer import Spatializer
 from ..hrtf.sphere import SPEED_OF_SOUND
-from ..motion.coordinates import sph2cart
-from ..motion.trajectory import head_frame, interpolate_keyframes, keyframe_arrays, source_positions
+from ..motion.listener import head_frame
 from ..sources.stream import SourceStream
 
 CHUNK_SAMPLES = 16384
@@ -46,34 +45,18 @@ class _Source:
     stream: object  # signals.SourceStream
     spec: object
 
-    def __post_init__(self):
-        # keyframes as arrays once (None for paths and static positions),
-        # for RenderPlan._control, which evaluates them many times
-        keyed = self.spec.path is None and self.spec.position is None
-        self.keys = keyframe_arrays(self.spec.trajectory) if keyed else None
-
     @property
-    def position(self):
-        return self.spec.position
+    def motion(self):
+        """The source's path (spatial_asmr.motion.paths.SourcePath)."""
+        return self.spec.motion
 
     def xyz(self, times):
         """World positions (listener at the origin, unturned), shape (Q, 3)."""
-        return source_positions(self.spec, times)
+        return self.spec.motion.positions(times)
 
     def distance_range(self, seconds):
         """Smallest and largest distance from the head centre over a time span."""
-        if self.position is not None:
-            return self.position[2], self.position[2]
-        if self.spec.path is None:
-            distances = [k.distance for k in self.spec.trajectory]
-            return min(distances), max(distances)
-        # paths have an exact upper bound; the lower one is sampled at 200 Hz,
-        # a minute at a time (memory does not grow with the track)
-        closest = np.inf
-        for t0 in np.arange(0.0, max(seconds, 0.0) + 0.005, 60.0):
-            times = t0 + np.arange(0.0, min(60.0, max(seconds, 0.0) + 0.005 - t0), 0.005)
-            closest = min(closest, float(np.linalg.norm(self.xyz(times), axis=-1).min()))
-        return closest, float(self.spec.path.max_distance)
+        return self.spec.motion.distance_range(seconds)
 
 
 class RenderPlan:
@@ -124,13 +107,16 @@ class RenderPlan:
         undelayed = not delays.any() and not settings.doppler
         turns = {(k.yaw, k.pitch, k.roll) for k in scene.listener}
         self.listener_moves = len(turns) > 1
-        fixed = [src.position is not None and not self.listener_moves for src in self.sources]
+        # a path mapping that happens to stand still ({fixed: ...}) keeps the
+        # moving engine it has always had, so that its bytes do not change
+        fixed = [src.motion.fixed and src.spec.path_spec is None and not self.listener_moves
+                 for src in self.sources]
         if all(fixed):
             table = table[:0]  # the engine needs only the fixed filters
         for i, src in enumerate(self.sources):
             if fixed[i]:
                 row = table.shape[0] + len(static_filters)
-                static_filters.append(self._static_filter(src.position))
+                static_filters.append(self._static_filter(src.motion))
                 self.channels.append((i, STATIC, row))
             elif undelayed:
                 self.channels.append((i, BOTH, None))
@@ -220,8 +206,8 @@ class RenderPlan:
         """World positions (Q, 3) to the listener's head frame at those times."""
         return head_frame(xyz, self.scene.listener, times)
 
-    def _static_filter(self, position):
-        xyz = self._head_frame(sph2cart(*position)[None], np.zeros(1))
+    def _static_filter(self, motion):
+        xyz = self._head_frame(motion.positions(np.zeros(1)), np.zeros(1))
         index, weights, delays, distance = self.spatializer.query(xyz)
         weights = weights[0] * self._gains(distance)[0]
         table = self.spatializer.table
@@ -247,16 +233,8 @@ class RenderPlan:
         """
         times = np.maximum(boundaries, 0) * (self.engine_block_size / self.sample_rate)
         xyz = np.empty((len(sources), len(times), 3))
-        keyed = []
         for j, s in enumerate(sources):
-            if self.sources[s].keys is None:
-                xyz[j] = self.sources[s].xyz(times)
-            else:
-                keyed.append(j)
-        if keyed:  # keyframed sources: one spherical-to-cartesian call for all
-            sph = np.stack([interpolate_keyframes(*self.sources[sources[j]].keys, times)
-                             for j in keyed])
-            xyz[keyed] = sph2cart(sph[..., 0], sph[..., 1], sph[..., 2])
+            xyz[j] = self.sources[s].xyz(times)
         xyz = self._head_frame(xyz.reshape(-1, 3), np.tile(times, len(sources)))
         index, weights, delays, distance = self.spatializer.query(xyz)
         weights = weights * self._gains(distance)[:, None, None]

@@ -7,35 +7,44 @@ type: ``fixed``, ``keyframes``, ``orbit``, ``sweep``, ``spiral``, ``hover``,
 ``{azimuth, elevation, distance}`` or ``{x, y, z}``.
 
 :func:`build_path` turns such a mapping into a path object; every mistake
-raises :class:`PathSpecError` with the field path below the mapping, so that
-the scene loader can report it with the file and line.
+raises :class:`PathSpecError`, whose ``problem`` holds the field path of the
+bad value (a path class's own :class:`~spatial_asmr.motion.paths.PathError`
+put under the mapping's path), so that the scene loader can report it with
+the file and line.
 """
 
 __all__ = ["build_path", "PathSpecError", "PATH_TYPES"]
 
-import re
+from dataclasses import replace
 
+from ..checks import Problem
+from ..errors import SpatialAsmrError
 from ..motion import paths
 
 PATH_TYPES = ("fixed", "keyframes", "orbit", "sweep", "spiral", "hover", "sequence",
               "offset")
 
 
-class PathSpecError(ValueError):
+class PathSpecError(SpatialAsmrError, ValueError):
     """A path mapping is invalid.
 
     Attributes
     ----------
+    problem : spatial_asmr.checks.Problem
+        Its field path is the full path of the bad field (``where`` of
+        :func:`build_path` and the keys and indices below it).
     path : tuple
-        Keys and indices below the trajectory mapping.
-    message : str
-        "<field> is <value> but must be <allowed>" (field without prefix).
+        ``problem.path``.
     """
 
-    def __init__(self, path, message):
-        super().__init__(message)
-        self.path = tuple(path)
-        self.message = message
+    def __init__(self, problem):
+        super().__init__(problem.message)
+        self.problem = problem
+        self.path = problem.path
+
+
+def _fail(where, value=None, allowed="", predicate=None):
+    raise PathSpecError(Problem(tuple(where), value, allowed, predicate, show=repr))
 
 
 _SPHERICAL = ("azimuth", "elevation", "distance")
@@ -44,8 +53,7 @@ _CARTESIAN = ("x", "y", "z")
 
 def _point(value, where, coordinates=None):
     if not isinstance(value, dict):
-        raise PathSpecError(where, f"is {value!r} but must be a point "
-                                   "{azimuth, elevation, distance} or {x, y, z}")
+        _fail(where, value, "a point {azimuth, elevation, distance} or {x, y, z}")
     keys = set(value) - {"time"}
     for kind, names in (("spherical", _SPHERICAL), ("cartesian", _CARTESIAN)):
         if keys == set(names) and coordinates in (None, kind):
@@ -53,38 +61,31 @@ def _point(value, where, coordinates=None):
     wanted = {"spherical": "{azimuth, elevation, distance}",
               "cartesian": "{x, y, z}"}.get(coordinates, "{azimuth, elevation, distance} "
                                                           "or {x, y, z}")
-    raise PathSpecError(where, f"has keys {', '.join(sorted(keys)) or 'none'} but must "
-                               f"be a point {wanted}")
+    _fail(where, predicate=f"has keys {', '.join(sorted(keys)) or 'none'} but must be a "
+                           f"point {wanted}")
 
 
 def _params(spec, where, allowed, required=()):
     if not isinstance(spec, dict):
-        raise PathSpecError(where, f"is {spec!r} but must be a mapping")
+        _fail(where, spec, "a mapping")
     for key in spec:
         if key not in allowed:
-            raise PathSpecError(where + (key,), f"is not a known key; allowed: "
-                                                f"{', '.join(allowed)}")
+            _fail(where + (key,), predicate=f"is not a known key; allowed: "
+                                            f"{', '.join(allowed)}")
     for key in required:
         if key not in spec:
-            raise PathSpecError(where + (key,), "is missing (required)")
+            _fail(where + (key,), predicate="is missing (required)")
     return spec
 
 
 def _call(cls, where, *args, **kwargs):
     try:
         return cls(*args, **kwargs)
-    except ValueError as exc:
-        # the path classes phrase errors "<name> is <value> but must be ..."
-        text = str(exc)
-        name, _, rest = text.partition(" ")
-        return _raise(where, name, rest or text)
-
-
-def _raise(where, name, rest):
-    parts = [int(t) if t.isdigit() else t for t in re.findall(r"[A-Za-z_]\w*|\d+", name)]
-    if parts[:1] == ["segments"]:  # a sequence's list is the mapping's value itself
-        parts = parts[1:]
-    raise PathSpecError(where + tuple(parts), rest)
+    except paths.PathError as exc:
+        problem = exc.problem
+        if problem.path[:1] == ("segments",):  # a sequence's list is the mapping's value
+            problem = replace(problem, path=problem.path[1:])
+        raise PathSpecError(problem.within(*where)) from None
 
 
 def build_path(spec, where=()):
@@ -107,12 +108,12 @@ def build_path(spec, where=()):
     """
     if not isinstance(spec, dict) or len(spec) != 1:
         keys = ", ".join(sorted(spec)) if isinstance(spec, dict) else repr(spec)
-        raise PathSpecError(where, f"has {keys or 'no keys'} but must have exactly one "
-                                   f"path type: {', '.join(PATH_TYPES)}")
+        _fail(where, predicate=f"has {keys or 'no keys'} but must have exactly one path "
+                               f"type: {', '.join(PATH_TYPES)}")
     (kind, body), = spec.items()
     here = where + (kind,)
     if kind not in PATH_TYPES:
-        raise PathSpecError(here, f"is not a path type; allowed: {', '.join(PATH_TYPES)}")
+        _fail(here, predicate=f"is not a path type; allowed: {', '.join(PATH_TYPES)}")
     return _BUILDERS[kind](body, here)
 
 
@@ -125,30 +126,29 @@ def _keyframes(body, here):
     body = _params(body, here, ("points", "interpolation", "coordinates"), ("points",))
     coordinates = body.get("coordinates", "spherical")
     if coordinates not in ("spherical", "cartesian"):
-        raise PathSpecError(here + ("coordinates",), f"is {coordinates!r} but must be "
-                                                     "'spherical' or 'cartesian'")
+        _fail(here + ("coordinates",), coordinates, "'spherical' or 'cartesian'")
     points = body["points"]
     if not isinstance(points, list) or not points:
-        raise PathSpecError(here + ("points",), "must be a non-empty list of keyframes "
-                                                "{time, ...point}")
+        _fail(here + ("points",), predicate="must be a non-empty list of keyframes "
+                                            "{time, ...point}")
     times, values = [], []
     for i, item in enumerate(points):
         if not isinstance(item, dict) or "time" not in item:
-            raise PathSpecError(here + ("points", i, "time"), "is missing (required)")
+            _fail(here + ("points", i, "time"), predicate="is missing (required)")
         times.append(item["time"])
         values.append(_point(item, here + ("points", i), coordinates)[0])
     try:
         return paths.Keyframes(times, values, interpolation=body.get("interpolation", "linear"),
                                 coordinates=coordinates)
-    except ValueError as exc:
-        name, _, rest = str(exc).partition(" ")
-        parts = [int(t) if t.isdigit() else t for t in re.findall(r"[A-Za-z_]\w*|\d+", name)]
+    except paths.PathError as exc:
+        problem = exc.problem
+        parts = problem.path
         names = _SPHERICAL if coordinates == "spherical" else _CARTESIAN
-        if parts[:1] == ["times"]:  # times[i] is points[i].time in a scene
-            parts = ["points", *parts[1:2], "time"]
-        elif parts[:1] == ["points"] and len(parts) == 3:  # points[i][j]
-            parts = ["points", parts[1], names[parts[2]]]
-        raise PathSpecError(here + tuple(parts), rest) from None
+        if parts[:1] == ("times",):  # times[i] is points[i].time in a scene
+            parts = ("points", *parts[1:2], "time")
+        elif parts[:1] == ("points",) and len(parts) == 3:  # points[i][j]
+            parts = ("points", parts[1], names[parts[2]])
+        raise PathSpecError(replace(problem, path=here + parts)) from None
 
 
 def _orbit(body, here):
@@ -190,12 +190,12 @@ def _hover(body, here):
 
 def _sequence(body, here):
     if not isinstance(body, list) or not body:
-        raise PathSpecError(here, "must be a non-empty list of paths, each optionally "
-                                  "with a duration")
+        _fail(here, predicate="must be a non-empty list of paths, each optionally with a "
+                              "duration")
     segments = []
     for i, item in enumerate(body):
         if not isinstance(item, dict):
-            raise PathSpecError(here + (i,), f"is {item!r} but must be a path mapping")
+            _fail(here + (i,), item, "a path mapping")
         item = dict(item)
         duration = item.pop("duration", None)
         path = build_path(item, here + (i,))

@@ -42,13 +42,13 @@ def _source(spec):
             out["trim"] = [float(t) for t in spec.trim]
     out.update(gain_db=spec.gain_db, start=spec.start, loop=spec.loop,
                fade_in=spec.fade_in, fade_out=spec.fade_out)
-    if spec.position is not None:
+    if spec.path_spec is not None:  # the mapping the motion was built from
+        out["trajectory"] = spec.path_spec
+    elif spec.position is not None:
         out["position"] = _point(spec.position)
     elif spec.trajectory is not None:
         out["trajectory"] = [{"time": k.time, **_point((k.azimuth, k.elevation, k.distance))}
                              for k in spec.trajectory]
-    elif spec.path_spec is not None:
-        out["trajectory"] = spec.path_spec
     else:
         raise SceneError(f"source {spec.name!r} has a path object built in Python, which "
                          "cannot be written out; build the scene from a mapping "
