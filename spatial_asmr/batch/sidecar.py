@@ -57,17 +57,7 @@ _DIGESTS = {}  # (path, size, mtime) -> digest
 
 
 def file_sha256(path):
-    """SHA-256 of a file's content (memoised per path, size and mtime).
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-
-    Returns
-    -------
-    str
-        Hex digest.
-    """
+    """:func:`spatial_asmr.cache.file_hash` of a file, memoised per path, size and mtime."""
     path = Path(path)
     stat = path.stat()
     memo = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
