@@ -56,7 +56,7 @@ Delays
     the propagation delay ``r / c`` is added.
 """
 
-__all__ = ["Spatializer", "effective_distance", "LAYER_RATIO", "SKIN_MARGIN"]
+__all__ = ["Spatializer", "effective_distance", "LAYER_RATIO", "SKIN_MARGIN", "BLEND"]
 
 import os
 
@@ -66,6 +66,10 @@ from scipy import fft
 
 from .. import cache
 from .sphere import HEAD_RADIUS, SPEED_OF_SOUND, sphere_transfer
+
+BLEND = 2 * 3
+"""int : Filter rows blended per ear and position: 2 distance layers x 3 vertices
+of the triangle around the direction."""
 
 LAYER_RATIO = 1.3
 """float : Largest ratio between neighbouring synthesised distance layers."""
@@ -450,7 +454,7 @@ class Spatializer:
 
         Returns
         -------
-        index, weights : ndarray, shape (Q, 2, 6)
+        index, weights : ndarray, shape (Q, 2, BLEND)
             Table rows and weights per ear (no gain applied).
         delays : ndarray, shape (Q, 2)
             Delay-line delay per ear in samples.
@@ -472,8 +476,8 @@ class Spatializer:
         if self.interpolation == "nearest":
             lo = np.where(frac >= 0.5, hi, lo)
             frac = np.zeros(q)
-        index = np.zeros((q, 2, 6), dtype=np.int64)
-        weights = np.zeros((q, 2, 6))
+        index = np.zeros((q, 2, BLEND), dtype=np.int64)
+        weights = np.zeros((q, 2, BLEND))
         ear_dirs = []
         for e in range(2):
             ear_dir = source - _EAR_AXES[e] * self.head_radius

@@ -298,6 +298,7 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     import numpy as np
 
     from ..generators import segment_samples
+    from ..hrtf.spatializer import BLEND
     from ..sources.sounds import FILE_BLOCK
     from ..sources.stream import LOOP_IN_MEMORY, SourceStream
     from .plan import CHUNK_SAMPLES, STATIC_CHUNK_SAMPLES
@@ -363,7 +364,7 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
                           STATIC_CHUNK_SAMPLES * item * (threads + 1)))
     else:
         K = max(1, CHUNK_SAMPLES // B)
-        channel = (K + 1) * B * item * 4 + (K + 1) * 12 * (8 + item)
+        channel = (K + 1) * B * item * 4 + (K + 1) * 2 * BLEND * (8 + item)
         channels = 2 * n_moving + (len(scene.sources) - n_moving)
         parts.append(Part("render.block_size", f"engine buffers (block size {B})", channels,
                           channel))

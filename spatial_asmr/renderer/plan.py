@@ -28,7 +28,7 @@ from ..dsp.convolution import FixedConvolver, PartitionedConvolver
 from ..dsp.delay import MARGIN, DelayBank, fold_delays, folded_length
 from ..errors import SceneError, SpatialAsmrWarning
 from ..hrtf.sets import load_hrtf
-from ..hrtf.spatializer import Spatializer
+from ..hrtf.spatializer import BLEND, Spatializer
 from ..hrtf.sphere import SPEED_OF_SOUND
 from ..motion.listener import head_frame
 from ..sources.stream import SourceStream
@@ -226,7 +226,7 @@ class RenderPlan:
 
         Returns
         -------
-        index, weights : ndarray, shape (len(sources), Q, 2, 6)
+        index, weights : ndarray, shape (len(sources), Q, 2, BLEND)
             Filter-table rows and blend weights (gain included) per ear.
         delays : ndarray, shape (len(sources), Q, 2)
             Delay-line delay per ear, samples.
@@ -239,7 +239,7 @@ class RenderPlan:
         index, weights, delays, distance = self.spatializer.query(xyz)
         weights = weights * self._gains(distance)[:, None, None]
         shape = (len(sources), len(times))
-        return (index.reshape(shape + (2, 6)), weights.reshape(shape + (2, 6)),
+        return (index.reshape(shape + (2, BLEND)), weights.reshape(shape + (2, BLEND)),
                 delays.reshape(shape + (2,)))
 
     @property
@@ -291,8 +291,8 @@ class RenderPlan:
         reach = int(np.ceil(self.max_delay)) + 1 + MARGIN
         windows = np.zeros((len(group_of), (K + 1) * B + reach + 2 * MARGIN), self.dtype)
         buffer = np.empty((C, (K + 1) * B), dtype=self.dtype)  # engine input, reused
-        index = np.zeros((C, K + 1, 2, 6), dtype=np.int64)
-        weights = np.zeros((C, K + 1, 2, 6), dtype=self.dtype)
+        index = np.zeros((C, K + 1, 2, BLEND), dtype=np.int64)
+        weights = np.zeros((C, K + 1, 2, BLEND), dtype=self.dtype)
         for c in static:
             index[c, :, :, 0] = self.channels[c][2]
             weights[c, :, :, 0] = 1.0
