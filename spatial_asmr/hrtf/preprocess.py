@@ -1,0 +1,74 @@
+"""Preprocessing of measured responses: resampling, minimum phase, onset delays."""
+
+__all__ = ["minimum_phase", "onset_delays", "resample_ir"]
+
+import numpy as np
+from scipy import fft
+
+
+def resample_ir(ir, rate_in, rate_out):
+    if rate_in == rate_out:
+        return ir
+    import soxr
+
+    flat = ir.reshape(-1, ir.shape[-1]).T
+    out = soxr.resample(np.ascontiguousarray(flat), rate_in, rate_out, quality="VHQ")
+    return np.ascontiguousarray(out.T.reshape(ir.shape[:-1] + (out.shape[0],)))
+
+
+def minimum_phase(ir, n_fft=None, chunk=64):
+    """Minimum-phase responses with the magnitude of ``ir`` (cepstral method).
+
+    Parameters
+    ----------
+    ir : ndarray, shape (..., n_taps)
+    n_fft : int, optional
+        FFT size.  Measured HRIRs have zeros very close to the unit circle
+        (KEMAR: within 5e-5), whose cepstra decay slowly and alias; the
+        default, at least 64 times the length, keeps the magnitude error of
+        every KEMAR response below 0.08 dB where the response is within
+        40 dB of its peak (4096 gave errors up to 2.8 dB).
+    chunk : int
+        Responses transformed at a time (bounds memory).
+
+    Returns
+    -------
+    ndarray, shape (..., n_taps)
+    """
+    n = ir.shape[-1]
+    if n_fft is None:
+        n_fft = 1 << int(np.ceil(np.log2(64 * n)))
+    flat = ir.reshape(-1, n)
+    out = np.empty_like(flat, dtype=np.float64)
+    fold = np.zeros(n_fft)
+    fold[0] = 1.0
+    fold[1:n_fft // 2] = 2.0
+    fold[n_fft // 2] = 1.0
+    for lo in range(0, len(flat), chunk):
+        part = flat[lo:lo + chunk]
+        mag = np.abs(fft.rfft(part, n_fft, axis=-1, workers=-1))
+        floor = 1e-10 * np.maximum(mag.max(axis=-1, keepdims=True), 1e-300)
+        cep = fft.irfft(np.log(np.maximum(mag, floor)), n_fft, axis=-1, workers=-1)
+        spectrum = np.exp(fft.rfft(cep * fold, axis=-1, workers=-1))
+        out[lo:lo + chunk] = fft.irfft(spectrum, n_fft, axis=-1, workers=-1)[:, :n]
+    return out.reshape(ir.shape)
+
+
+def onset_delays(ir, minphase, upsample=8):
+    """Delay of each response relative to its minimum-phase version, samples."""
+    n = ir.shape[-1]
+    n_fft = 1 << int(np.ceil(np.log2(2 * n)))
+    cross = fft.rfft(ir, n_fft, axis=-1) * np.conj(fft.rfft(minphase, n_fft, axis=-1))
+    cc = fft.irfft(cross, n_fft * upsample, axis=-1) * upsample
+    half = cc.shape[-1] // 2
+    cc = cc[..., :half]  # only non-negative lags: the measured response lags
+    k = np.argmax(cc, axis=-1)
+    kk = np.clip(k, 1, half - 2)
+    y0 = np.take_along_axis(cc, (kk - 1)[..., None], -1)[..., 0]
+    y1 = np.take_along_axis(cc, kk[..., None], -1)[..., 0]
+    y2 = np.take_along_axis(cc, (kk + 1)[..., None], -1)[..., 0]
+    denom = y0 - 2 * y1 + y2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(denom < 0, 0.5 * (y0 - y2) / denom, 0.0)
+    step = np.where(k == kk, np.clip(step, -0.5, 0.5), 0.0)
+    return (k + step) / upsample
