@@ -21,40 +21,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-MEASURE = """\
-import dataclasses, json, sys, time
-from spatial_asmr import load_scene, render_to_file
-from spatial_asmr.renderer.estimate import estimate_render
-scene = load_scene(sys.argv[1])
-# compile the kernels first (a second of the scene), then measure the peak
-# resident memory of the render from there (VmHWM, reset)
-render_to_file(dataclasses.replace(scene, duration=1.0), sys.argv[2], max_memory="none")
-with open("/proc/self/clear_refs", "w") as fh:
-    fh.write("5")
-estimate = estimate_render(scene, threads=2)
-started = time.perf_counter()
-render_to_file(scene, sys.argv[2], threads=2, max_memory="none")
-with open("/proc/self/status") as fh:
-    peak = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM"))
-print(json.dumps({"estimate": estimate.memory_bytes, "time_estimate": estimate.render_seconds,
-                  "wall": time.perf_counter() - started, "peak": peak}))
-"""
-
-
-def scene_text(count, kind, moving, seconds):
-    lines = [f"duration: {seconds}", "sources:"]
-    for i in range(count):
-        lines.append(f"  - name: s{i}")
-        lines.append(f"    generator: {{type: whisper, seed: {i}}}" if kind == "generator"
-                     else "    file: noise.wav\n    loop: true")
-        azimuth = (7 * i) % 360
-        if moving:
-            lines.append(f"    trajectory: [{{time: 0, azimuth: {azimuth}, elevation: 0, "
-                         f"distance: 0.5}}, {{time: {seconds}, azimuth: {azimuth + 180}, "
-                         "elevation: 10, distance: 0.3}]")
-        else:
-            lines.append(f"    position: {{azimuth: {azimuth}, elevation: 0, distance: 0.5}}")
-    return "\n".join(lines) + "\n"
+from spatial_asmr.testing import PEAK_MEMORY_SCRIPT, memory_scene
 
 
 def main():
@@ -75,8 +42,8 @@ def main():
             for kind in ("generator", "file"):
                 for count in args.counts:
                     path = folder / "scene.yaml"
-                    path.write_text(scene_text(count, kind, moving, args.seconds))
-                    done = subprocess.run([sys.executable, "-c", MEASURE, str(path),
+                    path.write_text(memory_scene(count, kind, moving, args.seconds, loop=True))
+                    done = subprocess.run([sys.executable, "-c", PEAK_MEMORY_SCRIPT, str(path),
                                            str(folder / "out.wav")],
                                           capture_output=True, text=True, check=True)
                     r = json.loads(done.stdout)

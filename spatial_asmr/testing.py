@@ -11,9 +11,14 @@
     Renders measured directions of a set from the set without them, through
     the full rendering path (delay lines included), for the two measures
     above to judge interpolation.
+``memory_scene``, ``PEAK_MEMORY_SCRIPT``
+    Scenes of many sources and a script that renders one and reports its
+    estimated and measured peak memory, for the memory estimate's test and
+    benchmark.
 """
 
-__all__ = ["log_spectral_distortion", "motion_artefact_level", "leave_one_out_responses"]
+__all__ = ["log_spectral_distortion", "motion_artefact_level", "leave_one_out_responses",
+           "memory_scene", "PEAK_MEMORY_SCRIPT"]
 
 import numpy as np
 from scipy import fft
@@ -122,3 +127,63 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128):
             for ear in range(2):
                 measured[row, ear] = shift_filter(hrtf.raw[i, ear], hrtf.raw_delays[i, ear], n)
     return rendered, measured
+
+
+def memory_scene(count, kind, moving, seconds, loop=False):
+    """The text of a scene of ``count`` sources for memory measurements.
+
+    Parameters
+    ----------
+    count : int
+    kind : {'generator', 'file'}
+        Whisper generators, or the file ``noise.wav`` beside the scene.
+    moving : bool
+        Each source sweeps half a circle (a keyframe list), else holds still.
+    seconds : float
+        The scene's duration.
+    loop : bool, optional
+        File sources loop.
+
+    Returns
+    -------
+    str
+    """
+    lines = [f"duration: {seconds}", "sources:"]
+    for i in range(count):
+        lines.append(f"  - name: s{i}")
+        if kind == "generator":
+            lines.append(f"    generator: {{type: whisper, seed: {i}}}")
+        else:
+            lines.append("    file: noise.wav" + ("\n    loop: true" if loop else ""))
+        azimuth = (7 * i) % 360
+        if moving:
+            lines.append(f"    trajectory: [{{time: 0, azimuth: {azimuth}, elevation: 0, "
+                         f"distance: 0.5}}, {{time: {seconds}, azimuth: {azimuth + 180}, "
+                         "elevation: 10, distance: 0.3}]")
+        else:
+            lines.append(f"    position: {{azimuth: {azimuth}, elevation: 0, distance: 0.5}}")
+    return "\n".join(lines) + "\n"
+
+
+PEAK_MEMORY_SCRIPT = """\
+import dataclasses, json, sys, time
+from spatial_asmr import load_scene, render_to_file
+from spatial_asmr.renderer.estimate import estimate_render
+scene = load_scene(sys.argv[1])
+# a first render compiles the numba kernels (once per install; the estimate
+# counts it only while numba's cache is empty): render a second of the
+# scene, then measure the real render's peak from here on (VmHWM, reset)
+render_to_file(dataclasses.replace(scene, duration=1.0), sys.argv[2], max_memory="none")
+with open("/proc/self/clear_refs", "w") as fh:
+    fh.write("5")
+estimate = estimate_render(scene, threads=2)
+started = time.perf_counter()
+render_to_file(scene, sys.argv[2], threads=2, max_memory="none")
+with open("/proc/self/status") as fh:
+    peak = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM"))
+print(json.dumps({"estimate": estimate.memory_bytes, "time_estimate": estimate.render_seconds,
+                  "wall": time.perf_counter() - started, "peak": peak}))
+"""
+"""str : ``python -c PEAK_MEMORY_SCRIPT SCENE OUT``: renders SCENE to OUT and
+prints JSON: ``estimate`` and ``peak`` (bytes), ``time_estimate`` and ``wall``
+(seconds)."""

@@ -15,6 +15,7 @@ import soundfile as sf
 from spatial_asmr import SceneError, SpatialAsmrError, load_hrtf, load_scene, render_to_file
 from spatial_asmr.batch.runner import render_many
 from spatial_asmr.renderer.estimate import default_max_memory, estimate_render, parse_size
+from spatial_asmr.testing import PEAK_MEMORY_SCRIPT, memory_scene
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -36,40 +37,9 @@ def _scene(folder, count, kind, moving, seconds=8.0, name=None):
         rng = np.random.default_rng(1)
         sf.write(folder / "noise.wav", 0.1 * rng.standard_normal(44100 * 12), 44100,
                  subtype="PCM_16")
-    lines = [f"duration: {seconds}", "sources:"]
-    for i in range(count):
-        lines.append(f"  - name: s{i}")
-        lines.append(f"    generator: {{type: whisper, seed: {i}}}" if kind == "generator"
-                     else "    file: noise.wav")
-        azimuth = (7 * i) % 360
-        if moving:
-            lines.append(f"    trajectory: [{{time: 0, azimuth: {azimuth}, elevation: 0, "
-                         f"distance: 0.5}}, {{time: {seconds}, azimuth: {azimuth + 180}, "
-                         "elevation: 10, distance: 0.3}]")
-        else:
-            lines.append(f"    position: {{azimuth: {azimuth}, elevation: 0, distance: 0.5}}")
     path = folder / (name or f"{kind}_{count}_{'moving' if moving else 'still'}.yaml")
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text(memory_scene(count, kind, moving, seconds))
     return path
-
-
-MEASURE = """\
-import dataclasses, json, sys
-from spatial_asmr import load_scene, render_to_file
-from spatial_asmr.renderer.estimate import estimate_render
-scene = load_scene(sys.argv[1])
-# a first render compiles the numba kernels (once per install; the estimate
-# counts it only while numba's cache is empty): render a second of the
-# scene, then measure the real render's peak from here on (VmHWM, reset)
-render_to_file(dataclasses.replace(scene, duration=1.0), sys.argv[2], max_memory="none")
-with open("/proc/self/clear_refs", "w") as fh:
-    fh.write("5")
-estimate = estimate_render(scene, threads=2).memory_bytes
-render_to_file(scene, sys.argv[2], threads=2, max_memory="none")
-with open("/proc/self/status") as fh:
-    peak = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM"))
-print(json.dumps({"estimate": estimate, "peak": peak}))
-"""
 
 
 @pytest.mark.parametrize(("count", "kind", "moving"), [
@@ -82,11 +52,11 @@ def test_the_memory_estimate_is_near_the_measured_peak(tmp_path, count, kind, mo
     # the first render of the HRTF set at a rate preprocesses and caches it
     # (about 400 MB more, once; the estimate counts it while the cache has no
     # entry): fill the cache in a process of its own
-    warm = subprocess.run([sys.executable, "-c", MEASURE, str(scene), str(tmp_path / "w.wav")],
-                          capture_output=True, text=True, timeout=600)
+    warm = subprocess.run([sys.executable, "-c", PEAK_MEMORY_SCRIPT, str(scene),
+                           str(tmp_path / "w.wav")], capture_output=True, text=True, timeout=600)
     assert warm.returncode == 0, warm.stderr
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(scene), str(tmp_path / "o.wav")],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-c", PEAK_MEMORY_SCRIPT, str(scene),
+                           str(tmp_path / "o.wav")], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout)
     ratio = figures["estimate"] / figures["peak"]

@@ -41,6 +41,16 @@ import numpy as np
 
 from ..errors import OutputError
 from ..output.mastering import CEILING_DB, Limiter, LimiterReport, LoudnessMeter, TruePeakMeter
+from ..output.writing import (
+    Quantiser,
+    _parse_bit_depth,
+    check_destination,
+    check_space,
+    output_bytes,
+    remove_temporaries,
+    write_audio,
+    writing,
+)
 
 _READ_BACK = 1 << 16  # frames per chunk of the second pass
 
@@ -122,8 +132,6 @@ class _Spool:
     """
 
     def __init__(self, output, dtype):
-        from ..output.writing import writing
-
         self.dtype = np.dtype(dtype)
         self.frames = 0
         self._pieces = None
@@ -140,8 +148,6 @@ class _Spool:
         self._file = os.fdopen(fd, "w+b")
 
     def write(self, chunk):
-        from ..output.writing import writing
-
         chunk = np.ascontiguousarray(chunk, dtype=self.dtype)
         self.frames += len(chunk)
         if self._pieces is not None:
@@ -154,8 +160,6 @@ class _Spool:
         if self._pieces is not None:
             yield from self._pieces
             return
-        from ..output.writing import writing
-
         with writing(self._output):
             self._file.flush()
         self._file.seek(0)
@@ -355,7 +359,6 @@ def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float
         integer output that would clip (not reached when the limiter runs).
     """
     from ..checks import check_render_arguments
-    from ..output.writing import check_destination
     from .estimate import parse_size
 
     started = time.perf_counter()
@@ -418,8 +421,6 @@ def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=No
     -------
     RenderReport
     """
-    from ..output.writing import check_destination, remove_temporaries, write_audio
-
     started = time.perf_counter() if started is None else started
     scene = plan.scene
     depth = bit_depth if bit_depth is not None else scene.output.bit_depth
@@ -444,8 +445,6 @@ def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=No
 def _check_space(plan, path, depth, fmt):
     """The output and, with a normalisation target, the first pass's
     temporary mix must fit on the disk together."""
-    from ..output.writing import check_space, output_bytes
-
     parts = [("the audio", output_bytes(plan.n_samples, depth, fmt))]
     if plan.scene.output.normalize is not None:
         parts.append(("a temporary mix for output.normalize",
@@ -502,7 +501,6 @@ def render(scene, dtype=np.float32, *, master=True, bit_depth=None, progress=Non
         Only with ``report=True``.
     """
     from ..checks import check_render_arguments
-    from ..output.writing import Quantiser, _parse_bit_depth
 
     started = time.perf_counter()
     dtype, threads = check_render_arguments(scene, dtype, threads, progress, master=master,
