@@ -25,7 +25,7 @@ Keys
 
 Writing and reading
     An entry is written under a temporary name in the cache folder and
-    renamed (:func:`spatial_asmr.output.writing.atomic_path`), so a reader
+    renamed (:func:`spatial_asmr.output.files.atomic_path`), so a reader
     in another process sees all of it or nothing.  An entry that cannot be
     read (cut short, damaged, not what it should hold) counts as missing: it
     is computed again and overwritten.  A folder that cannot be written (read
@@ -189,7 +189,7 @@ def store(path, write):
         False if the folder could not be made or written (read only, full);
         nothing is left behind then, and the caller goes on uncached.
     """
-    from .output.writing import atomic_path
+    from .output.files import atomic_path
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -149,7 +149,7 @@ def describe_report(report):
 
     lines = []
     if report.normalize is not None:
-        kind, target = report.normalize
+        kind, target = report.normalize.kind, report.normalize.target
         lines.append(f"normalised to {kind} {target:g} "
                      f"{'dBTP' if kind == 'peak' else 'LUFS'}: gain {report.gain_db:+.2f} dB")
     if report.limiter.engaged:

@@ -12,10 +12,9 @@ import pytest
 import soundfile as sf
 
 import spatial_asmr
-import spatial_asmr.hrtf.sets as sets
-import spatial_asmr.hrtf.spatializer as spatializer
 from spatial_asmr import cache, load_hrtf, load_scene
 from spatial_asmr import render as _render_mastered
+from spatial_asmr.hrtf import sets, spatializer
 from spatial_asmr.hrtf.sofa import write_sofa
 from spatial_asmr.hrtf.sphere import sphere_hrirs
 

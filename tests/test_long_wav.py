@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from spatial_asmr import OutputError, load_scene, render_to_file
-from spatial_asmr.output import writing as output_module
+from spatial_asmr.output import writing
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def _ffprobe_seconds(path):
 
 def test_a_wav_over_the_limit_is_written_as_rf64_and_reads_back_whole(tmp_path, scene,
                                                                      monkeypatch):
-    monkeypatch.setattr(output_module, "WAV_LIMIT", 200_000)
+    monkeypatch.setattr(writing, "WAV_LIMIT", 200_000)
     first = render_to_file(scene, tmp_path / "a.wav", bit_depth="float")
     render_to_file(scene, tmp_path / "b.wav", bit_depth="float")
     assert first.container == "RF64"
@@ -51,12 +51,12 @@ def test_a_wav_under_the_limit_stays_riff(tmp_path, scene):
 
 
 def test_writing_past_the_limit_without_the_length_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(output_module, "WAV_LIMIT", 100_000)
+    monkeypatch.setattr(writing, "WAV_LIMIT", 100_000)
     out = tmp_path / "out.wav"
     out.write_bytes(b"previous")
     chunks = [np.full((10_000, 2), 0.1)] * 3  # 30,000 frames of 24-bit: 180,000 bytes
     with pytest.raises(OutputError, match=r"cannot write .*out.wav: a WAV file holds at "
                                           r"most 16645 frames"):
-        output_module.write_audio(out, chunks, 48000, 24)
+        writing.write_audio(out, chunks, 48000, 24)
     assert out.read_bytes() == b"previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.wav"]

@@ -44,7 +44,7 @@ from pathlib import Path
 
 from ..checks import check_integer, show
 from ..errors import ArgumentError, OutputError, SceneError, SpatialAsmrError
-from ..output.writing import atomic_text, remove_temporaries, writing
+from ..output.files import atomic_text, remove_temporaries, writing
 from .workers import DaskPool, ProcessPool, failed_record, run_task
 
 SCENE_SUFFIXES = (".yaml", ".yml")

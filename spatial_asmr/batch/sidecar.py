@@ -196,7 +196,7 @@ def write_json_atomic(path, data):
     OutputError
         "cannot write PATH: reason", if it cannot be written.
     """
-    from ..output.writing import atomic_text
+    from ..output.files import atomic_text
 
     with atomic_text(path) as fh:
         json.dump(data, fh, separators=(",", ":"), allow_nan=False)
@@ -243,7 +243,7 @@ def write_dcase_csv(path, sidecar, classes=DCASE_CLASSES):
                              int(round(positions["elevation"][frame])),
                              int(round(100 * positions["distance"][frame]))))
     rows.sort()
-    from ..output.writing import atomic_text
+    from ..output.files import atomic_text
 
     with atomic_text(path) as fh:
         fh.writelines(",".join(str(v) for v in row) + "\n" for row in rows)

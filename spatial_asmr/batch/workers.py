@@ -16,7 +16,7 @@ import socket
 import warnings
 
 from ..errors import SpatialAsmrError, SpatialAsmrWarning
-from ..output.writing import remove_temporaries
+from ..output.files import remove_temporaries
 
 
 def _single_thread():

@@ -11,12 +11,14 @@ from scipy import signal
 from ._common import (
     TOP,
     Param,
+    finish,
+    prepare,
+)
+from ._dsp import (
     add_clicks,
     add_segment,
     band_noise,
-    finish,
     poisson_times,
-    prepare,
     raised_cosine_window,
     regular_times,
     smooth_random,

@@ -10,13 +10,15 @@ import numpy as np
 
 from ._common import (
     Param,
+    finish,
+    prepare,
+)
+from ._dsp import (
     add_segment,
     band_noise,
     decaying_noise_grains,
-    finish,
     modal_bank,
     overlap_add,
-    prepare,
     raised_cosine_window,
     regular_times,
     smooth_random,

@@ -12,11 +12,13 @@ from scipy import signal
 from ._common import (
     TOP,
     Param,
+    finish,
+    prepare,
+)
+from ._dsp import (
     add_segment,
     band_sos,
-    finish,
     formant_coefficients,
-    prepare,
     raised_cosine_window,
     white,
 )

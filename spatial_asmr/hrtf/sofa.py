@@ -411,7 +411,7 @@ def write_sofa(path, ir, source_positions, sample_rate, *, delays=None,
     """
     import netCDF4
 
-    from ..output.writing import atomic_path, writing
+    from ..output.files import atomic_path, writing
 
     path = sofa_destination(path)
     ir, pos, delays = check_hrirs(ir, source_positions, delays,

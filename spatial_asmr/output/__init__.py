@@ -2,11 +2,11 @@
 atomically.
 """
 
+from .files import atomic_path
 from .writing import (
     BIT_DEPTHS,
     FORMATS,
     WriteReport,
-    atomic_path,
     check_destination,
     write_audio,
 )

@@ -31,8 +31,6 @@ floats), or the raw mix with ``master=False``.
 __all__ = ["render", "render_to_file", "render_plan_to_file", "RenderReport"]
 
 import math
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,19 +38,17 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import OutputError
-from ..output.mastering import CEILING_DB, Limiter, LimiterReport, LoudnessMeter, TruePeakMeter
+from ..output.files import check_space, remove_temporaries
+from ..output.limiter import LimiterReport
+from ..output.streamed import StreamMastering, db
 from ..output.writing import (
     Quantiser,
     _parse_bit_depth,
     check_destination,
-    check_space,
     output_bytes,
-    remove_temporaries,
     write_audio,
-    writing,
 )
-
-_READ_BACK = 1 << 16  # frames per chunk of the second pass
+from ..scene.model import Normalize
 
 
 @dataclass(frozen=True)
@@ -73,7 +69,7 @@ class RenderReport:
         silent.
     loudness_lufs : float
         Integrated loudness of the output (BS.1770), LUFS; -inf if silent.
-    normalize : tuple or None
+    normalize : spatial_asmr.scene.Normalize or None
         The scene's target, ``("peak", dBTP)`` or ``("loudness", LUFS)``.
     gain_db : float
         Normalisation gain applied, dB.
@@ -91,7 +87,7 @@ class RenderReport:
     bit_depth: int | str
     peak_dbtp: float
     loudness_lufs: float
-    normalize: tuple | None
+    normalize: Normalize | None
     gain_db: float
     limiter: LimiterReport = field(default_factory=lambda: LimiterReport(False, 0.0, 0.0))
     wall_seconds: float = 0.0
@@ -117,184 +113,6 @@ class RenderReport:
             if isinstance(value, float) and not math.isfinite(value):
                 out[key] = None
         return out
-
-
-def _db(linear):
-    return 20.0 * math.log10(linear) if linear > 0 else -math.inf
-
-
-class _Spool:
-    """The raw mix of the first pass, kept for the second.
-
-    On disk (a temporary file ``.NAME.XXXX.mix`` beside the output,
-    removed by :meth:`close`) or, without an output, in memory (for
-    :func:`render`, whose result is in memory anyway).
-    """
-
-    def __init__(self, output, dtype):
-        self.dtype = np.dtype(dtype)
-        self.frames = 0
-        self._pieces = None
-        self._file = None
-        self.path = None
-        self._output = output
-        if output is None:
-            self._pieces = []
-            return
-        folder = output.parent if str(output.parent) else Path(".")
-        with writing(output):
-            fd, path = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".mix", dir=folder)
-        self.path = path
-        self._file = os.fdopen(fd, "w+b")
-
-    def write(self, chunk):
-        chunk = np.ascontiguousarray(chunk, dtype=self.dtype)
-        self.frames += len(chunk)
-        if self._pieces is not None:
-            self._pieces.append(chunk)
-            return
-        with writing(self._output):
-            self._file.write(chunk.tobytes())
-
-    def chunks(self):
-        if self._pieces is not None:
-            yield from self._pieces
-            return
-        with writing(self._output):
-            self._file.flush()
-        self._file.seek(0)
-        frame = 2 * self.dtype.itemsize
-        while True:
-            data = self._file.read(_READ_BACK * frame)
-            if not data:
-                return
-            yield np.frombuffer(data, dtype=self.dtype).reshape(-1, 2)
-
-    def close(self):
-        self._pieces = None
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-            try:
-                os.unlink(self.path)
-            except OSError:
-                pass
-
-
-class _Mastering:
-    """Normalise and limit a stream of mix chunks; see the module docstring.
-
-    Parameters
-    ----------
-    chunks : iterable of ndarray, shape (n, 2)
-        The raw mix (read once).
-    sample_rate : int
-    normalize : None or tuple
-        ``("peak", dBTP)`` or ``("loudness", LUFS)``.
-    integer : bool
-        Integer output: the true peak is limited to :data:`CEILING_DB`
-        (or the peak target, if lower).  Float output is limited only to a
-        peak target.
-    spool : pathlib.Path or None
-        The output, beside which the first pass keeps its temporary file
-        (with ``normalize``); None keeps it in memory.
-    dtype : numpy dtype
-        Precision of the raw mix (what the temporary file stores).
-    """
-
-    ATTEMPTS = 3
-    TOLERANCE_LU = 0.05
-
-    def __init__(self, chunks, sample_rate, normalize, integer, spool, dtype):
-        self.sample_rate = sample_rate
-        self.normalize = normalize
-        self.gain_db = 0.0
-        self.ceiling = CEILING_DB if integer else None
-        self._chunks = chunks
-        self._store = None
-        self._spool = spool
-        self._dtype = dtype
-        self.limiter = LimiterReport(False, 0.0, 0.0)
-        self.peak = self.loudness = None
-
-    def measure(self):
-        """First pass (with ``normalize``): meter the mix into the spool."""
-        if self.normalize is None:
-            return
-        kind, target = self.normalize
-        if kind not in ("peak", "loudness"):
-            raise ValueError(f"normalize is {kind!r} but must be 'peak' or 'loudness'")
-        meter = TruePeakMeter() if kind == "peak" else LoudnessMeter(self.sample_rate)
-        self._store = _Spool(self._spool, self._dtype)
-        for chunk in self._chunks:
-            meter.add(chunk)
-            self._store.write(chunk)
-        if kind == "peak":
-            if meter.peak > 0:
-                self.gain_db = target - _db(meter.peak)
-            integer = self.ceiling is not None
-            self.ceiling = min(target, CEILING_DB) if integer else target
-        else:
-            loudness = meter.integrated()
-            if math.isfinite(loudness):
-                self.gain_db = target - loudness
-
-    def chunks(self):
-        """The finished mix, metered (true peak and loudness), float64."""
-        self.peak, self.loudness = TruePeakMeter(), LoudnessMeter(self.sample_rate)
-        source = self._store.chunks() if self._store is not None else self._chunks
-        gain = 10.0 ** (self.gain_db / 20.0)
-        limiter = Limiter(self.sample_rate, self.ceiling) if self.ceiling is not None else None
-        pieces = (np.asarray(c, dtype=np.float64) for c in source)
-        for chunk in pieces:
-            if self.gain_db:
-                chunk = chunk * gain
-            if limiter is not None:
-                chunk = limiter.process(chunk)
-            if len(chunk):
-                self._meter(chunk)
-                yield chunk
-        if limiter is not None:
-            rest = limiter.flush()
-            if len(rest):
-                self._meter(rest)
-                yield rest
-            self.limiter = limiter.report
-
-    def _meter(self, chunk):
-        self.peak.add(chunk)
-        self.loudness.add(chunk)
-
-    def again(self):
-        """Whether to master once more from the spool, with a corrected gain.
-
-        Where the limiter has to act, it takes loudness away: the finished
-        mix falls short of a loudness target.  The gain is then raised by
-        the shortfall and the mix mastered again from the spool (no new
-        render), until it is within :attr:`TOLERANCE_LU`.
-        """
-        if self.normalize is None or self.normalize[0] != "loudness" or \
-                not self.limiter.engaged:
-            return False
-        measured = self.loudness.integrated()
-        miss = self.normalize[1] - measured
-        if not math.isfinite(measured) or abs(miss) <= self.TOLERANCE_LU:
-            return False
-        self.gain_db += miss
-        return True
-
-    def close(self):
-        if self._store is not None:
-            self._store.close()
-            self._store = None
-
-    def passes(self):
-        """Finished-mix iterables, one per mastering attempt (usually one)."""
-        self.measure()
-        for attempt in range(self.ATTEMPTS):
-            yield self.chunks()
-            if self._store is None or attempt == self.ATTEMPTS - 1 or not self.again():
-                return
 
 
 def _progress(chunks, progress, total, sample_rate):
@@ -431,7 +249,7 @@ def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=No
     chunks = plan.chunks()
     if progress is not None:
         chunks = _progress(chunks, progress, plan.n_samples, plan.sample_rate)
-    mastering = _Mastering(chunks, plan.sample_rate, scene.output.normalize, depth != "float",
+    mastering = StreamMastering(chunks, plan.sample_rate, scene.output.normalize, depth != "float",
                            path, plan.dtype)
     try:
         for finished in mastering.passes():
@@ -455,7 +273,7 @@ def _check_space(plan, path, depth, fmt):
 def _report(path, frames, plan, depth, scene, mastering, started, container=None):
     return RenderReport(
         path=path, seconds=frames / plan.sample_rate, sample_rate=plan.sample_rate,
-        bit_depth=depth, peak_dbtp=_db(mastering.peak.peak),
+        bit_depth=depth, peak_dbtp=db(mastering.peak.peak),
         loudness_lufs=mastering.loudness.integrated(), normalize=scene.output.normalize,
         gain_db=float(mastering.gain_db), limiter=mastering.limiter,
         wall_seconds=time.perf_counter() - started, container=container)
@@ -513,7 +331,7 @@ def render(scene, dtype=np.float32, *, master=True, bit_depth=None, progress=Non
         audio = np.concatenate(pieces, axis=0) if pieces else np.zeros((0, 2), plan.dtype)
         return audio, plan.sample_rate
     depth = _parse_bit_depth(bit_depth if bit_depth is not None else scene.output.bit_depth)
-    mastering = _Mastering(chunks, plan.sample_rate, scene.output.normalize, depth != "float",
+    mastering = StreamMastering(chunks, plan.sample_rate, scene.output.normalize, depth != "float",
                            None, plan.dtype)
     try:
         for finished in mastering.passes():

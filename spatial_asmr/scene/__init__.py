@@ -18,6 +18,7 @@ from .load import load_scene, parse_scene
 from .model import (
     BUNDLED_HRTFS,
     Keyframe,
+    Normalize,
     Orientation,
     OutputSettings,
     RenderSettings,
@@ -25,5 +26,5 @@ from .model import (
     SourceSpec,
 )
 
-__all__ = ["BUNDLED_HRTFS", "Keyframe", "Orientation", "OutputSettings", "RenderSettings",
-           "Scene", "SourceSpec", "load_scene", "parse_scene"]
+__all__ = ["BUNDLED_HRTFS", "Keyframe", "Normalize", "Orientation", "OutputSettings",
+           "RenderSettings", "Scene", "SourceSpec", "load_scene", "parse_scene"]

@@ -3,7 +3,7 @@
 __all__ = ["build_scene"]
 
 from ..motion.paths import Fixed, Keyframes
-from .model import Orientation, OutputSettings, RenderSettings, Scene, SourceSpec
+from .model import Normalize, Orientation, OutputSettings, RenderSettings, Scene, SourceSpec
 
 _POINT = ("azimuth", "elevation", "distance")
 
@@ -35,7 +35,7 @@ def build_scene(data, checks):
         bit_depth["bit_depth"] = depth if depth == "float" else int(depth)
     if isinstance(output.get("normalize"), dict):
         (kind, target), = output["normalize"].items()
-        bit_depth["normalize"] = (kind, float(target))
+        bit_depth["normalize"] = Normalize(kind, float(target))
 
     sources = []
     for index, source in enumerate(data["sources"]):

@@ -1,11 +1,12 @@
 """The scene model: frozen dataclasses of plain values that a loaded scene is made of."""
 
-__all__ = ["BUNDLED_HRTFS", "Keyframe", "Orientation", "RenderSettings", "OutputSettings",
-           "SourceSpec", "Scene"]
+__all__ = ["BUNDLED_HRTFS", "Keyframe", "Orientation", "RenderSettings", "Normalize",
+           "OutputSettings", "SourceSpec", "Scene"]
 
 import functools
 import pathlib
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..errors import ArgumentError
 from ..hrtf.sets import NAMES
@@ -88,6 +89,22 @@ class RenderSettings:
     doppler: bool = False
 
 
+class Normalize(NamedTuple):
+    """What ``output.normalize`` brings the mix to before limiting.
+
+    Attributes
+    ----------
+    kind : {'peak', 'loudness'}
+        ``'peak'``: the true peak (dBTP) is brought to ``target``;
+        ``'loudness'``: the integrated loudness (LUFS, BS.1770) is.
+    target : float
+        dBTP or LUFS.
+    """
+
+    kind: str
+    target: float
+
+
 @dataclass(frozen=True)
 class OutputSettings:
     """Format of the rendered file.
@@ -96,12 +113,16 @@ class OutputSettings:
     ----------
     bit_depth : {16, 24, 'float'}
         16 or 24 bit integer samples, or ``'float'`` for 32 bit float.
-    normalize : tuple or None
-        None, ``("peak", dBTP)`` or ``("loudness", LUFS)``.
+    normalize : Normalize or None
+        None (the mix as rendered), or what to normalise it to.
     """
 
-    bit_depth: object = 24
-    normalize: tuple | None = None
+    bit_depth: int | str = 24
+    normalize: Normalize | None = None
+
+    def __post_init__(self):
+        if self.normalize is not None and not isinstance(self.normalize, Normalize):
+            object.__setattr__(self, "normalize", Normalize(*self.normalize))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,205 @@
+"""Mastering a stream of mix chunks: normalise in two passes, limit, meter.
+
+:class:`StreamMastering` is what :func:`~spatial_asmr.render_to_file` puts
+between the renderer and the writer.  With ``output.normalize`` its first
+pass meters the raw mix (true peak or BS.1770 loudness) while keeping it in
+a :class:`Spool` (a float temporary file beside the output, at the render's
+precision, so nothing is lost and nothing is rendered twice); the second
+pass reads it back, applies the gain, limits and meters the result.  Where
+the limiter takes loudness away from a loudness target, the mix is
+mastered again from the spool with the gain raised by the shortfall.
+"""
+
+__all__ = ["StreamMastering", "Spool", "db", "READ_BACK"]
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .files import writing
+from .mastering import CEILING_DB, Limiter, LimiterReport, LoudnessMeter, TruePeakMeter
+
+READ_BACK = 1 << 16
+"""int : Frames per chunk read back from the spool."""
+
+
+def db(linear):
+    """Decibels of a linear level; minus infinity for 0."""
+    return 20.0 * math.log10(linear) if linear > 0 else -math.inf
+
+
+class Spool:
+    """The raw mix of the first pass, kept for the second.
+
+    On disk (a temporary file ``.NAME.XXXX.mix`` beside the output,
+    removed by :meth:`close`) or, without an output, in memory (for
+    :func:`render`, whose result is in memory anyway).
+    """
+
+    def __init__(self, output, dtype):
+        self.dtype = np.dtype(dtype)
+        self.frames = 0
+        self._pieces = None
+        self._file = None
+        self.path = None
+        self._output = output
+        if output is None:
+            self._pieces = []
+            return
+        folder = output.parent if str(output.parent) else Path(".")
+        with writing(output):
+            fd, path = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".mix", dir=folder)
+        self.path = path
+        self._file = os.fdopen(fd, "w+b")
+
+    def write(self, chunk):
+        chunk = np.ascontiguousarray(chunk, dtype=self.dtype)
+        self.frames += len(chunk)
+        if self._pieces is not None:
+            self._pieces.append(chunk)
+            return
+        with writing(self._output):
+            self._file.write(chunk.tobytes())
+
+    def chunks(self):
+        if self._pieces is not None:
+            yield from self._pieces
+            return
+        with writing(self._output):
+            self._file.flush()
+        self._file.seek(0)
+        frame = 2 * self.dtype.itemsize
+        while True:
+            data = self._file.read(READ_BACK * frame)
+            if not data:
+                return
+            yield np.frombuffer(data, dtype=self.dtype).reshape(-1, 2)
+
+    def close(self):
+        self._pieces = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+
+class StreamMastering:
+    """Normalise and limit a stream of mix chunks; see the module docstring.
+
+    Parameters
+    ----------
+    chunks : iterable of ndarray, shape (n, 2)
+        The raw mix (read once).
+    sample_rate : int
+    normalize : spatial_asmr.scene.Normalize or None
+        ``("peak", dBTP)`` or ``("loudness", LUFS)``.
+    integer : bool
+        Integer output: the true peak is limited to :data:`CEILING_DB`
+        (or the peak target, if lower).  Float output is limited only to a
+        peak target.
+    spool : pathlib.Path or None
+        The output, beside which the first pass keeps its temporary file
+        (with ``normalize``); None keeps it in memory.
+    dtype : numpy dtype
+        Precision of the raw mix (what the temporary file stores).
+    """
+
+    ATTEMPTS = 3
+    TOLERANCE_LU = 0.05
+
+    def __init__(self, chunks, sample_rate, normalize, integer, spool, dtype):
+        self.sample_rate = sample_rate
+        self.normalize = normalize
+        self.gain_db = 0.0
+        self.ceiling = CEILING_DB if integer else None
+        self._chunks = chunks
+        self._store = None
+        self._spool = spool
+        self._dtype = dtype
+        self.limiter = LimiterReport(False, 0.0, 0.0)
+        self.peak = self.loudness = None
+
+    def measure(self):
+        """First pass (with ``normalize``): meter the mix into the spool."""
+        if self.normalize is None:
+            return
+        kind, target = self.normalize.kind, self.normalize.target
+        if kind not in ("peak", "loudness"):
+            raise ValueError(f"normalize is {kind!r} but must be 'peak' or 'loudness'")
+        meter = TruePeakMeter() if kind == "peak" else LoudnessMeter(self.sample_rate)
+        self._store = Spool(self._spool, self._dtype)
+        for chunk in self._chunks:
+            meter.add(chunk)
+            self._store.write(chunk)
+        if kind == "peak":
+            if meter.peak > 0:
+                self.gain_db = target - db(meter.peak)
+            integer = self.ceiling is not None
+            self.ceiling = min(target, CEILING_DB) if integer else target
+        else:
+            loudness = meter.integrated()
+            if math.isfinite(loudness):
+                self.gain_db = target - loudness
+
+    def chunks(self):
+        """The finished mix, metered (true peak and loudness), float64."""
+        self.peak, self.loudness = TruePeakMeter(), LoudnessMeter(self.sample_rate)
+        source = self._store.chunks() if self._store is not None else self._chunks
+        gain = 10.0 ** (self.gain_db / 20.0)
+        limiter = Limiter(self.sample_rate, self.ceiling) if self.ceiling is not None else None
+        pieces = (np.asarray(c, dtype=np.float64) for c in source)
+        for chunk in pieces:
+            if self.gain_db:
+                chunk = chunk * gain
+            if limiter is not None:
+                chunk = limiter.process(chunk)
+            if len(chunk):
+                self._meter(chunk)
+                yield chunk
+        if limiter is not None:
+            rest = limiter.flush()
+            if len(rest):
+                self._meter(rest)
+                yield rest
+            self.limiter = limiter.report
+
+    def _meter(self, chunk):
+        self.peak.add(chunk)
+        self.loudness.add(chunk)
+
+    def again(self):
+        """Whether to master once more from the spool, with a corrected gain.
+
+        Where the limiter has to act, it takes loudness away: the finished
+        mix falls short of a loudness target.  The gain is then raised by
+        the shortfall and the mix mastered again from the spool (no new
+        render), until it is within :attr:`TOLERANCE_LU`.
+        """
+        if self.normalize is None or self.normalize.kind != "loudness" or \
+                not self.limiter.engaged:
+            return False
+        measured = self.loudness.integrated()
+        miss = self.normalize.target - measured
+        if not math.isfinite(measured) or abs(miss) <= self.TOLERANCE_LU:
+            return False
+        self.gain_db += miss
+        return True
+
+    def close(self):
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def passes(self):
+        """Finished-mix iterables, one per mastering attempt (usually one)."""
+        self.measure()
+        for attempt in range(self.ATTEMPTS):
+            yield self.chunks()
+            if self._store is None or attempt == self.ATTEMPTS - 1 or not self.again():
+                return
