@@ -18,19 +18,17 @@ read_sofa, write_sofa
 
 __version__ = "0.1.0"
 
-from .errors import (
-                     ArgumentError,
-                     AudioFileError,
-                     HrtfError,
-                     HrtfWarning,
-                     OutputError,
-                     SceneError,
-                     SpatialAsmrError,
-                     SpatialAsmrWarning,
-)
-from .hrtf import HrtfSet, load_hrtf, read_sofa, write_sofa
-from .renderer.pipeline import RenderReport, render, render_to_file
-from .scene import Scene, load_scene
+import lazy_loader
+
+# Everything is imported on first use, so that ``import spatial_asmr`` (and
+# the command line's --help) does not load numba, scipy and the HRTF code.
+__getattr__, _, _ = lazy_loader.attach(__name__, submod_attrs={
+    "errors": ["SpatialAsmrError", "SceneError", "HrtfError", "AudioFileError", "ArgumentError",
+               "OutputError", "SpatialAsmrWarning", "HrtfWarning"],
+    "hrtf": ["HrtfSet", "load_hrtf", "read_sofa", "write_sofa"],
+    "renderer.pipeline": ["RenderReport", "render", "render_to_file"],
+    "scene": ["Scene", "load_scene"],
+})
 
 __all__ = [
     "load_scene", "render", "render_to_file", "RenderReport",
@@ -41,3 +39,7 @@ __all__ = [
     "SpatialAsmrWarning", "HrtfWarning",
     "__version__",
 ]
+
+
+def __dir__():
+    return list(__all__)

@@ -257,7 +257,7 @@ def _batch(args):
 
 def _validate(args):
     from .errors import SceneError
-    from .renderer.pipeline import check_scene_memory
+    from .renderer.estimate import check_scene_memory
     from .scene.load import load_scene
 
     failed = 0

@@ -244,3 +244,13 @@ def test_shift_filter_truncates_or_pads_to_the_requested_length(rng, length):
     common = min(length, len(full))
     assert_array_equal(shifted[:common], full[:common])
     assert_array_equal(shifted[common:], 0.0)
+
+
+def test_the_stored_farrow_table_is_what_a_fresh_fit_gives():
+    # the table is data (fitting takes a second at import); it must be the
+    # fit of the interpolator's design, to the last bits a least-squares
+    # solve may differ by between machines
+    from spatial_asmr.dsp.farrow import COEFFICIENTS, HEX, fit_coefficients
+
+    assert COEFFICIENTS.shape == (8, 24) and len(HEX) == 8
+    assert_allclose(COEFFICIENTS, fit_coefficients(), rtol=0, atol=1e-14)

@@ -42,7 +42,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..checks import check_integer, show
+from ..checks import check_integer, must_be
 from ..errors import ArgumentError, OutputError, SceneError, SpatialAsmrError
 from ..output.files import atomic_text, remove_temporaries, writing
 from .workers import DaskPool, ProcessPool, failed_record, run_task
@@ -94,8 +94,8 @@ def collect_scenes(inputs):
     try:
         inputs = list(inputs)
     except TypeError:
-        raise ArgumentError(f"scenes is {show(inputs)} but must be a list of scene files, "
-                            "folders, Scene objects or mappings") from None
+        raise ArgumentError(must_be("scenes", inputs, "a list of scene files, folders, Scene "
+                                    "objects or mappings")) from None
     entries = []
     for index, item in enumerate(inputs):
         name = None
@@ -130,8 +130,9 @@ def collect_scenes(inputs):
                 entry.error = str(exc)
             entries.append(entry)
         else:
-            raise ArgumentError(f"scenes[{index}] is a {type(item).__name__} but must be "
-                                   "a scene file, a folder, a Scene or a mapping")
+            raise ArgumentError(must_be(f"scenes[{index}]", item,
+                                        "a scene file, a folder, a Scene or a mapping",
+                                        show=lambda value: f"a {type(value).__name__}"))
     seen = {}
     for entry in entries:
         if entry.name in seen:
@@ -151,10 +152,10 @@ def parse_shard(text):
     try:
         i, n = (int(part) for part in str(text).split("/"))
     except ValueError:
-        raise ArgumentError(f"shard is {text!r} but must be I/N with integers, "
-                               "e.g. 0/4") from None
+        raise ArgumentError(must_be("shard", text, "I/N with integers, e.g. 0/4",
+                                    show=repr)) from None
     if not (n >= 1 and 0 <= i < n):
-        raise ArgumentError(f"shard is {text!r} but must be I/N with 0 <= I < N")
+        raise ArgumentError(must_be("shard", text, "I/N with 0 <= I < N", show=repr))
     return i, n
 
 
@@ -166,7 +167,7 @@ def _in_shard(name, shard):
 
 
 def _hrtf_identity(scene):
-    from ..hrtf.sets import ANALYTIC, BUNDLED, bundled_hrtf_path
+    from ..hrtf.bundled import ANALYTIC, BUNDLED, bundled_hrtf_path
     from .sidecar import file_sha256
 
     name = str(scene.hrtf)
@@ -373,9 +374,10 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
 
     started = time.perf_counter()
     if format not in FORMATS:
-        raise ArgumentError(f"format is {format!r} but must be one of {', '.join(FORMATS)}")
+        raise ArgumentError(must_be("format", format, f"one of {', '.join(FORMATS)}",
+                                    show=repr))
     if annotations not in (None, "dcase"):
-        raise ArgumentError(f"annotations is {annotations!r} but must be None or 'dcase'")
+        raise ArgumentError(must_be("annotations", annotations, "None or 'dcase'", show=repr))
     if jobs is not None:
         jobs = check_integer("jobs", jobs, ArgumentError, "None or an integer >= 1",
                              lambda n: n >= 1)
@@ -488,7 +490,7 @@ def _task(index, entry, out_dir, format, bit_depth, annotations, classes):
 
 def _prepare(entry, task, source_label, memory):
     """Read the scene here: its key, and what the worker needs."""
-    from ..renderer.pipeline import check_scene_memory
+    from ..renderer.estimate import check_scene_memory
     from ..scene.resolved import resolved_scene
 
     text = None

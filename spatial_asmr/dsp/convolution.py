@@ -48,6 +48,8 @@ import numba
 import numpy as np
 from scipy import fft
 
+from ..checks import must_be
+
 
 def crossfade_ramp(block_size, dtype=np.float64):
     """Raised-cosine fade-in over one block, reaching 1 at its last sample.
@@ -434,8 +436,8 @@ class FixedConvolver:
         self.n_fft = N = int(n_fft)
         self.block_size = B = N - n_taps + 1
         if B < n_taps:
-            raise ValueError(f"n_fft is {N} but must be at least {2 * n_taps - 1} "
-                             f"(twice the filter length, less one)")
+            raise ValueError(must_be("n_fft", N, f"at least {2 * n_taps - 1} "
+                                     "(twice the filter length, less one)"))
         self.dtype = np.dtype(dtype)
         cdtype = np.result_type(self.dtype, np.complex64)
         self._spectra = fft.rfft(filters.astype(self.dtype), N, axis=-1).astype(cdtype)

@@ -33,64 +33,12 @@ __all__ = ["HALF_LENGTH", "DEGREE", "fractional_kernel", "interpolator_taps", "d
 import numba
 import numpy as np
 
-HALF_LENGTH = 12
-BETA = 8.0
-DEGREE = 7
+from .farrow import COEFFICIENTS, DEGREE, HALF_LENGTH, fractional_kernel
+
 _TILE = 256
 
 
-def fractional_kernel(frac, half_length=HALF_LENGTH, beta=BETA):
-    """Windowed-sinc taps that delay by ``frac`` samples (0 <= frac <= 1).
-
-    This is the interpolator's design; the delay line evaluates a
-    polynomial fit of it (see :func:`interpolator_taps`).
-
-    Parameters
-    ----------
-    frac : float
-        Fractional delay in samples.
-
-    Returns
-    -------
-    taps : ndarray, shape (2 * half_length,)
-        ``taps[k]`` multiplies ``x[n - (k - half_length + 1)]``.
-    """
-    offsets = np.arange(-half_length + 1, half_length + 1)
-    # the ideal delay frac puts the sinc centre at offset frac
-    t = offsets - frac
-    arg = np.clip(1.0 - (t / half_length) ** 2, 0.0, None)
-    window = np.i0(beta * np.sqrt(arg)) / np.i0(beta)
-    return np.sinc(t) * window
-
-
-def _farrow_coefficients(degree=DEGREE, half_length=HALF_LENGTH):
-    """Monomial coefficients ``C`` (degree + 1, 2H) in ``t = 2u - 1``.
-
-    ``sum_m C[m, k] t**m`` weighs ``x[base + 1 - H + k]`` when reading the
-    signal at ``base + u``.  The fit is ``P(t) = lin(t) + (1 - t**2) Q(t)``
-    with ``lin`` the endpoint values, so ``P`` is exact at whole samples.
-    """
-    n_taps = 2 * half_length
-    u = np.linspace(0.0, 1.0, 4001)
-    t = 2.0 * u - 1.0
-    # reading at base + u delays x[base + 1] by 1 - u
-    target = np.stack([fractional_kernel(1.0 - ui)[::-1] for ui in u])
-    at_start = np.eye(n_taps)[half_length - 1]
-    at_end = np.eye(n_taps)[half_length]
-    lin = np.outer((1 - t) / 2, at_start) + np.outer((1 + t) / 2, at_end)
-    basis = np.vander(t, degree - 1, increasing=True) * (1 - t ** 2)[:, None]
-    q, *_ = np.linalg.lstsq(basis, target - lin, rcond=None)
-    coef = np.zeros((degree + 1, n_taps))
-    coef[0] += (at_start + at_end) / 2
-    coef[1] += (at_end - at_start) / 2
-    coef[:degree - 1] += q
-    coef[2:] -= q
-    # the kernel is symmetric: P(-t) is P(t) reversed; keep it exactly so
-    signs = (-1.0) ** np.arange(degree + 1)
-    return 0.5 * (coef + signs[:, None] * coef[:, ::-1])
-
-
-_COEFFICIENTS = _farrow_coefficients()
+_COEFFICIENTS = COEFFICIENTS
 assert _COEFFICIENTS.shape[0] == 8, "_horner is written out for DEGREE = 7"
 
 

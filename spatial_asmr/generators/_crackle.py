@@ -10,7 +10,6 @@ times a second, which is heard as a rasp.
 import math
 
 import numpy as np
-from scipy import signal
 
 from ._common import (
     TOP,
@@ -181,6 +180,8 @@ def package_open(duration, sample_rate, *, seed=0, cycle=5.0, peel_rate=180.0,
 
 def _tape_pull(out, rng, start, length, peel_rate, fs):
     """Add one tape pull of ``length`` samples at sample ``start``."""
+    from scipy import signal  # here, not at the top: it takes a second to import
+
     if length < 2 or start >= len(out):
         return
     progress = np.minimum(np.arange(length) / (0.4 * length), 1.0)

@@ -10,7 +10,6 @@ import functools
 import math
 
 import numpy as np
-from scipy import signal
 
 from ._common import REFERENCE_RATE, TOP
 
@@ -41,6 +40,8 @@ def band_sos(lo, hi, sample_rate, order=2):
 
 @functools.lru_cache(maxsize=256)
 def _band_design(lo, hi, sample_rate, order):
+    from scipy import signal  # here, not at the top: it takes a second to import
+
     hi = min(hi, TOP * sample_rate)
     lo = min(lo, 0.5 * hi)
     return signal.butter(order, [lo, hi], btype="bandpass", fs=sample_rate, output="sos")
@@ -88,6 +89,8 @@ def band_noise(rng, n, lo, hi, sample_rate, order=2):
     -------
     noise : ndarray, shape (n,)
     """
+    from scipy import signal  # here, not at the top: it takes a second to import
+
     return signal.sosfilt(band_sos(lo, hi, sample_rate, order), white(rng, n, sample_rate))
 
 
@@ -260,6 +263,7 @@ def overlap_add(n, starts, grains):
     -------
     out : ndarray, shape (n,)
     """
+
     count, length = grains.shape
     if count == 0:
         return np.zeros(n)
@@ -355,6 +359,8 @@ def modal_bank(n, starts, weights, freqs, decays, sample_rate):
     -------
     out : ndarray, shape (n,)
     """
+    from scipy import signal  # here, not at the top: it takes a second to import
+
     out = np.zeros(n)
     for k, (freq, decay) in enumerate(zip(freqs, decays, strict=True)):
         if freq >= TOP * sample_rate or len(starts) == 0:

@@ -6,7 +6,6 @@ stick-slip ticks, soft ones (skin, fabric) are smooth and dull.
 """
 
 import numpy as np
-from scipy import signal
 
 from ._common import (
     TOP,
@@ -154,6 +153,8 @@ def touch(duration, sample_rate, *, seed=0, rub_rate=1.2, cutoff=800.0, depth=0.
     GeneratorError
         If an argument is out of range (all problems listed at once).
     """
+    from scipy import signal  # here, not at the top: it takes a second to import
+
     n, fs, rng = prepare(duration, sample_rate, seed, TOUCH_PARAMS,
                          rub_rate=rub_rate, cutoff=cutoff, depth=depth)
     if n == 0:

@@ -7,7 +7,6 @@ bursts of consonants.  The generator follows that source-filter picture.
 """
 
 import numpy as np
-from scipy import signal
 
 from ._common import (
     TOP,
@@ -144,6 +143,8 @@ def whisper(duration, sample_rate, *, seed=0, syllable_rate=4.0, phrase_length=6
 
 def _noise_segment(out, rng, start, length, fs, lo, hi, gain, attack, release, order=2):
     """Add band-passed noise under a raised-cosine window (a fricative or breath)."""
+    from scipy import signal  # here, not at the top: it takes a second to import
+
     if length < 2 or start >= len(out):
         return
     noise = signal.sosfilt(band_sos(lo, hi, fs, order), white(rng, length, fs))
@@ -153,6 +154,8 @@ def _noise_segment(out, rng, start, length, fs, lo, hi, gain, attack, release, o
 
 def _syllable(out, rng, start, period, fs, stress, onset, coda, sibilance):
     """Add one syllable: onset consonant, formant-filtered vowel, optional final 's'."""
+    from scipy import signal  # here, not at the top: it takes a second to import
+
     length = round(period * rng.uniform(0.75, 0.95) * fs)
     vowel_start = start
     attack = 0.3

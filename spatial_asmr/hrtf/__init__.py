@@ -6,8 +6,10 @@ built on the public attributes of :class:`HrtfSet`; ``HrtfSet.lookup`` and
 ``HrtfSet.interpolate`` serve analysis, plots and tests.
 """
 
-from .sets import BUNDLED, HrtfSet, bundled_hrtf_path, load_hrtf
-from .sofa import SofaData, read_sofa, write_sofa
+import lazy_loader
 
-__all__ = ["BUNDLED", "HrtfSet", "bundled_hrtf_path", "load_hrtf", "SofaData", "read_sofa",
-           "write_sofa"]
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "bundled": ["BUNDLED", "bundled_hrtf_path"],
+    "sets": ["HrtfSet", "load_hrtf"],
+    "sofa": ["SofaData", "read_sofa", "write_sofa"],
+})

@@ -49,7 +49,6 @@ __all__ = ["HrtfSet", "DistanceLayer", "load_hrtf", "bundled_hrtf_path", "is_pre
 
 import os
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
@@ -57,35 +56,11 @@ from .. import cache
 from ..checks import check_array, check_broadcast, check_number, check_path, check_values
 from ..errors import HrtfError
 from ..motion.coordinates import unit_vectors
+from .bundled import BUNDLED, NAMES, bundled_hrtf_path
+from .cached import entry, file_digest, is_preprocessed
 from .preprocess import minimum_phase, onset_delays, resample_ir
 from .sofa import check_hrirs, check_positive, read_sofa, sofa_file
 from .triangulation import DistanceLayer
-
-
-def _hrtf_dir():
-    # In a source checkout the data sit in the top-level hrtf/ folder; an
-    # installed package carries them as spatial_asmr/_bundled.
-    package = Path(__file__).resolve().parent.parent  # spatial_asmr/
-    for candidate in (package.parent / "hrtf", package / "_bundled"):
-        if (candidate / "manifest.json").is_file():
-            return candidate
-    return package.parent / "hrtf"
-
-
-BUNDLED = {"kemar": "MIT_KEMAR_normal_pinna.sofa"}
-ANALYTIC = ("sphere",)
-#: Names a scene's ``hrtf`` key accepts besides a path.
-NAMES = tuple(BUNDLED) + ANALYTIC
-
-
-def bundled_hrtf_path(name):
-    """Path of a bundled HRTF set by name (``"kemar"``)."""
-    if isinstance(name, str) and name in BUNDLED:
-        return _hrtf_dir() / BUNDLED[name]
-    raise HrtfError(f"hrtf is {name!r} but must be one of {', '.join(map(repr, NAMES))} "
-                     "or a path to a .sofa file")
-
-
 
 
 class HrtfSet:
@@ -296,14 +271,6 @@ def _sphere_set(sample_rate):
     return HrtfSet(ir, positions, sample_rate, name="sphere")
 
 
-def _file_hash(path):
-    try:
-        return cache.file_hash(path)
-    except OSError as exc:
-        raise HrtfError(f"HRTF file {str(path)!r} cannot be read: "
-                         f"{exc.strerror or exc}") from None
-
-
 def load_hrtf(name_or_path, sample_rate):
     """Load and preprocess an HRTF set for a render rate.
 
@@ -345,33 +312,12 @@ def load_hrtf(name_or_path, sample_rate):
     path = bundled_hrtf_path(text) if looks_like_name else sofa_file("name_or_path", text)
     if not path.is_file():
         raise HrtfError(f"HRTF file {text!r} does not exist")
-    return _load_cached(str(path.resolve()), sample_rate, _file_hash(path))
-
-
-def is_preprocessed(path, sample_rate):
-    """Whether the disk cache holds the preprocessed set of a SOFA file at a rate.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        An existing SOFA file.
-    sample_rate : float
-
-    Returns
-    -------
-    bool
-    """
-    return _entry(_file_hash(path), sample_rate)[1].is_file()
-
-
-def _entry(digest, sample_rate):
-    key = cache.key("hrtf", digest, sample_rate=float(sample_rate))
-    return key, cache.entry_path("hrtf", key, ".npz")
+    return _load_cached(str(path.resolve()), sample_rate, file_digest(path))
 
 
 @lru_cache(maxsize=8)
 def _load_cached(path, sample_rate, digest):
-    key, entry = _entry(digest, sample_rate)
+    key, stored = entry(digest, sample_rate)
 
     def read(file):
         # opened here: np.load leaves a file it opened open if it is no zip
@@ -383,12 +329,12 @@ def _load_cached(path, sample_rate, digest):
         np.savez(fh, raw=hrtf.raw, positions=hrtf.positions, raw_delays=hrtf.raw_delays,
                  minphase=hrtf.minphase, onsets=hrtf.onsets)
 
-    hrtf = cache.load(entry, read)
+    hrtf = cache.load(stored, read)
     if hrtf is None:  # missing or damaged: computed, and stored over a damaged one
         data = read_sofa(path)
         ir = resample_ir(data.ir, data.sample_rate, sample_rate)
         delays = data.delays * (sample_rate / data.sample_rate)
         hrtf = HrtfSet(ir, data.source_positions, sample_rate, delays, name=path)
-        cache.store(entry, write)
+        cache.store(stored, write)
     hrtf.cache_key = key  # derived data (near-field layers) are cached under it
     return hrtf

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checks import check_array, check_number, check_path, check_values, show
+from ..checks import check_array, check_number, check_path, check_values, must_be
 from ..errors import HrtfError, HrtfWarning
 from ..motion.coordinates import cart2sph, sph2cart
 
@@ -78,7 +78,7 @@ def _positions_as_spherical(var, name, problems):
         return sph
     if kind == "cartesian":
         return cart2sph(values)
-    problems.append(f"{name}.Type is {kind!r} but must be 'cartesian' or 'spherical'")
+    problems.append(must_be(f"{name}.Type", kind, "'cartesian' or 'spherical'", show=repr))
     return None
 
 
@@ -146,14 +146,13 @@ def read_sofa(path):
     try:
         attributes = {k: dataset.getncattr(k) for k in dataset.ncattrs()}
         if attributes.get("Conventions") != "SOFA":
-            raise HrtfError(
-                f"{path}: global attribute Conventions is "
-                f"{attributes.get('Conventions')!r} but must be 'SOFA'")
+            raise HrtfError(f"{path}: " + must_be("global attribute Conventions",
+                                                  attributes.get("Conventions"), "'SOFA'",
+                                                  show=repr))
         convention = attributes.get("SOFAConventions")
         if convention != "SimpleFreeFieldHRIR":
-            raise HrtfError(
-                f"{path}: SOFAConventions is {convention!r} but must be "
-                "'SimpleFreeFieldHRIR'")
+            raise HrtfError(f"{path}: " + must_be("SOFAConventions", convention,
+                                                  "'SimpleFreeFieldHRIR'", show=repr))
         problems = _check_variables(dataset)
         if problems:
             raise HrtfError(_problem_text(path, problems))
@@ -317,8 +316,8 @@ def _check_variables(dataset):
                             f"(1, {r}) or ({m}, {r})")
     rate = np.asarray(dataset.variables["Data.SamplingRate"][:], dtype=float).ravel()
     if rate.size != 1 or not np.isfinite(rate).all() or rate[0] <= 0:
-        problems.append(f"Data.SamplingRate is {rate.tolist()} but must be one "
-                        "positive number (per-measurement rates are not supported)")
+        problems.append(must_be("Data.SamplingRate", rate.tolist(), "one positive number "
+                                "(per-measurement rates are not supported)", show=str))
     return problems
 
 
@@ -424,7 +423,7 @@ def write_sofa(path, ir, source_positions, sample_rate, *, delays=None,
                   "history": history}
     for key, value in attributes.items():
         if not isinstance(value, str):
-            raise HrtfError(f"{key} is {show(value)} but must be a str")
+            raise HrtfError(must_be(key, value, "a str"))
     m, r, n = ir.shape
     if delays is None:
         delays = np.zeros((1, r))

@@ -65,11 +65,8 @@ import numpy as np
 from scipy import fft
 
 from .. import cache
+from .blend import BLEND
 from .sphere import HEAD_RADIUS, SPEED_OF_SOUND, sphere_transfer
-
-BLEND = 2 * 3
-"""int : Filter rows blended per ear and position: 2 distance layers x 3 vertices
-of the triangle around the direction."""
 
 LAYER_RATIO = 1.3
 """float : Largest ratio between neighbouring synthesised distance layers."""

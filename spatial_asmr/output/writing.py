@@ -63,7 +63,9 @@ def _parse_bit_depth(bit_depth):
     if bit_depth in ("16", "24"):
         bit_depth = int(bit_depth)
     if bit_depth not in BIT_DEPTHS:
-        raise OutputError(f"bit_depth is {bit_depth!r} but must be 16, 24 or 'float'")
+        from ..checks import must_be
+
+        raise OutputError(must_be("bit_depth", bit_depth, "16, 24 or 'float'", show=repr))
     return bit_depth
 
 

@@ -18,7 +18,7 @@ its container) has.
 """
 
 __all__ = ["RenderEstimate", "estimate_render", "check_memory", "default_max_memory",
-           "parse_size", "format_size", "MEMORY_FRACTION"]
+           "parse_size", "format_size", "check_scene_memory", "MEMORY_FRACTION"]
 
 import math
 import os
@@ -203,6 +203,7 @@ def parse_size(text, name="memory size"):
     ArgumentError
         Anything else.
     """
+    from ..checks import must_be
     from ..errors import ArgumentError
 
     if isinstance(text, (int, float)) and not isinstance(text, bool):
@@ -218,9 +219,9 @@ def parse_size(text, name="memory size"):
         except ValueError:
             value = math.nan
     if unit not in _UNITS or not math.isfinite(value) or value <= 0:
-        raise ArgumentError(
-            f"{name} is {text!r} but must be a positive number of bytes, with K, M, G "
-            "or T (powers of 1024) or kB, MB, GB, TB (powers of 1000), e.g. 8G, or 'none'")
+        raise ArgumentError(must_be(
+            name, text, "a positive number of bytes, with K, M, G or T (powers of 1024) or "
+            "kB, MB, GB, TB (powers of 1000), e.g. 8G, or 'none'", show=repr))
     return value * _UNITS[unit]
 
 
@@ -298,10 +299,10 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     import numpy as np
 
     from ..generators import segment_samples
-    from ..hrtf.spatializer import BLEND
+    from ..hrtf.blend import BLEND
     from ..sources.sounds import FILE_BLOCK
     from ..sources.stream import LOOP_IN_MEMORY, SourceStream
-    from .plan import CHUNK_SAMPLES, STATIC_CHUNK_SAMPLES
+    from .blocks import CHUNK_SAMPLES, STATIC_CHUNK_SAMPLES
 
     item = np.dtype(dtype).itemsize
     sr = int(scene.sample_rate)
@@ -409,7 +410,8 @@ def kernels_cached():
 
 
 def _hrtf_cached(scene):
-    from ..hrtf.sets import NAMES, bundled_hrtf_path, is_preprocessed
+    from ..hrtf.bundled import NAMES, bundled_hrtf_path
+    from ..hrtf.cached import is_preprocessed
 
     if scene.hrtf == "sphere":
         return True  # computed, never cached: within the program's share
@@ -424,7 +426,7 @@ def _hrtf_bytes(scene, item):
     """The HRTF set in memory: its responses, their minimum-phase versions,
     onset delays and near-field layers; measured as about 20 times the
     size of its SOFA file in float32."""
-    from ..hrtf.sets import NAMES, bundled_hrtf_path
+    from ..hrtf.bundled import NAMES, bundled_hrtf_path
 
     if scene.hrtf == "sphere":
         return 20e6 * item / 4
@@ -492,3 +494,43 @@ def check_memory(scene, estimate, max_memory, limit_from="--max-memory"):
         f"{field}: the render needs an estimated {format_size(need)} of memory, "
         f"{format_size(totals[field])} of it for {field} ({what}), but the limit is "
         f"{format_size(max_memory)} ({limit_from}); {advice}"))
+
+
+def check_scene_memory(scene, max_memory=None, *, dtype="float32", threads=None, jobs=1,
+                       option="--max-memory", in_memory=None):
+    """Refuse a scene whose estimated memory is over a limit.
+
+    Parameters
+    ----------
+    scene : Scene
+    max_memory : float or str, optional
+        Bytes, or a size (``"8G"``, ``"none"``); default
+        :func:`~spatial_asmr.renderer.estimate.default_max_memory` for ``jobs``.
+    option : str, optional
+        The option that sets the limit, for messages.
+
+    Returns
+    -------
+    RenderEstimate
+
+    Raises
+    ------
+    SceneError
+        The estimate is over the limit.
+    ArgumentError
+        ``max_memory`` is not a size.
+    """
+    if max_memory is None:
+        limit, limit_from = default_max_memory(jobs), "default"
+    else:
+        limit, limit_from = parse_size(max_memory, option), f"{option} {max_memory}"
+    estimate = estimate_render(scene, dtype=_dtype_name(dtype), threads=threads,
+                               in_memory=in_memory)
+    check_memory(scene, estimate, limit, limit_from)
+    return estimate
+
+
+def _dtype_name(dtype):
+    import numpy as np
+
+    return np.dtype(dtype).name

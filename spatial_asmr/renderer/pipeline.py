@@ -49,6 +49,7 @@ from ..output.writing import (
     write_audio,
 )
 from ..scene.model import Normalize
+from .estimate import check_scene_memory
 
 
 @dataclass(frozen=True)
@@ -191,42 +192,6 @@ def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float
     plan = RenderPlan(scene, dtype, threads=threads)
     return render_plan_to_file(plan, path, bit_depth=bit_depth, progress=progress,
                                started=started)
-
-
-def check_scene_memory(scene, max_memory=None, *, dtype=np.float32, threads=None, jobs=1,
-                       option="--max-memory", in_memory=None):
-    """Refuse a scene whose estimated memory is over a limit.
-
-    Parameters
-    ----------
-    scene : Scene
-    max_memory : float or str, optional
-        Bytes, or a size (``"8G"``, ``"none"``); default
-        :func:`~spatial_asmr.renderer.estimate.default_max_memory` for ``jobs``.
-    option : str, optional
-        The option that sets the limit, for messages.
-
-    Returns
-    -------
-    RenderEstimate
-
-    Raises
-    ------
-    SceneError
-        The estimate is over the limit.
-    ArgumentError
-        ``max_memory`` is not a size.
-    """
-    from .estimate import check_memory, default_max_memory, estimate_render, parse_size
-
-    if max_memory is None:
-        limit, limit_from = default_max_memory(jobs), "default"
-    else:
-        limit, limit_from = parse_size(max_memory, option), f"{option} {max_memory}"
-    estimate = estimate_render(scene, dtype=np.dtype(dtype).name, threads=threads,
-                               in_memory=in_memory)
-    check_memory(scene, estimate, limit, limit_from)
-    return estimate
 
 
 def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=None):

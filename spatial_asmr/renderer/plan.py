@@ -27,16 +27,14 @@ from scipy import fft
 from ..dsp.convolution import FixedConvolver, PartitionedConvolver
 from ..dsp.delay import MARGIN, DelayBank, fold_delays, folded_length
 from ..errors import SceneError, SpatialAsmrWarning
+from ..hrtf.blend import BLEND
 from ..hrtf.sets import load_hrtf
-from ..hrtf.spatializer import BLEND, Spatializer
+from ..hrtf.spatializer import Spatializer
 from ..hrtf.sphere import SPEED_OF_SOUND
 from ..motion.listener import head_frame
 from ..sources.stream import SourceStream
+from .blocks import CHUNK_SAMPLES, CONTROL_CHUNKS, STATIC_CHUNK_SAMPLES, STATIC_FFT
 
-CHUNK_SAMPLES = 16384
-STATIC_CHUNK_SAMPLES = 1 << 18  # when nothing moves
-STATIC_FFT = 8192
-CONTROL_CHUNKS = 8
 STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..errors import ArgumentError
-from ..hrtf.sets import NAMES
+from ..hrtf.bundled import NAMES
 from ..motion.paths import Fixed, Keyframes, SourcePath
 
 BUNDLED_HRTFS = NAMES

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..checks import must_be
 from ..errors import AudioFileError
 
 FILE_BLOCK = 2 ** 16
@@ -75,8 +76,8 @@ def _check_file(path):
 def _check_channel(path, channel, channels):
     if channel is not None:
         if not 0 <= channel < channels:
-            raise AudioFileError(f"{path}: channel is {channel} but must be below "
-                                 f"{channels} (the file's channel count)")
+            raise AudioFileError(f"{path}: " + must_be(
+                "channel", channel, f"below {channels} (the file's channel count)", show=str))
     elif channels != 1:
         raise AudioFileError(f"{path}: has {channels} channels but must be mono (1 channel)")
 
@@ -118,8 +119,9 @@ class GeneratedSound:
         name, seed, duration, params = spec.generator
         if duration is None:
             if scene_duration is None:
-                raise ValueError(f"scene_duration is None but must be given for source "
-                                 f"{spec.name!r}, a generator without a duration")
+                raise ValueError(must_be("scene_duration", scene_duration,
+                                         f"given for source {spec.name!r}, a generator "
+                                         "without a duration"))
             duration = max(scene_duration - spec.start, 0.0)
         self._arguments = (name, float(duration), int(sample_rate))
         self._seed = seed
