@@ -124,53 +124,53 @@ def _planes(rows, out_r, out_i):
             o_i[j] = row[j].imag
 
 
-@numba.njit(cache=True, parallel=True)
-def _accumulate(history, x, sr, si, index, weights, y, moving):
+@numba.njit(cache=True, nogil=True)
+def _accumulate(history, x, sr, si, index, weights, y, moving, ear):
+    # One ear (the engine runs the two on two threads).
     # history: (C, n_hist, bins) spectra of the FDL frames before this chunk;
     # x: (C, K, bins) spectra of this chunk's frames.
     # sr, si: (n_filters, 2, P * bins) filter spectra.
     # index, weights: (C, K + 1, 2, n_blend) filter at each block boundary.
     # y: (6, 2, K, bins) accumulators: static, old, new (real, imaginary
-    #    each); moving: (K,) flag out.
+    #    each); moving: (2, K) flag out, per ear.
     n_ch = x.shape[0]
     n_hist = history.shape[1]
     n_blocks = y.shape[2]
     n_blend = weights.shape[3]
-    for ear in numba.prange(2):
-        ar = np.empty(sr.shape[2], dtype=sr.dtype)
-        ai = np.empty_like(ar)
-        br = np.empty_like(ar)
-        bi = np.empty_like(ar)
-        xcr = np.empty((n_hist + n_blocks, x.shape[2]), dtype=sr.dtype)
-        xci = np.empty_like(xcr)
-        for c in range(n_ch):
-            active = False
-            for j in range(n_blocks + 1):
-                for i in range(n_blend):
-                    if weights[c, j, ear, i] != 0.0:
-                        active = True
-            if not active:
-                continue
-            _blend(sr, si, index[c, 0, ear], weights[c, 0, ear], ear, ar, ai)
-            # FDL frames before this chunk, then this chunk's
-            _planes(history[c], xcr[:n_hist], xci[:n_hist])
-            _planes(x[c], xcr[n_hist:], xci[n_hist:])
-            for k in range(n_blocks):
-                same = True
-                for i in range(n_blend):
-                    if (index[c, k, ear, i] != index[c, k + 1, ear, i]
-                            or weights[c, k, ear, i] != weights[c, k + 1, ear, i]):
-                        same = False
-                row = n_hist + k
-                if same:
-                    _mac(xcr, xci, row, ar, ai, y[0, ear, k], y[1, ear, k])
-                else:
-                    _blend(sr, si, index[c, k + 1, ear], weights[c, k + 1, ear], ear, br, bi)
-                    _mac2(xcr, xci, row, ar, ai, br, bi,
-                          y[2, ear, k], y[3, ear, k], y[4, ear, k], y[5, ear, k])
-                    moving[k] = True
-                    ar, br = br, ar
-                    ai, bi = bi, ai
+    ar = np.empty(sr.shape[2], dtype=sr.dtype)
+    ai = np.empty_like(ar)
+    br = np.empty_like(ar)
+    bi = np.empty_like(ar)
+    xcr = np.empty((n_hist + n_blocks, x.shape[2]), dtype=sr.dtype)
+    xci = np.empty_like(xcr)
+    for c in range(n_ch):
+        active = False
+        for j in range(n_blocks + 1):
+            for i in range(n_blend):
+                if weights[c, j, ear, i] != 0.0:
+                    active = True
+        if not active:
+            continue
+        _blend(sr, si, index[c, 0, ear], weights[c, 0, ear], ear, ar, ai)
+        # FDL frames before this chunk, then this chunk's
+        _planes(history[c], xcr[:n_hist], xci[:n_hist])
+        _planes(x[c], xcr[n_hist:], xci[n_hist:])
+        for k in range(n_blocks):
+            same = True
+            for i in range(n_blend):
+                if (index[c, k, ear, i] != index[c, k + 1, ear, i]
+                        or weights[c, k, ear, i] != weights[c, k + 1, ear, i]):
+                    same = False
+            row = n_hist + k
+            if same:
+                _mac(xcr, xci, row, ar, ai, y[0, ear, k], y[1, ear, k])
+            else:
+                _blend(sr, si, index[c, k + 1, ear], weights[c, k + 1, ear], ear, br, bi)
+                _mac2(xcr, xci, row, ar, ai, br, bi,
+                      y[2, ear, k], y[3, ear, k], y[4, ear, k], y[5, ear, k])
+                moving[ear, k] = True
+                ar, br = br, ar
+                ai, bi = bi, ai
 
 
 def _input_spectra(x, block_size, n_fft, dtype, workers):
@@ -313,6 +313,14 @@ class PartitionedConvolver:
         self.n_channels = n_channels
         self._history = np.zeros((n_channels, P - 1, self.n_bins), dtype=self.cdtype)
         self._ramp = crossfade_ramp(B, self.dtype)
+        self._ears = None  # two threads, one per ear, made on first use
+
+    def _threads(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._ears is None:
+            self._ears = ThreadPoolExecutor(2)
+        return self._ears
 
     @property
     def n_spectra(self):
@@ -379,7 +387,7 @@ class PartitionedConvolver:
         K = spectra.shape[1]
         P = self.n_partitions
         y = np.zeros((6, 2, K, self.n_bins), dtype=self.dtype)
-        moving = np.zeros(K, dtype=np.bool_)
+        moving = np.zeros((2, K), dtype=np.bool_)
         spectra = np.ascontiguousarray(spectra)
         index = np.asarray(index, dtype=np.int64)
         slots = self._slot[index]
@@ -387,8 +395,18 @@ class PartitionedConvolver:
         if missing.any():  # rows met for the first time
             self._ensure(np.unique(index[missing]), workers)
             slots = self._slot[index]
-        _accumulate(self._history, spectra, self._pool.re, self._pool.im, slots,
-                    np.ascontiguousarray(weights, dtype=self.dtype), y, moving)
+        weights = np.ascontiguousarray(weights, dtype=self.dtype)
+
+        def ear(e):
+            _accumulate(self._history, spectra, self._pool.re, self._pool.im, slots, weights,
+                        y, moving, e)
+
+        if workers is not None and workers > 1:
+            list(self._threads().map(ear, (0, 1)))
+        else:
+            ear(0)
+            ear(1)
+        moving = moving[0] | moving[1]
         if P > 1:
             # the last P - 1 frames, from this chunk and, if it is short, before it
             recent = spectra if K >= P - 1 else np.concatenate([self._history, spectra], axis=1)

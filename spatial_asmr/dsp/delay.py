@@ -71,11 +71,11 @@ def _subfilters(x, first, coef, v):
     for i0 in range(0, n, _TILE):
         tn = min(_TILE, n - i0)
         lo = first + i0
-        seg[:] = zero
-        a = max(lo, 0)
-        b = min(lo + tn + 2 * half - 1, n_in)
-        if b > a:
-            seg[a - lo:b - lo] = x[a:b]
+        # copied sample by sample: a slice assignment would compile numba's
+        # shape-mismatch error, string formatting and all
+        for i in range(tn + 2 * half - 1):
+            j = lo + i
+            seg[i] = x[j] if 0 <= j < n_in else zero
         for k in range(half):
             s0 = seg[k:k + tn]
             s1 = seg[2 * half - 1 - k:2 * half - 1 - k + tn]
@@ -160,16 +160,6 @@ def _read_group(x, channels, start, delays, block, out, coef):
         _horner(v, base0, start, delays[c], block, out[c])
 
 
-@numba.njit(cache=True, parallel=True)
-def _read_many(windows, group_of, order, group_start, start, delays, block, out, coef):
-    # channels order[group_start[g]:group_start[g + 1]] all read the window
-    # windows[group_of[c]] of any of them (indexing with that int64, not
-    # with the unsigned prange variable, avoids an unsafe cast)
-    for g in numba.prange(group_start.shape[0] - 1):
-        channels = order[group_start[g]:group_start[g + 1]]
-        _read_group(windows[group_of[channels[0]]], channels, start, delays, block, out, coef)
-
-
 MARGIN = HALF_LENGTH + 4
 """int : Samples a delay-line window needs beyond the delayed span, each side."""
 
@@ -217,13 +207,18 @@ class DelayBank:
         group = np.asarray(groups, dtype=np.int64).reshape(-1)
         self.n_channels = len(group)
         self.n_groups = int(group.max()) + 1 if len(group) else 0
-        self._group_of = group
         self._order = np.argsort(group, kind="stable").astype(np.int64)
         counts = np.bincount(group, minlength=self.n_groups)
         self._group_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self._coef = _COEFFICIENTS.astype(self.dtype)
+        # channels of each group, in order (what a group's read writes)
+        self._channels = [self._order[self._group_start[g]:self._group_start[g + 1]].copy()
+                          for g in range(self.n_groups)]
+        self._pool = None
+        self._pool_size = 0
 
-    def read(self, windows, offset, start, n_out, delays, block_size, out=None):
+    def read(self, windows, offset, start, n_out, delays, block_size, out=None, groups=None,
+             workers=1):
         """Read ``n_out`` samples from output time ``start`` for every channel.
 
         Parameters
@@ -240,6 +235,13 @@ class DelayBank:
             Delays in samples at the block boundaries.
         block_size : int
         out : ndarray, shape (n_channels, n_out), optional
+            C-contiguous, ``dtype``.
+        groups : sequence of int, optional
+            Read only these groups; the other channels' rows are set to zero
+            (a source known to be silent over the read).  Default: all.
+        workers : int, optional
+            Threads reading groups at the same time (the kernels release
+            the GIL); the output does not depend on it.
 
         Returns
         -------
@@ -247,12 +249,42 @@ class DelayBank:
         """
         if out is None:
             out = np.empty((self.n_channels, n_out), dtype=self.dtype)
-        if self.n_channels:
-            _read_many(np.ascontiguousarray(windows, dtype=self.dtype), self._group_of,
-                       self._order, self._group_start, int(start) - int(offset),
-                       np.ascontiguousarray(delays, dtype=np.float64), int(block_size),
-                       out, self._coef)
+        if not (out.flags.c_contiguous and out.dtype == self.dtype):
+            raise ValueError(f"out must be C-contiguous {self.dtype.name}")
+        if not self.n_channels:
+            return out
+        windows = np.ascontiguousarray(windows, dtype=self.dtype)
+        delays = np.ascontiguousarray(delays, dtype=np.float64)
+        start = int(start) - int(offset)
+        block_size = int(block_size)
+        todo = range(self.n_groups) if groups is None else sorted(set(groups))
+        if groups is not None:
+            skipped = np.ones(self.n_channels, dtype=bool)
+            for g in todo:
+                skipped[self._channels[g]] = False
+            out[skipped] = 0
+
+        def read_group(g):
+            _read_group(windows[g], self._channels[g], start, delays, block_size, out,
+                        self._coef)
+
+        if workers > 1 and len(todo) > 1:
+            list(self._threads(workers).map(read_group, todo))
+        else:
+            for g in todo:
+                read_group(g)
         return out
+
+    def _threads(self, workers):
+        # one pool for the bank's life (its idle threads end with it)
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._pool is None or self._pool_size != workers:
+            if self._pool is not None:
+                self._pool.shutdown()
+            self._pool = ThreadPoolExecutor(workers)
+            self._pool_size = workers
+        return self._pool
 
 
 def delay_signal(x, start, n_out, delays, block_size):

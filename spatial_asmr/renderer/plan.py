@@ -307,7 +307,8 @@ class RenderPlan:
         done = 0
         for k0 in range(0, n_blocks, K):
             k_n = min(K, n_blocks - k0)
-            x = buffer[:, :(k_n + 1) * B]  # every row is written below
+            # every row is written below; C-contiguous, as the kernels take it
+            x = buffer.reshape(-1)[:C * (k_n + 1) * B].reshape(C, (k_n + 1) * B)
             start = (k0 - 1) * B
             if controlled:
                 if k0 % span == 0:
@@ -332,9 +333,11 @@ class RenderPlan:
                 for s, g in group_of.items():
                     self.sources[s].stream.read(offset, windows[g])
                 if moving_rows is not None:  # read straight into the engine's input
-                    bank.read(windows, offset, start, (k_n + 1) * B, d, B, out=x[moving_rows])
+                    bank.read(windows, offset, start, (k_n + 1) * B, d, B, out=x[moving_rows],
+                              workers=workers)
                 else:
-                    x[moving] = bank.read(windows, offset, start, (k_n + 1) * B, d, B)
+                    x[moving] = bank.read(windows, offset, start, (k_n + 1) * B, d, B,
+                                          workers=workers)
             for c in static + shared:
                 self.sources[self.channels[c][0]].stream.read(start, x[c])
             y = engine.process(x, index[:, :k_n + 1], weights[:, :k_n + 1], workers=workers)
