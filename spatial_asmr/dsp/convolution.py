@@ -361,7 +361,7 @@ class PartitionedConvolver:
                     else:
                         self._own.extend(slots.tolist())
 
-    def process(self, x, index, weights, workers=None):
+    def process(self, x, index, weights, workers=None, active=None):
         """Convolve one chunk.
 
         Parameters
@@ -376,6 +376,11 @@ class PartitionedConvolver:
             not feed an ear.
         workers : int, optional
             Threads for the FFTs.
+        active : ndarray of bool, shape (n_channels,), optional
+            Channels whose input may be non-zero in this chunk; the others
+            are taken as silent (their input is not transformed).  A silent
+            channel costs nothing where its weights are zero too.  Default:
+            all.
 
         Returns
         -------
@@ -383,7 +388,14 @@ class PartitionedConvolver:
         """
         B = self.block_size
         N = self.n_fft
-        spectra = _input_spectra(x, B, N, self.dtype, workers).astype(self.cdtype, copy=False)
+        if active is None or np.all(active):
+            spectra = _input_spectra(x, B, N, self.dtype, workers)
+        else:
+            rows = np.flatnonzero(active)
+            spectra = np.zeros((x.shape[0], x.shape[1] // B - 1, self.n_bins), self.cdtype)
+            if len(rows):
+                spectra[rows] = _input_spectra(x[rows], B, N, self.dtype, workers)
+        spectra = spectra.astype(self.cdtype, copy=False)
         K = spectra.shape[1]
         P = self.n_partitions
         y = np.zeros((6, 2, K, self.n_bins), dtype=self.dtype)

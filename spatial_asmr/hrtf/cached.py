@@ -5,10 +5,15 @@ hash and the rate (:func:`spatial_asmr.cache.key`), so an edited file or a
 new version of the package is preprocessed again.
 """
 
-__all__ = ["file_digest", "entry", "is_preprocessed"]
+__all__ = ["file_digest", "entry", "is_preprocessed", "PREPROCESSING"]
 
 from .. import cache
 from ..errors import HrtfError
+
+PREPROCESSING = "soxr VHQ; minimum phase: cepstrum, n_fft next_fast_len(64 n); onsets: 8x"
+"""str : What preprocessing does, part of the cache key: change it with the method, so
+that sets preprocessed the old way are not read back (the version changes only at
+releases)."""
 
 
 def file_digest(path):
@@ -22,7 +27,7 @@ def file_digest(path):
 
 def entry(digest, sample_rate):
     """Cache key and file of the preprocessed set of a file's digest at a rate."""
-    key = cache.key("hrtf", digest, sample_rate=float(sample_rate))
+    key = cache.key("hrtf", digest, sample_rate=float(sample_rate), method=PREPROCESSING)
     return key, cache.entry_path("hrtf", key, ".npz")
 
 

@@ -25,9 +25,11 @@ def minimum_phase(ir, n_fft=None, chunk=64):
     n_fft : int, optional
         FFT size.  Measured HRIRs have zeros very close to the unit circle
         (KEMAR: within 5e-5), whose cepstra decay slowly and alias; the
-        default, at least 64 times the length, keeps the magnitude error of
-        every KEMAR response below 0.08 dB where the response is within
-        40 dB of its peak (4096 gave errors up to 2.8 dB).
+        default, the shortest fast FFT length of at least 64 times the
+        response, keeps the magnitude error of every KEMAR response below
+        0.03 dB where the response is within 40 dB of its peak, at 44.1 and
+        48 kHz (32 times gives 0.18 dB, 4096 up to 2.8 dB).  A power of two
+        instead (65536 for KEMAR at 48 kHz) costs 2.5 times as much.
     chunk : int
         Responses transformed at a time (bounds memory).
 
@@ -37,7 +39,7 @@ def minimum_phase(ir, n_fft=None, chunk=64):
     """
     n = ir.shape[-1]
     if n_fft is None:
-        n_fft = 1 << int(np.ceil(np.log2(64 * n)))
+        n_fft = fft.next_fast_len(64 * n, real=True)
     flat = ir.reshape(-1, n)
     out = np.empty_like(flat, dtype=np.float64)
     fold = np.zeros(n_fft)

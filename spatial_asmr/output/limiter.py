@@ -123,6 +123,20 @@ class _Envelope:
         self.window = np.ones(size)  # before the start the needed gain is 1
 
     def gains(self, level):
+        ints = self.ints
+        if len(level) and ints[4] == 0 and self.floats[1] == 1.0 and \
+                level.max() <= self.ceiling:
+            # At rest (every minimum in the window 1, the release done) and
+            # nothing over the ceiling: every gain is 1, and the state
+            # after the points is what _envelope would leave: one queue
+            # entry, the last point, needing 1.
+            size, head = ints[0], ints[2]
+            ints[1] += len(level)
+            ints[3] = head + 1
+            self.queue_index[head % size] = ints[1] - 1
+            self.queue_value[head % size] = 1.0
+            self.floats[0] = 0.0
+            return np.ones(len(level))
         out = np.empty(len(level))
         _envelope(level, self.ceiling, self.ceiling * _AIM, self.release, _RELEASE_OVERSHOOT,
                   self.ints, self.floats, self.queue_index, self.queue_value, self.window, out)
@@ -195,7 +209,8 @@ class Limiter:
 
     def _feed(self, chunk):
         for start in range(0, max(len(chunk), 1), BLOCK):
-            level = self._stream.levels(chunk[start:start + BLOCK])
+            # stretches that cannot reach the ceiling are not oversampled
+            level = self._stream.levels(chunk[start:start + BLOCK], below=self.ceiling)
             self._gains = np.concatenate([self._gains, self._envelope.gains(level)])
 
     def _emit(self):

@@ -2,7 +2,7 @@
 parabola through each local maximum.
 """
 
-__all__ = ["TruePeakMeter", "true_peak", "Oversampled", "FACTOR", "TAPS"]
+__all__ = ["TruePeakMeter", "true_peak", "Oversampled", "level_bound", "FACTOR", "TAPS"]
 
 
 import numba
@@ -20,6 +20,8 @@ FACTOR = 4
 TAPS = 20
 _BETA = 5.0
 _PHASES = None
+SKIP = 2048
+"""int : Input samples per piece that :meth:`Oversampled.levels` may skip."""
 
 
 def _phases():
@@ -98,6 +100,29 @@ def _levels(over, level):  # pragma: no cover - compiled
             level[k] = max(level[k], b + (rise if peak else 0.0))
 
 
+def level_bound(buffer, state):
+    """An upper bound on the levels :class:`Oversampled` makes from ``buffer``.
+
+    An oversampled point is a phase filter over input samples of the
+    buffer, so it is at most ``max |x|`` times the largest sum of absolute
+    taps (or the carried points ``state``, at the chunk's start); the
+    parabola through a local maximum ``b`` and its neighbours ``a, d``
+    (both in ``[0, b]``) rises by ``(a - d)^2 / (8 (2b - a - d)) <= b / 4``.
+
+    Parameters
+    ----------
+    buffer : ndarray, shape (channels, n)
+    state : ndarray, shape (channels, 2)
+
+    Returns
+    -------
+    float
+    """
+    gain = max(1.0, float(np.abs(_phases()).sum(axis=1).max()))
+    points = max(gain * float(np.abs(buffer).max()), float(np.abs(state).max()))
+    return 1.25 * points
+
+
 class Oversampled:
     """The level stream of a multichannel signal: oversampled, peak-sharpened.
 
@@ -117,17 +142,37 @@ class Oversampled:
         other.state = self.state.copy()
         return other
 
-    def levels(self, chunk):
-        """Levels for ``chunk`` (n, channels) float64: ndarray, shape (4 n,)."""
+    def levels(self, chunk, below=None):
+        """Levels for ``chunk`` (n, channels) float64: ndarray, shape (4 n,).
+
+        With ``below``, a chunk whose levels provably all stay at or below
+        it (by :func:`level_bound`) is not oversampled: its levels are
+        returned as zeros, and the stream goes on exactly as if they had
+        been computed.  A meter that only needs levels above its running
+        peak, or a limiter that only needs those above its ceiling, skips
+        the quiet stretches this way.
+        """
         if len(chunk) == 0:
             return np.zeros(0)
+        if below is not None and len(chunk) > SKIP:
+            return np.concatenate([self.levels(chunk[i:i + SKIP], below)
+                                   for i in range(0, len(chunk), SKIP)])
+        n = len(chunk)
         buffer = np.concatenate([self.history, chunk.T], axis=1)
-        over = np.empty((self.channels, 2 + FACTOR * len(chunk)))
+        if below is not None and level_bound(buffer, self.state) <= below:
+            # the last two oversampled points carry into the next chunk:
+            # those of the last input position, from the same taps
+            last = np.empty((self.channels, 2 + FACTOR))
+            _upsample(np.ascontiguousarray(buffer[:, n - 1:]), _phases(), last)
+            self.history = np.ascontiguousarray(buffer[:, n:])
+            self.state = last[:, -2:].copy()
+            return np.zeros(FACTOR * n)
+        over = np.empty((self.channels, 2 + FACTOR * n))
         over[:, :2] = self.state
         _upsample(buffer, _phases(), over)
-        self.history = np.ascontiguousarray(buffer[:, len(chunk):])
+        self.history = np.ascontiguousarray(buffer[:, n:])
         self.state = over[:, -2:].copy()
-        level = np.empty(FACTOR * len(chunk))
+        level = np.empty(FACTOR * n)
         _levels(over, level)
         return level
 
@@ -176,7 +221,8 @@ class TruePeakMeter:
         """
         chunk = check_chunk(chunk, self.channels)
         for start in range(0, len(chunk), BLOCK):
-            level = self._stream.levels(chunk[start:start + BLOCK])
+            # blocks that cannot raise the peak are not oversampled
+            level = self._stream.levels(chunk[start:start + BLOCK], below=self._peak)
             self._peak = max(self._peak, float(level.max()))
 
     @property

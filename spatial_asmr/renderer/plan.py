@@ -301,6 +301,11 @@ class RenderPlan:
         row_of = {}
         for c in controlled:
             row_of.setdefault(self.channels[c][0], len(row_of))
+        first_block, last_block = self._input_blocks(B)
+        # a channel's filter is applied from its first input block until
+        # its tail has left the engine's partitions (plus a boundary each
+        # side, so that no crossfade from or to zero meets any sound)
+        last_boundary = last_block + engine.n_partitions + 1
         # positions and HRTF lookups are computed for CONTROL_CHUNKS chunks
         # at a time: fewer, larger vectorised calls
         span = K * CONTROL_CHUNKS
@@ -332,18 +337,52 @@ class RenderPlan:
                     raise AssertionError("a delay is outside the planned window")
                 for s, g in group_of.items():
                     self.sources[s].stream.read(offset, windows[g])
+                # only sources whose delayed signal may be non-zero here
+                sounding = [group_of[self.channels[c][0]] for c in moving
+                            if first_block[c] <= k0 + k_n - 1 and last_block[c] >= k0 - 1]
                 if moving_rows is not None:  # read straight into the engine's input
                     bank.read(windows, offset, start, (k_n + 1) * B, d, B, out=x[moving_rows],
-                              workers=workers)
+                              groups=sounding, workers=workers)
                 else:
                     x[moving] = bank.read(windows, offset, start, (k_n + 1) * B, d, B,
-                                          workers=workers)
+                                          groups=sounding, workers=workers)
             for c in static + shared:
                 self.sources[self.channels[c][0]].stream.read(start, x[c])
-            y = engine.process(x, index[:, :k_n + 1], weights[:, :k_n + 1], workers=workers)
+            boundaries = np.arange(k0, k0 + k_n + 1)
+            applied = ((boundaries >= first_block[:, None])
+                       & (boundaries <= last_boundary[:, None]))  # (C, k_n + 1)
+            for c in static:
+                weights[c, :k_n + 1, :, 0] = applied[c, :, None]
+            for c in controlled:
+                weights[c, :k_n + 1] *= applied[c, :, None, None]
+            active = (first_block <= k0 + k_n - 1) & (last_block >= k0 - 1)
+            y = engine.process(x, index[:, :k_n + 1], weights[:, :k_n + 1], workers=workers,
+                               active=active)
             n = min(k_n * B, self.n_samples - done)
             done += n
             yield y[:, :n].T
+
+    def _input_blocks(self, block):
+        """First and last engine block of each channel's input that may be
+        non-zero, with a block of margin each side, shape (C,) each.
+
+        A source is silent outside ``[stream.start, stream.length)``; a
+        delayed channel reads it up to ``max_delay`` samples later,
+        through an interpolator ``MARGIN`` samples wide.  A channel that
+        never sounds gets an empty range (first > last).
+        """
+        first = np.empty(len(self.channels), dtype=np.int64)
+        last = np.empty(len(self.channels), dtype=np.int64)
+        for c, (s, ear, _) in enumerate(self.channels):
+            stream = self.sources[s].stream
+            lo, hi = stream.start, stream.length
+            if ear in (0, 1):
+                lo, hi = lo - MARGIN, hi + int(np.ceil(self.max_delay)) + MARGIN
+            if hi <= lo or stream.length <= stream.start:
+                first[c], last[c] = 1, 0
+            else:
+                first[c], last[c] = lo // block - 1, (hi - 1) // block + 1
+        return first, last
 
     def _fixed_chunks(self):
         """:meth:`chunks` when no filter changes: one fixed filter per channel.

@@ -179,6 +179,12 @@ class SourceStream:
         self._open_peak = 0.0
         self._produced = 0
 
+    @property
+    def start(self):
+        """int : First scene sample that may be non-zero (the source's ``start``);
+        every sample outside ``[start, length)`` is zero."""
+        return self._offset
+
     # -- reading ----------------------------------------------------------------------
 
     def read(self, start, out):
