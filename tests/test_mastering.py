@@ -364,3 +364,64 @@ def test_limiter_refuses_chunks_after_flush():
     limiter.flush()
     with pytest.raises(RuntimeError, match="process is called after flush but must come before"):
         limiter.process(np.zeros((10, 2)))
+
+
+# -- skipping what cannot matter ------------------------------------------------------
+
+
+def _quiet_and_loud(seed=3):
+    # digital silence, a quiet passage, a loud burst, silence again
+    rng = np.random.default_rng(seed)
+    x = np.zeros((48000, 2))
+    x[8000:20000] = 0.01 * rng.standard_normal((12000, 2))
+    x[30000:33000] = 0.9 * np.sin(2 * np.pi * 11000 / 48000 * np.arange(3000))[:, None]
+    return x
+
+
+def test_skipped_pieces_leave_every_level_above_the_threshold_and_the_stream_exact():
+    from spatial_asmr.output.truepeak import Oversampled
+
+    x = _quiet_and_loud()
+    below = 0.5
+    full, skipping = Oversampled(2), Oversampled(2)
+    everything = full.levels(x)
+    some = skipping.levels(x, below=below)
+    assert np.count_nonzero(some) < len(some) // 2  # most of it was skipped
+    loud = everything > below
+    assert loud.any()
+    np.testing.assert_array_equal(some[loud], everything[loud])
+    assert np.all(some[~loud] <= below)
+    # the stream goes on exactly as if nothing had been skipped
+    np.testing.assert_array_equal(skipping.history, full.history)
+    np.testing.assert_array_equal(skipping.state, full.state)
+    more = _quiet_and_loud(4)
+    np.testing.assert_array_equal(skipping.levels(more), full.levels(more))
+
+
+def test_the_limiter_output_does_not_change_when_nothing_is_skipped(monkeypatch):
+    from spatial_asmr.output import limiter as limiter_module
+    from spatial_asmr.output.truepeak import Oversampled
+
+    x = 2.0 * _quiet_and_loud()  # the burst is 5 dB over the ceiling
+    fast, fast_report = limit(x, 48000, -1.0)
+    original = Oversampled.levels
+    monkeypatch.setattr(limiter_module.Oversampled, "levels",
+                        lambda self, chunk, below=None: original(self, chunk))
+    slow, slow_report = limit(x, 48000, -1.0)
+    assert fast_report.engaged and fast_report == slow_report
+    np.testing.assert_array_equal(fast, slow)
+    assert peak_16x_poly(fast) <= 10 ** (-1.0 / 20) * 10 ** (0.01 / 20)
+
+
+def test_k_weighting_filters_as_scipy_sosfilt_does_and_flushes_only_negligible_states():
+    from spatial_asmr.output.loudness import LoudnessMeter, _k_filter
+
+    meter = LoudnessMeter(48000)
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.standard_normal((20000, 2)), np.zeros((200000, 2))])
+    zi = np.zeros((2, 2, 2))
+    out = np.empty_like(x)
+    _k_filter(np.ascontiguousarray(x), meter.sos / meter.sos[:, 3:4], zi, out)
+    expected = signal.sosfilt(meter.sos, x, axis=0)
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-190)
+    assert np.array_equal(out[:20000], expected[:20000])

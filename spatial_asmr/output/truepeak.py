@@ -100,6 +100,11 @@ def _levels(over, level):  # pragma: no cover - compiled
             level[k] = max(level[k], b + (rise if peak else 0.0))
 
 
+def _gain():
+    """Largest sum of absolute taps of a phase (at least 1: phase 0 is the input)."""
+    return max(1.0, float(np.abs(_phases()).sum(axis=1).max()))
+
+
 def level_bound(buffer, state):
     """An upper bound on the levels :class:`Oversampled` makes from ``buffer``.
 
@@ -118,8 +123,7 @@ def level_bound(buffer, state):
     -------
     float
     """
-    gain = max(1.0, float(np.abs(_phases()).sum(axis=1).max()))
-    points = max(gain * float(np.abs(buffer).max()), float(np.abs(state).max()))
+    points = max(_gain() * float(np.abs(buffer).max()), float(np.abs(state).max()))
     return 1.25 * points
 
 
@@ -145,28 +149,43 @@ class Oversampled:
     def levels(self, chunk, below=None):
         """Levels for ``chunk`` (n, channels) float64: ndarray, shape (4 n,).
 
-        With ``below``, a chunk whose levels provably all stay at or below
-        it (by :func:`level_bound`) is not oversampled: its levels are
-        returned as zeros, and the stream goes on exactly as if they had
-        been computed.  A meter that only needs levels above its running
-        peak, or a limiter that only needs those above its ceiling, skips
-        the quiet stretches this way.
+        With ``below``, pieces of :data:`SKIP` samples whose levels provably
+        all stay at or below it (by :func:`level_bound`) are not
+        oversampled: their levels are returned as zeros, and the stream goes
+        on exactly as if they had been computed.  A meter that only needs
+        levels above its running peak, or a limiter that only needs those
+        above its ceiling, skips the quiet stretches this way.
         """
-        if len(chunk) == 0:
+        n = len(chunk)
+        if n == 0:
             return np.zeros(0)
-        if below is not None and len(chunk) > SKIP:
-            return np.concatenate([self.levels(chunk[i:i + SKIP], below)
-                                   for i in range(0, len(chunk), SKIP)])
+        if below is None:
+            return self._computed(chunk)
+        # bound of piece p: its samples, the history reaching into it from
+        # piece p - 1, and the carried points made from piece p - 2 and p - 1
+        pieces = -(-n // SKIP)
+        peaks = np.zeros(pieces + 2)
+        peaks[0] = peaks[1] = max(float(np.abs(self.history).max()),
+                                  float(np.abs(self.state).max()) / _gain())
+        padded = np.zeros((pieces * SKIP, self.channels))
+        padded[:n] = np.abs(chunk)
+        peaks[2:] = padded.reshape(pieces, SKIP * self.channels).max(axis=1)
+        window = np.maximum(np.maximum(peaks[2:], peaks[1:-1]), peaks[:-2])
+        quiet = 1.25 * _gain() * window <= below
+        out = []
+        p = 0
+        while p < pieces:
+            q = p
+            while q < pieces and quiet[q] == quiet[p]:
+                q += 1
+            part = chunk[p * SKIP:q * SKIP]
+            out.append(self._skipped(part) if quiet[p] else self._computed(part))
+            p = q
+        return out[0] if len(out) == 1 else np.concatenate(out)
+
+    def _computed(self, chunk):
         n = len(chunk)
         buffer = np.concatenate([self.history, chunk.T], axis=1)
-        if below is not None and level_bound(buffer, self.state) <= below:
-            # the last two oversampled points carry into the next chunk:
-            # those of the last input position, from the same taps
-            last = np.empty((self.channels, 2 + FACTOR))
-            _upsample(np.ascontiguousarray(buffer[:, n - 1:]), _phases(), last)
-            self.history = np.ascontiguousarray(buffer[:, n:])
-            self.state = last[:, -2:].copy()
-            return np.zeros(FACTOR * n)
         over = np.empty((self.channels, 2 + FACTOR * n))
         over[:, :2] = self.state
         _upsample(buffer, _phases(), over)
@@ -175,6 +194,17 @@ class Oversampled:
         level = np.empty(FACTOR * n)
         _levels(over, level)
         return level
+
+    def _skipped(self, chunk):
+        # the last two oversampled points carry into the next chunk: those
+        # of the last input position, from the same taps
+        n = len(chunk)
+        buffer = np.concatenate([self.history, chunk.T], axis=1)
+        last = np.empty((self.channels, 2 + FACTOR))
+        _upsample(np.ascontiguousarray(buffer[:, n - 1:]), _phases(), last)
+        self.history = np.ascontiguousarray(buffer[:, n:])
+        self.state = last[:, -2:].copy()
+        return np.zeros(FACTOR * n)
 
     def tail(self):
         """Levels of the ringing after the last sample, as if the signal ended here."""
