@@ -411,17 +411,3 @@ def test_the_limiter_output_does_not_change_when_nothing_is_skipped(monkeypatch)
     assert fast_report.engaged and fast_report == slow_report
     np.testing.assert_array_equal(fast, slow)
     assert peak_16x_poly(fast) <= 10 ** (-1.0 / 20) * 10 ** (0.01 / 20)
-
-
-def test_k_weighting_filters_as_scipy_sosfilt_does_and_flushes_only_negligible_states():
-    from spatial_asmr.output.loudness import LoudnessMeter, _k_filter
-
-    meter = LoudnessMeter(48000)
-    rng = np.random.default_rng(5)
-    x = np.concatenate([rng.standard_normal((20000, 2)), np.zeros((200000, 2))])
-    zi = np.zeros((2, 2, 2))
-    out = np.empty_like(x)
-    _k_filter(np.ascontiguousarray(x), meter.sos / meter.sos[:, 3:4], zi, out)
-    expected = signal.sosfilt(meter.sos, x, axis=0)
-    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-190)
-    assert np.array_equal(out[:20000], expected[:20000])

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..dsp.iir import lfilter2
 from ._common import (
     TOP,
     Param,
@@ -180,8 +181,6 @@ def package_open(duration, sample_rate, *, seed=0, cycle=5.0, peel_rate=180.0,
 
 def _tape_pull(out, rng, start, length, peel_rate, fs):
     """Add one tape pull of ``length`` samples at sample ``start``."""
-    from scipy import signal  # here, not at the top: it takes a second to import
-
     if length < 2 or start >= len(out):
         return
     progress = np.minimum(np.arange(length) / (0.4 * length), 1.0)
@@ -192,7 +191,7 @@ def _tape_pull(out, rng, start, length, peel_rate, fs):
     impulses = np.bincount(slips, weights=rng.lognormal(0.0, 0.4, len(slips)),
                            minlength=length)[:length]
     pole = math.exp(-1.0 / (0.25 / peel_rate * fs))
-    pulses = signal.lfilter([1.0], [1.0, -pole], impulses)
+    pulses = lfilter2([1.0], [1.0, -pole], impulses)
     window = raised_cosine_window(length, round(0.025 * fs), round(0.015 * fs))
     level = window * (0.7 + 0.3 * progress)
     add_segment(out, start, level * (0.3 + pulses) * band_noise(rng, length, 500.0, 7000.0, fs))

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..dsp.iir import butter_sos, lfilter2, sosfilt
 from ._common import REFERENCE_RATE, TOP
 
 # -- filters ----------------------------------------------------------------------
@@ -40,11 +41,9 @@ def band_sos(lo, hi, sample_rate, order=2):
 
 @functools.lru_cache(maxsize=256)
 def _band_design(lo, hi, sample_rate, order):
-    from scipy import signal  # here, not at the top: it takes a second to import
-
     hi = min(hi, TOP * sample_rate)
     lo = min(lo, 0.5 * hi)
-    return signal.butter(order, [lo, hi], btype="bandpass", fs=sample_rate, output="sos")
+    return butter_sos(order, (lo, hi), "bandpass", sample_rate)
 
 
 def white(rng, n, sample_rate):
@@ -89,9 +88,7 @@ def band_noise(rng, n, lo, hi, sample_rate, order=2):
     -------
     noise : ndarray, shape (n,)
     """
-    from scipy import signal  # here, not at the top: it takes a second to import
-
-    return signal.sosfilt(band_sos(lo, hi, sample_rate, order), white(rng, n, sample_rate))
+    return sosfilt(band_sos(lo, hi, sample_rate, order), white(rng, n, sample_rate))
 
 
 def formant_coefficients(freq, bandwidth, sample_rate):
@@ -359,8 +356,6 @@ def modal_bank(n, starts, weights, freqs, decays, sample_rate):
     -------
     out : ndarray, shape (n,)
     """
-    from scipy import signal  # here, not at the top: it takes a second to import
-
     out = np.zeros(n)
     for k, (freq, decay) in enumerate(zip(freqs, decays, strict=True)):
         if freq >= TOP * sample_rate or len(starts) == 0:
@@ -368,7 +363,7 @@ def modal_bank(n, starts, weights, freqs, decays, sample_rate):
         impulses = np.bincount(starts, weights=weights[:, k], minlength=n)
         r = np.exp(-1.0 / (decay * sample_rate))
         theta = 2 * np.pi * freq / sample_rate
-        out += signal.lfilter([0.0, r * np.sin(theta)], [1.0, -2 * r * np.cos(theta), r * r],
+        out += lfilter2([0.0, r * np.sin(theta)], [1.0, -2 * r * np.cos(theta), r * r],
                               impulses)
     return out
 

@@ -7,6 +7,7 @@ stick-slip ticks, soft ones (skin, fabric) are smooth and dull.
 
 import numpy as np
 
+from ..dsp.iir import butter_sos, sosfilt
 from ._common import (
     TOP,
     Param,
@@ -153,8 +154,6 @@ def touch(duration, sample_rate, *, seed=0, rub_rate=1.2, cutoff=800.0, depth=0.
     GeneratorError
         If an argument is out of range (all problems listed at once).
     """
-    from scipy import signal  # here, not at the top: it takes a second to import
-
     n, fs, rng = prepare(duration, sample_rate, seed, TOUCH_PARAMS,
                          rub_rate=rub_rate, cutoff=cutoff, depth=depth)
     if n == 0:
@@ -165,9 +164,9 @@ def touch(duration, sample_rate, *, seed=0, rub_rate=1.2, cutoff=800.0, depth=0.
     pressure = 0.7 + 0.3 * smooth_random(rng, n, rub_rate, fs)
     level = pressure * ((1.0 - depth) + depth * speed)
     sos = np.concatenate([
-        signal.butter(3, min(cutoff, TOP * fs), btype="lowpass", fs=fs, output="sos"),
-        signal.butter(2, 40.0, btype="highpass", fs=fs, output="sos"),
+        butter_sos(3, min(cutoff, TOP * fs), "lowpass", fs),
+        butter_sos(2, 40.0, "highpass", fs),
     ])
-    body = signal.sosfilt(sos, white(rng, n, fs))
+    body = sosfilt(sos, white(rng, n, fs))
     sheen = band_noise(rng, n, cutoff, 2.5 * cutoff, fs, order=1)
     return finish(level * (body + 0.25 * speed * sheen), fs)

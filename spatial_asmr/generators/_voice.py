@@ -8,6 +8,7 @@ bursts of consonants.  The generator follows that source-filter picture.
 
 import numpy as np
 
+from ..dsp.iir import lfilter2, sosfilt
 from ._common import (
     TOP,
     Param,
@@ -143,19 +144,15 @@ def whisper(duration, sample_rate, *, seed=0, syllable_rate=4.0, phrase_length=6
 
 def _noise_segment(out, rng, start, length, fs, lo, hi, gain, attack, release, order=2):
     """Add band-passed noise under a raised-cosine window (a fricative or breath)."""
-    from scipy import signal  # here, not at the top: it takes a second to import
-
     if length < 2 or start >= len(out):
         return
-    noise = signal.sosfilt(band_sos(lo, hi, fs, order), white(rng, length, fs))
+    noise = sosfilt(band_sos(lo, hi, fs, order), white(rng, length, fs))
     window = raised_cosine_window(length, int(attack * length), int(release * length))
     add_segment(out, start, gain * noise * window)
 
 
 def _syllable(out, rng, start, period, fs, stress, onset, coda, sibilance):
     """Add one syllable: onset consonant, formant-filtered vowel, optional final 's'."""
-    from scipy import signal  # here, not at the top: it takes a second to import
-
     length = round(period * rng.uniform(0.75, 0.95) * fs)
     vowel_start = start
     attack = 0.3
@@ -172,7 +169,7 @@ def _syllable(out, rng, start, period, fs, stress, onset, coda, sibilance):
         lo, hi, gain = _BURSTS[onset]
         c_length = round(rng.uniform(0.012, 0.025) * fs)
         if c_length >= 2 and start < len(out):
-            burst = signal.sosfilt(band_sos(lo, hi, fs), white(rng, c_length, fs))
+            burst = sosfilt(band_sos(lo, hi, fs), white(rng, c_length, fs))
             burst *= np.exp(-np.arange(c_length) / (0.006 * fs))
             add_segment(out, start, gain * stress * burst)
         vowel_start = start + c_length + round(rng.uniform(0.01, 0.03) * fs)
@@ -190,9 +187,9 @@ def _syllable(out, rng, start, period, fs, stress, onset, coda, sibilance):
     for freq, bandwidth, gain in zip(vowel, bandwidths, gains, strict=True):
         if freq < TOP * fs:
             b, a = formant_coefficients(freq, bandwidth, fs)
-            nucleus += gain * signal.lfilter(b, a, noise)
+            nucleus += gain * lfilter2(b, a, noise)
     lo, hi, gain = _BREATH
-    nucleus += gain * signal.sosfilt(band_sos(lo, hi, fs), white(rng, vowel_length, fs))
+    nucleus += gain * sosfilt(band_sos(lo, hi, fs), white(rng, vowel_length, fs))
     window = raised_cosine_window(vowel_length, int(attack * vowel_length),
                                   int(0.45 * vowel_length))
     # the level sags over the syllable as the breath runs out

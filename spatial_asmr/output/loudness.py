@@ -6,9 +6,9 @@ __all__ = ["LoudnessMeter", "integrated_loudness"]
 
 import math
 
-import numba
 import numpy as np
 
+from ..dsp.iir import sosfilt
 from .audio_checks import (
     BLOCK,
     check_audio,
@@ -32,54 +32,6 @@ _CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)
 _ABSOLUTE_GATE = -70.0
 _RELATIVE_GATE = -10.0
 _STEPS_PER_BLOCK = 4  # 400 ms blocks in 100 ms steps (75 % overlap)
-
-
-_FLUSH = 1e-200
-"""float : Filter states smaller than this are set to zero (see _k_filter)."""
-
-
-@numba.njit("void(float64[:, ::1], float64[:, ::1], float64[:, :, ::1], float64[:, ::1])",
-            cache=True, nogil=True)
-def _k_filter(x, sos, zi, out):  # pragma: no cover - compiled
-    # Second-order sections, transposed direct form II, in the order of
-    # operations of scipy.signal.sosfilt (x (n, channels); zi (sections, 2,
-    # channels)).  One difference: a state below _FLUSH is set to zero.  A
-    # mix has stretches of digital silence, over which the recursion decays
-    # into subnormal numbers, which cost some 100 times a normal operation
-    # on x86; below 1e-200 a state adds nothing that 100 ms energy sums
-    # (squares, about 1e-400 and less) can hold.
-    # Channels are filtered two at a time: two independent recursions keep
-    # the pipeline busy where one waits on its own previous result.
-    n, channels = x.shape
-    for s in range(sos.shape[0]):
-        b0, b1, b2 = sos[s, 0], sos[s, 1], sos[s, 2]
-        a1, a2 = sos[s, 4], sos[s, 5]
-        src = x if s == 0 else out
-        for c in range(0, channels, 2):
-            d = min(c + 1, channels - 1)  # an odd last channel pairs with itself
-            p0, p1 = zi[s, 0, c], zi[s, 1, c]
-            q0, q1 = zi[s, 0, d], zi[s, 1, d]
-            for i in range(n):
-                u = src[i, c]
-                v = src[i, d]
-                yu = b0 * u + p0
-                yv = b0 * v + q0
-                p0 = b1 * u - a1 * yu + p1
-                q0 = b1 * v - a1 * yv + q1
-                p1 = b2 * u - a2 * yu
-                q1 = b2 * v - a2 * yv
-                if abs(p0) < _FLUSH:
-                    p0 = 0.0
-                if abs(p1) < _FLUSH:
-                    p1 = 0.0
-                if abs(q0) < _FLUSH:
-                    q0 = 0.0
-                if abs(q1) < _FLUSH:
-                    q1 = 0.0
-                out[i, c] = yu
-                out[i, d] = yv
-            zi[s, 0, c], zi[s, 1, c] = p0, p1
-            zi[s, 0, d], zi[s, 1, d] = q0, q1
 
 
 def _k_weighting(sample_rate):
@@ -139,7 +91,6 @@ class LoudnessMeter:
         self.sample_rate = check_rate(sample_rate, math.ceil(2.0 * _SHELF_F0))
         self.channels = check_channels(channels, len(_CHANNEL_WEIGHTS))
         self.sos = _k_weighting(self.sample_rate)
-        self._sos = np.ascontiguousarray(self.sos / self.sos[:, 3:4], dtype=np.float64)
         self._weights = np.array(_CHANNEL_WEIGHTS[:self.channels])
         self._zi = np.zeros((2, 2, self.channels))
         self._samples = 0
@@ -163,8 +114,8 @@ class LoudnessMeter:
         n = len(chunk)
         if n == 0:
             return
-        weighted = np.empty((n, self.channels))
-        _k_filter(np.ascontiguousarray(chunk, dtype=np.float64), self._sos, self._zi, weighted)
+        # a numba biquad (scipy.signal's sosfilt would cost a second to import)
+        weighted = sosfilt(self.sos, chunk, zi=self._zi)
         energy = weighted * weighted
         start = self._samples
         end = start + n
