@@ -423,15 +423,24 @@ class PartitionedConvolver:
             # the last P - 1 frames, from this chunk and, if it is short, before it
             recent = spectra if K >= P - 1 else np.concatenate([self._history, spectra], axis=1)
             self._history = recent[:, -(P - 1):].copy()
-        out = fft.irfft(y[0] + 1j * y[1], N, axis=-1, workers=workers)[..., N - B:]
+        # Blocks where some filter changes crossfade from the old filters'
+        # output to the new ones'; the unchanging channels' sum (y[0], y[1])
+        # is added to both sides in the frequency domain, so those blocks
+        # take two inverse FFTs per ear, the others one.
+        out = np.empty((2, K, B), dtype=self.dtype)
+        still = np.flatnonzero(~moving)
+        if len(still):
+            out[:, still] = fft.irfft(y[0][:, still] + 1j * y[1][:, still], N, axis=-1,
+                                      workers=workers)[..., N - B:]
         if moving.any():
-            sel = np.nonzero(moving)[0]
-            faded = fft.irfft(np.stack([y[2][:, sel] + 1j * y[3][:, sel],
-                                          y[4][:, sel] + 1j * y[5][:, sel]]), N,
-                               axis=-1, workers=workers)[..., N - B:]
+            sel = np.flatnonzero(moving)
+            re, im = y[0][:, sel], y[1][:, sel]
+            faded = fft.irfft(np.stack([(re + y[2][:, sel]) + 1j * (im + y[3][:, sel]),
+                                        (re + y[4][:, sel]) + 1j * (im + y[5][:, sel])]), N,
+                              axis=-1, workers=workers)[..., N - B:]
             ramp = self._ramp
-            out[:, sel] += faded[0] * (1 - ramp) + faded[1] * ramp
-        return out.reshape(2, K * B).astype(self.dtype, copy=False)
+            out[:, sel] = faded[0] * (1 - ramp) + faded[1] * ramp
+        return out.reshape(2, K * B)
 
 
 class FixedConvolver:
