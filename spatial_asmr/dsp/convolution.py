@@ -300,7 +300,7 @@ class PartitionedConvolver:
         width = P * self.n_bins
         shared = getattr(parts[0], "spectra_pools", None)
         if shared is not None:
-            key = (B, N, self.dtype.str)
+            key = (B, N, P, self.dtype.str)  # a row's spectra: P partitions of N
             if key not in shared:
                 shared[key] = SpectraPool(parts[0].shape[0], n_e, width, self.dtype)
             self._pool = shared[key]

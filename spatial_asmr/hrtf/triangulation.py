@@ -77,9 +77,8 @@ class DistanceLayer:
         Parameters
         ----------
         vectors : ndarray, shape (Q, 3)
-            Unit vectors.  Consecutive queries should be close (a
-            trajectory): the triangle search starts where the previous call
-            ended.
+            Unit vectors.  Consecutive directions should be close (a
+            trajectory): the triangle search walks from each to the next.
         mode : {'barycentric', 'nearest'}
 
         Returns
@@ -116,10 +115,17 @@ class DistanceLayer:
             w[:, 0] = 1 - frac
             w[:, 1] = frac
             return idx, w
-        # start where the previous call ended: trajectories move smoothly
-        self._last = _walk(np.ascontiguousarray(vectors, dtype=np.float64), self.inverse,
-                           self.neighbors, self.simplices, getattr(self, "_last", 0),
-                           self.vectors, self.vertex_triangle, idx, w)
+        if q == 0:
+            return idx, w
+        # Each call starts at a triangle of the vertex nearest its first
+        # direction and walks on from each result to the next (trajectories
+        # move smoothly).  Nothing is carried from call to call: a direction
+        # on an edge belongs to either triangle, so a start left by an
+        # earlier call (another scene) could change the last bits.
+        vectors = np.ascontiguousarray(vectors, dtype=np.float64)
+        start = self.vertex_triangle[_nearest_vertex(self.vectors, *vectors[0])]
+        _walk(vectors, self.inverse, self.neighbors, self.simplices, start, self.vectors,
+              self.vertex_triangle, idx, w)
         return idx, w
 
 

@@ -134,6 +134,39 @@ def _times(times):
 
 # --- base -------------------------------------------------------------------
 
+def held_spans(times, values, between=True):
+    """Spans over which keyframed values (held outside, linear between) stay constant.
+
+    Parameters
+    ----------
+    times : ndarray, shape (K,)
+        Increasing keyframe times, K >= 1.
+    values : ndarray, shape (K, m)
+    between : bool
+        Whether equal neighbouring keyframes hold between them (linear
+        interpolation; not a spline, which may swing between equal points).
+
+    Returns
+    -------
+    list of (float, float)
+        ``(t0, t1)`` increasing and disjoint: ``(-inf, times[0])``, the
+        spans between equal neighbours, ``(times[-1], inf)``, joined where
+        they meet.
+    """
+    spans = [[-np.inf, float(times[0])]]
+    for k in range(len(times) - 1):
+        if between and np.array_equal(values[k], values[k + 1]):
+            if spans[-1][1] == times[k]:
+                spans[-1][1] = float(times[k + 1])
+            else:
+                spans.append([float(times[k]), float(times[k + 1])])
+    if spans[-1][1] == times[-1]:
+        spans[-1][1] = np.inf
+    else:
+        spans.append([float(times[-1]), np.inf])
+    return [tuple(span) for span in spans]
+
+
 class SourcePath:
     """Base of all source paths.
 
@@ -186,6 +219,23 @@ class SourcePath:
         """bool : True if the position never changes (the renderer then gives
         the source one fixed filter); only :class:`Fixed` says so."""
         return False
+
+    def still_intervals(self):
+        """Spans of time over which the position does not change.
+
+        The renderer gives a source a fixed filter over these spans (where
+        the listener is still too) and runs the time-varying engine only
+        where it moves.  A path that cannot say returns none: it is always
+        rendered as moving, which is exact, only slower.
+
+        Returns
+        -------
+        list of (float, float)
+            ``(t0, t1)`` seconds, increasing and disjoint; ``t0`` may be
+            ``-inf`` and ``t1`` ``inf``.  The position is the same for all
+            ``t0 <= t <= t1``.
+        """
+        return []
 
     def distance_range(self, seconds):
         """Smallest and largest distance from the head centre from time 0 on.

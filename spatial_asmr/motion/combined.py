@@ -96,5 +96,14 @@ class Offset(SourcePath):
         self._max_distance = path.max_distance
         self._params = {"path": path, "start": self._start}
 
+    def still_intervals(self):
+        """The path's, later by ``start``, and the hold before it (see
+        :meth:`SourcePath.still_intervals`)."""
+        spans = [(t0 + self._start, t1 + self._start) for t0, t1 in self._path.still_intervals()
+                 if t1 >= 0.0]
+        if spans and spans[0][0] <= self._start:
+            return [(-np.inf, spans[0][1])] + spans[1:]
+        return [(-np.inf, self._start)] + spans
+
     def _evaluate(self, t):
         return self._path._evaluate(np.maximum(t - self._start, 0.0))

@@ -1,11 +1,12 @@
 """The listener's head orientation over time, and positions seen from the turning head."""
 
-__all__ = ["orientation_at", "head_frame"]
+__all__ = ["orientation_at", "head_frame", "still_intervals", "still_spans"]
 
 import numpy as np
 
 from ..checks import check_array, check_number, must_be, show
 from ..errors import ArgumentError
+from .base import held_spans
 from .coordinates import world_to_head
 
 _ORIENTATION = ("yaw", "pitch", "roll")
@@ -66,6 +67,52 @@ def orientation_at(keyframes, times):
         zero = np.zeros_like(times)
         return zero, zero, zero
     return tuple(np.interp(times, t, values[:, i]) for i in range(3))
+
+
+def still_intervals(keyframes):
+    """Spans of time over which the listener's head does not turn.
+
+    Parameters
+    ----------
+    keyframes : sequence of Orientation
+        As :func:`orientation_at` takes them.
+
+    Returns
+    -------
+    list of (float, float)
+        ``(t0, t1)`` seconds, increasing and disjoint, ``-inf`` and ``inf``
+        at the ends: before the first and after the last keyframe, and
+        between equal neighbouring keyframes (linear in between).
+    """
+    t, values = _table("keyframes", keyframes, _ORIENTATION)
+    if not len(t):
+        return [(-np.inf, np.inf)]
+    return held_spans(t, values)
+
+
+def still_spans(motion, keyframes):
+    """Spans of time over which a source is still in the listener's head frame.
+
+    Parameters
+    ----------
+    motion : SourcePath
+    keyframes : sequence of Orientation
+        The listener's.
+
+    Returns
+    -------
+    list of (float, float)
+        Where the source's :meth:`~SourcePath.still_intervals` and the
+        listener's :func:`still_intervals` overlap, increasing.
+    """
+    heads = still_intervals(keyframes)
+    spans = []
+    for a0, a1 in motion.still_intervals():
+        for b0, b1 in heads:
+            t0, t1 = max(a0, b0), min(a1, b1)
+            if t0 < t1:
+                spans.append((t0, t1))
+    return sorted(spans)
 
 
 def head_frame(xyz, listener, times):

@@ -15,6 +15,7 @@ from .base import (
     _said,
     _spherical_point,
     _triple,
+    held_spans,
 )
 from .coordinates import sph2cart
 
@@ -60,6 +61,10 @@ class Fixed(SourcePath):
     def fixed(self):
         """bool : True."""
         return True
+
+    def still_intervals(self):
+        """Always: ``[(-inf, inf)]`` (see :meth:`SourcePath.still_intervals`)."""
+        return [(-np.inf, np.inf)]
 
     def distance_range(self, seconds):
         """The distance, twice: ``(d, d)`` (see :meth:`SourcePath.distance_range`)."""
@@ -239,6 +244,12 @@ class Keyframes(SourcePath):
         a, b, c, d = self._coefficients
         control = np.concatenate([d, d + c / 3, d + 2 * c / 3 + b / 3, a + b + c + d])
         return float(np.linalg.norm(control, axis=-1).max())
+
+    def still_intervals(self):
+        """Before the first and after the last keyframe, and, with linear
+        interpolation, between equal neighbouring keyframes (see
+        :meth:`SourcePath.still_intervals`)."""
+        return held_spans(self._times, self._values, between=self._coefficients is None)
 
     def _evaluate(self, t):
         kt = self._times

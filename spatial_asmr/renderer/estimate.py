@@ -300,6 +300,7 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
 
     from ..generators import segment_samples
     from ..hrtf.blend import BLEND
+    from ..motion.listener import still_spans
     from ..sources.sounds import FILE_BLOCK
     from ..sources.stream import LOOP_IN_MEMORY, SourceStream
     from .blocks import CHUNK_SAMPLES, STATIC_CHUNK_SAMPLES
@@ -311,10 +312,12 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
             else None for spec in scene.sources]
     seconds = _scene_seconds(scene, [s for s in once if s is not None])
     n = int(round(seconds * sr))
-    turns = len({(k.yaw, k.pitch, k.roll) for k in scene.listener}) > 1
-    moving = [not spec.motion.fixed or spec.path_spec is not None or turns
-              for spec in scene.sources]
+    # as the plan lays them out: a fixed filter per span where a source and
+    # the listener are still, the time-varying engine where either moves
+    spans = [still_spans(spec.motion, scene.listener) for spec in scene.sources]
+    moving = [s != [(-np.inf, np.inf)] for s in spans]
     n_moving = sum(moving)
+    n_still = sum(len(s) for s, moves in zip(spans, moving, strict=True) if moves)
     B = int(scene.render.block_size)
     parts = [Part("hrtf", "program, HRTF set and filter tables", 1,
                   _PROGRAM_BYTES + _hrtf_bytes(scene, item))]
@@ -366,7 +369,7 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     else:
         K = max(1, CHUNK_SAMPLES // B)
         channel = (K + 1) * B * item * 4 + (K + 1) * 2 * BLEND * (8 + item)
-        channels = 2 * n_moving + (len(scene.sources) - n_moving)
+        channels = 2 * n_moving + (len(scene.sources) - n_moving) + n_still
         parts.append(Part("render.block_size", f"engine buffers (block size {B})", channels,
                           channel))
     if in_memory is not None:

@@ -3,11 +3,17 @@ lines and the convolution engine.  No DSP is done here.
 
 Per source and block boundary the renderer evaluates the position, looks up
 the HRTF (measurement indices and barycentric weights per ear), the onset
-delay per ear and the distance gain.  A source whose position never changes
-becomes one input channel whose filter (HRTF blend, delay folded in exactly,
-gain) is fixed; a moving source becomes one channel per ear, each read
-through its own smoothly moving fractional delay line, whose filter is the
-per-block blend of time-aligned responses.
+delay per ear and the distance gain.  Over every span where a source and the
+listener are both still (``still_spans``) the source is one input channel
+whose filter (HRTF blend, delay folded in exactly, gain) is fixed, taking the
+source's signal over that span; where either moves, the source is one
+channel per ear, each read through its own smoothly moving fractional delay
+line, whose filter is the per-block blend of time-aligned responses.  The
+two share the signal at each hand-over through complementary raised-cosine
+ramps (``HAND_OVER`` samples) inside the still span, where they are the same
+response, so their sum is exact.  A channel is read, transformed and
+accumulated only from its first possibly non-zero input block until its tail
+has left the engine.
 
 Blocks are processed in chunks (``CHUNK_SAMPLES`` per chunk), so memory does
 not grow with the length of the track.  When nothing moves (static sources,
@@ -31,11 +37,14 @@ from ..hrtf.blend import BLEND
 from ..hrtf.sets import load_hrtf
 from ..hrtf.spatializer import Spatializer
 from ..hrtf.sphere import SPEED_OF_SOUND
-from ..motion.listener import head_frame
+from ..motion.listener import head_frame, still_spans
 from ..sources.stream import SourceStream
 from .blocks import CHUNK_SAMPLES, CONTROL_CHUNKS, STATIC_CHUNK_SAMPLES, STATIC_FFT
 
 STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
+ALWAYS = 1 << 62  # a gate's end that is never reached
+STILL_BLOCKS = 16  # shortest span rendered with a fixed filter, blocks
+HAND_OVER = 1024  # samples of crossfade between the fixed filter and the moving engine
 
 
 @dataclass
@@ -102,25 +111,35 @@ class RenderPlan:
         # undelayed channel feeding both ears (ear BOTH).
         static_filters = []
         self.channels = []
+        self.gates = []  # per channel: input samples [g0, g1) it takes, or None (all)
         undelayed = not delays.any() and not settings.doppler
         turns = {(k.yaw, k.pitch, k.roll) for k in scene.listener}
         self.listener_moves = len(turns) > 1
-        # a path mapping that happens to stand still ({fixed: ...}) keeps the
-        # moving engine it has always had, so that its bytes do not change
-        fixed = [src.motion.fixed and src.spec.path_spec is None and not self.listener_moves
-                 for src in self.sources]
-        if all(fixed):
+        # Where neither a source nor the listener moves, the source is a
+        # static channel (a fixed filter, its delay folded in) taking the
+        # source's input over that span only; the delayed channels of the
+        # time-varying engine take the rest.  Both are exact representations
+        # of the same response where they meet, so the hand-over is exact.
+        self.still = [self._still_gates(src, span) for src in self.sources]
+        everywhere = [len(g) == 1 and g[0] == (-ALWAYS, ALWAYS, 0, 0) for g in self.still]
+        if all(everywhere):
             table = table[:0]  # the engine needs only the fixed filters
         for i, src in enumerate(self.sources):
-            if fixed[i]:
+            for gate in self.still[i]:
+                g0, g1 = gate[:2]
                 row = table.shape[0] + len(static_filters)
-                static_filters.append(self._static_filter(src.motion))
+                # the position anywhere inside the span (its middle, within the scene)
+                end = int(round(span * sr))
+                middle = 0.0 if everywhere[i] else 0.5 * (max(g0, 0) + min(g1, end)) / sr
+                static_filters.append(self._static_filter(src.motion, middle))
                 self.channels.append((i, STATIC, row))
-            elif undelayed:
-                self.channels.append((i, BOTH, None))
-            else:
-                self.channels.append((i, 0, None))
-                self.channels.append((i, 1, None))
+                self.gates.append(None if everywhere[i] else gate)
+            if everywhere[i]:
+                continue
+            ears = [BOTH] if undelayed else [0, 1]
+            for ear in ears:
+                self.channels.append((i, ear, None))
+                self.gates.append(None)
         n_taps = max([table.shape[-1]] + [f.shape[-1] for f in static_filters])
         # the filter table: the HRTF table (shared, not copied) and then one
         # row per static source
@@ -204,8 +223,28 @@ class RenderPlan:
         """World positions (Q, 3) to the listener's head frame at those times."""
         return head_frame(xyz, self.scene.listener, times)
 
-    def _static_filter(self, motion):
-        xyz = self._head_frame(motion.positions(np.zeros(1)), np.zeros(1))
+    def _still_gates(self, src, span):
+        """Input spans ``[g0, g1)`` (samples, on block boundaries) over which a
+        source and the listener both stand still, each at least
+        ``STILL_BLOCKS`` blocks long; ``[(-ALWAYS, ALWAYS)]`` for always."""
+        spans = still_spans(src.motion, self.scene.listener)
+        if spans == [(-np.inf, np.inf)]:
+            return [(-ALWAYS, ALWAYS, 0, 0)]
+        B, sr = self.block_size, self.sample_rate
+        gates = []
+        for t0, t1 in spans:
+            g0 = -ALWAYS if t0 == -np.inf else int(np.ceil(t0 * sr / B)) * B
+            g1 = ALWAYS if t1 == np.inf else int(np.floor(t1 * sr / B)) * B
+            if g1 <= 0 or g0 >= span * sr:
+                continue  # before the scene or after it: nothing to render
+            if g1 - g0 >= STILL_BLOCKS * B:
+                fade = min(HAND_OVER, (g1 - g0) // 4)
+                gates.append((g0, g1, fade if g0 > -ALWAYS else 0, fade if g1 < ALWAYS else 0))
+        return gates
+
+    def _static_filter(self, motion, time=0.0):
+        at = np.full(1, float(time))
+        xyz = self._head_frame(motion.positions(at), at)
         index, weights, delays, distance = self.spatializer.query(xyz)
         weights = weights[0] * self._gains(distance)[0]
         table = self.spatializer.table
@@ -337,6 +376,7 @@ class RenderPlan:
                     raise AssertionError("a delay is outside the planned window")
                 for s, g in group_of.items():
                     self.sources[s].stream.read(offset, windows[g])
+                    _moving_part(windows[g], offset, self.still[s])
                 # only sources whose delayed signal may be non-zero here
                 sounding = [group_of[self.channels[c][0]] for c in moving
                             if first_block[c] <= k0 + k_n - 1 and last_block[c] >= k0 - 1]
@@ -347,7 +387,12 @@ class RenderPlan:
                     x[moving] = bank.read(windows, offset, start, (k_n + 1) * B, d, B,
                                           groups=sounding, workers=workers)
             for c in static + shared:
-                self.sources[self.channels[c][0]].stream.read(start, x[c])
+                s = self.channels[c][0]
+                self.sources[s].stream.read(start, x[c])
+                if c in shared:
+                    _moving_part(x[c], start, self.still[s])
+                elif self.gates[c] is not None:
+                    _still_part(x[c], start, self.gates[c])
             boundaries = np.arange(k0, k0 + k_n + 1)
             applied = ((boundaries >= first_block[:, None])
                        & (boundaries <= last_boundary[:, None]))  # (C, k_n + 1)
@@ -376,9 +421,13 @@ class RenderPlan:
         for c, (s, ear, _) in enumerate(self.channels):
             stream = self.sources[s].stream
             lo, hi = stream.start, stream.length
-            if ear in (0, 1):
+            if ear == STATIC and self.gates[c] is not None:
+                lo, hi = max(lo, self.gates[c][0]), min(hi, self.gates[c][1])
+            elif ear != STATIC:
+                lo, hi = _outside(lo, hi, self.still[s])  # the moving engine's part
+            if ear in (0, 1) and hi > lo:
                 lo, hi = lo - MARGIN, hi + int(np.ceil(self.max_delay)) + MARGIN
-            if hi <= lo or stream.length <= stream.start:
+            if hi <= lo:
                 first[c], last[c] = 1, 0
             else:
                 first[c], last[c] = lo // block - 1, (hi - 1) // block + 1
@@ -422,3 +471,67 @@ class RenderPlan:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
+
+
+def _still_weight(start, m, gate):
+    """Weight of the fixed-filter channel at samples ``start ... start + m - 1``.
+
+    1 inside the gate, 0 outside, raised-cosine ramps of ``fade`` samples at
+    its ends, inside it; the moving channels take ``1 - weight``.  Over a ramp
+    the source is still, so both renderings are the same filter and their sum
+    is the source's signal through it: the hand-over is exact, and the part
+    the moving engine takes starts smoothly, so the response the fixed filter
+    left behind and the one the moving engine goes on with do not meet in a
+    step.
+    """
+    g0, g1, f0, f1 = gate
+    t = np.arange(start, start + m)
+    w = ((t >= g0) & (t < g1)).astype(np.float64)
+    if f0:
+        rise = (t >= g0) & (t < g0 + f0)
+        w[rise] = np.sin(0.5 * np.pi * (t[rise] - g0 + 0.5) / f0) ** 2
+    if f1:
+        fall = (t >= g1 - f1) & (t < g1)
+        w[fall] = np.cos(0.5 * np.pi * (t[fall] - (g1 - f1) + 0.5) / f1) ** 2
+    return w
+
+
+def _touches(start, m, g0, g1):
+    return g0 < start + m and g1 > start
+
+
+def _still_part(x, start, gate):
+    """``x`` (``x[0]`` at sample ``start``) times the fixed channel's weight."""
+    g0, g1, f0, f1 = gate
+    m = len(x)
+    if g0 + f0 <= start and start + m <= g1 - f1:
+        return  # all inside
+    if not _touches(start, m, g0, g1):
+        x[:] = 0
+        return
+    x *= _still_weight(start, m, gate).astype(x.dtype)
+
+
+def _moving_part(x, start, gates):
+    """``x`` times the moving channels' weight, ``1 -`` the fixed channels'."""
+    m = len(x)
+    for gate in gates:
+        g0, g1, f0, f1 = gate
+        if not _touches(start, m, g0, g1):
+            continue
+        if g0 + f0 <= start and start + m <= g1 - f1:
+            x[:] = 0
+            return
+        x *= (1.0 - _still_weight(start, m, gate)).astype(x.dtype)
+
+
+def _outside(lo, hi, gates):
+    """First and end sample of ``[lo, hi)`` where the moving channels take some
+    of the signal (outside the gates' full-weight parts), or an empty range."""
+    for g0, g1, f0, f1 in gates:
+        if g0 + f0 <= lo < g1 - f1:
+            lo = g1 - f1
+    for g0, g1, f0, f1 in reversed(gates):
+        if g0 + f0 < hi <= g1 - f1:
+            hi = g0 + f0
+    return lo, hi
