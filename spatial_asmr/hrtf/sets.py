@@ -58,6 +58,7 @@ from ..errors import HrtfError
 from ..motion.coordinates import unit_vectors
 from .bundled import BUNDLED, NAMES, bundled_hrtf_path
 from .cached import entry, file_digest, is_preprocessed
+from .lazy import DENSE, BlockRows, spatial_order
 from .preprocess import minimum_phase, onset_delays, resample_ir
 from .sofa import check_hrirs, check_positive, read_sofa, sofa_file
 from .triangulation import DistanceLayer
@@ -117,11 +118,21 @@ class HrtfSet:
         self.raw = ir
         self.raw_delays = np.asarray(delays, dtype=np.float64)
         self.positions = positions
-        if _minphase is None:
+        if _minphase is None and len(ir) > DENSE:
+            # a dense set: responses are preprocessed in blocks as they are
+            # read (see hrtf.lazy); a scene reaches a few hundred of them
+            order = spatial_order(positions)
+            _minphase = BlockRows(len(ir), ir.shape[1:], np.float64,
+                                  lambda rows: minimum_phase(ir[rows]), order)
+            _onsets = BlockRows(len(ir), ir.shape[1:2], np.float64,
+                                lambda rows: onset_delays(ir[rows], _minphase[rows])
+                                + self.raw_delays[rows], order)
+        elif _minphase is None:
             _minphase = minimum_phase(ir)
             _onsets = onset_delays(ir, _minphase) + self.raw_delays
         self.minphase = _minphase
         self.onsets = _onsets
+        self.dense = isinstance(_minphase, BlockRows)
         radii = np.round(positions[:, 2], 3)
         self.distances = np.unique(radii)
         self.layers = tuple(DistanceLayer(np.nonzero(radii == r)[0], positions[radii == r])
@@ -322,12 +333,18 @@ def _load_cached(path, sample_rate, digest):
     def read(file):
         # opened here: np.load leaves a file it opened open if it is no zip
         with open(file, "rb") as fh, np.load(fh) as z:
+            if "minphase" not in z.files:  # a dense set
+                return HrtfSet(z["raw"], z["positions"], sample_rate, z["raw_delays"],
+                               name=path)
             return HrtfSet(z["raw"], z["positions"], sample_rate, z["raw_delays"], name=path,
                            _minphase=z["minphase"], _onsets=z["onsets"])
 
     def write(fh):
-        np.savez(fh, raw=hrtf.raw, positions=hrtf.positions, raw_delays=hrtf.raw_delays,
-                 minphase=hrtf.minphase, onsets=hrtf.onsets)
+        if hrtf.dense:  # the responses at the render rate; preprocessed as read
+            np.savez(fh, raw=hrtf.raw, positions=hrtf.positions, raw_delays=hrtf.raw_delays)
+        else:
+            np.savez(fh, raw=hrtf.raw, positions=hrtf.positions, raw_delays=hrtf.raw_delays,
+                     minphase=hrtf.minphase, onsets=hrtf.onsets)
 
     hrtf = cache.load(stored, read)
     if hrtf is None:  # missing or damaged: computed, and stored over a damaged one

@@ -66,6 +66,7 @@ from scipy import fft
 
 from .. import cache
 from .blend import BLEND
+from .lazy import BlockRows, spatial_order
 from .sphere import HEAD_RADIUS, SPEED_OF_SOUND, sphere_transfer
 
 LAYER_RATIO = 1.3
@@ -104,11 +105,30 @@ class _SphereTable:
         self.angles = np.linspace(0.0, 180.0, 181)
         self._cache = {}
 
+    def _table(self, distance):
+        """log|S| on the coarse grid at a distance, from the disk cache if there."""
+        key = cache.key("sphere", "duda-martens", distance=round(float(distance), 6),
+                        radius=float(self.radius), top=float(self.coarse[-1]),
+                        points=len(self.coarse), angles=len(self.angles))
+        entry = cache.entry_path("sphere", key, ".npy")
+
+        def read(path):
+            table = np.load(path)
+            if table.shape != (len(self.angles), len(self.coarse)):
+                raise ValueError(f"shape {table.shape} is not that of the table")
+            return table
+
+        table = cache.load(entry, read)
+        if table is None:
+            s = sphere_transfer(self.coarse, distance, self.angles, radius=self.radius)
+            table = np.log(np.abs(s))
+            cache.store(entry, lambda fh: np.save(fh, table))
+        return table
+
     def log_magnitude(self, distance, angle):
         key = round(float(distance), 6)
         if key not in self._cache:
-            s = sphere_transfer(self.coarse, distance, self.angles, radius=self.radius)
-            self._cache[key] = np.log(np.abs(s))
+            self._cache[key] = self._table(distance)
         table = self._cache[key]
         angle = np.clip(angle, 0.0, 180.0)
         pos = angle / (self.angles[1] - self.angles[0])
@@ -133,25 +153,31 @@ def _layer_distances(d0, head_radius):
     return min_distance * (d0 / min_distance) ** (np.arange(n) / n)
 
 
-def _synthesise(filters, base, head_radius, sample_rate, distances):
+def _synthesise(filters, base, head_radius, sample_rate, distances, directions=None,
+                sphere=None):
+    """The near-field layers at ``distances`` of the base layer's directions
+    (all, or the positions ``directions`` in ``base.index``), float32, shape
+    (layers, directions, 2, taps + 32)."""
     d0 = base.distance
     n_taps = filters.shape[-1]
-    n_fft = 1 << int(np.ceil(np.log2(4 * n_taps)))
-    sphere = _SphereTable(sample_rate, head_radius, n_fft)
-    base_spectra = fft.rfft(filters[base.index], n_fft, axis=-1)
-    directions = base.vectors
+    n_fft = _synthesis_fft(n_taps)
+    if sphere is None:
+        sphere = _SphereTable(sample_rate, head_radius, n_fft)
+    chosen = slice(None) if directions is None else directions
+    base_spectra = fft.rfft(filters[base.index[chosen]], n_fft, axis=-1)
+    vectors = base.vectors[chosen]
     ears = _EAR_AXES * head_radius
-    reference = [sphere.log_magnitude(d0, _angle(directions, _EAR_AXES[e]))
+    reference = [sphere.log_magnitude(d0, _angle(vectors, _EAR_AXES[e]))
                  for e in range(2)]
     rows = []
     keep = n_taps + 32
     for distance in distances:
-        entry = np.empty((len(directions), 2, keep))
+        entry = np.empty((len(vectors), 2, keep))
         for e in range(2):
             # the source seen from ear e in each table direction
-            b = directions @ ears[e]
+            b = vectors @ ears[e]
             t = -b + np.sqrt(b * b - head_radius ** 2 + distance ** 2)
-            source = ears[e] + t[:, None] * directions
+            source = ears[e] + t[:, None] * vectors
             numerator = sphere.log_magnitude(distance, _angle(source, _EAR_AXES[e]))
             dvf = _minimum_phase_spectrum(numerator - reference[e], n_fft)
             entry[:, e] = fft.irfft(base_spectra[:, e] * dvf, n_fft, axis=-1)[:, :keep]
@@ -159,6 +185,41 @@ def _synthesise(filters, base, head_radius, sample_rate, distances):
     # stored in single precision whether computed or read from the cache, so
     # that renders are the same bytes either way
     return np.asarray(rows, dtype=np.float32)
+
+
+def _synthesis_fft(n_taps):
+    return 1 << int(np.ceil(np.log2(4 * n_taps)))
+
+
+class _LazyLayers:
+    """A dense set's synthesised layers, made for blocks of directions as read.
+
+    The same interface as :class:`_RowFile` (``shape``, ``rows``, ``row``);
+    see :mod:`spatial_asmr.hrtf.lazy`.
+    """
+
+    def __init__(self, filters, base, head_radius, sample_rate, distances):
+        n_taps = filters.shape[-1]
+        sphere = _SphereTable(sample_rate, head_radius, _synthesis_fft(n_taps))
+        self.shape = (len(distances), len(base.index), 2, n_taps + 32)
+        self.dtype = np.dtype(np.float32)
+
+        def compute(rows):
+            made = _synthesise(filters, base, head_radius, sample_rate, distances, rows,
+                               sphere)
+            return np.moveaxis(made, 0, 1)  # directions first
+
+        self._blocks = BlockRows(len(base.index), (len(distances), 2, n_taps + 32),
+                                 np.float32, compute, spatial_order(base.positions))
+
+    def rows(self, index):
+        """Rows (flat index over layers and directions), shape (n, 2, taps)."""
+        layer, direction = np.divmod(np.asarray(index, dtype=np.int64), self.shape[1])
+        self._blocks.ensure(direction)
+        return self._blocks.values[direction, layer]
+
+    def row(self, i):
+        return self.rows(np.array([i]))[0]
 
 
 _TABLES = {}
@@ -263,7 +324,8 @@ class FilterTable:
     """
 
     def __init__(self, filters, layers, dtype):
-        self._filters = np.asarray(filters)
+        # a dense set's filters are made as read: kept as they are
+        self._filters = filters if isinstance(filters, BlockRows) else np.asarray(filters)
         self._layers = layers
         self.dtype = np.dtype(dtype)
         n_layers, n_dirs, _, taps = layers.shape if layers is not None else (0, 0, 2, 0)
@@ -281,7 +343,7 @@ class FilterTable:
         out = np.zeros((2, self.n_taps), dtype=self.dtype)
         if i < len(self._filters):
             row = self._filters[i]
-        elif isinstance(self._layers, _RowFile):
+        elif isinstance(self._layers, (_RowFile, _LazyLayers)):
             row = self._layers.row(i - len(self._filters))
         else:
             k, j = divmod(i - len(self._filters), self._n_dirs)
@@ -307,7 +369,7 @@ class FilterTable:
             out[measured, :, :self._filters.shape[-1]] = self._filters[flat[measured]]
         if not measured.all():
             layer_rows = flat[~measured] - n_f
-            if isinstance(self._layers, _RowFile):
+            if isinstance(self._layers, (_RowFile, _LazyLayers)):
                 got = self._layers.rows(layer_rows)
             else:
                 got = self._layers.reshape((-1,) + self._layers.shape[2:])[layer_rows]
@@ -316,7 +378,10 @@ class FilterTable:
 
 
 def _cached_rows(hrtf, interpolation, head_radius, distances, filters, base):
-    """Synthesised layers, from the disk cache when the set came from a file."""
+    """Synthesised layers, from the disk cache when the set came from a file
+    (a dense set's are made as they are read, and not cached)."""
+    if getattr(hrtf, "dense", False):
+        return _LazyLayers(filters, base, head_radius, hrtf.sample_rate, distances)
     if hrtf.cache_key is None:
         return _synthesise(filters, base, head_radius, hrtf.sample_rate, distances)
     # the layers are fixed by the set's filters and base layer, the head and
@@ -426,11 +491,27 @@ class Spatializer:
         _, delays = hrtf.tables(interpolation)
         layers = hrtf.layers  # ascending distance
         # onsets of each measured layer shifted to the largest layer's mean
-        delays = delays.copy()
-        reference_mean = delays[layers[-1].index].mean()
-        for layer in layers:
-            delays[layer.index] += reference_mean - delays[layer.index].mean()
-        self.delay_table = delays
+        # (of a dense set's, the mean of every 61st onset: a few hundred)
+        sample = [layer.index[::61] if isinstance(delays, BlockRows) else layer.index
+                  for layer in layers]
+        shift = np.zeros(len(delays))
+        if len(layers) > 1:
+            reference_mean = delays[sample[-1]].mean()
+            for layer, rows in zip(layers, sample, strict=True):
+                shift[layer.index] = reference_mean - delays[rows].mean()
+        if isinstance(delays, BlockRows):
+            onsets = delays
+            self.delay_table = BlockRows(len(onsets), (2,), np.float64,
+                                         lambda rows: onsets[rows] + shift[rows, None],
+                                         spatial_order(hrtf.positions))
+            # onsets lie in [0, n_fft / 2) (onset_delays): a bound, not a maximum
+            n_fft = 1 << int(np.ceil(np.log2(2 * hrtf.n_taps)))
+            self.delay_bound = float(hrtf.raw_delays.max() + n_fft // 2 + shift.max())
+            self.delayed = True
+        else:
+            self.delay_table = delays + shift[:, None] if len(layers) > 1 else delays.copy()
+            self.delay_bound = float(self.delay_table.max())
+            self.delayed = bool(self.delay_table.any())
         self.reference_distance = float(layers[-1].distance)
         closest = float(closest) if near_field else np.inf
         self.table, synth_layers = _extended_table(hrtf, interpolation, self.head_radius,
@@ -500,7 +581,11 @@ class Spatializer:
         for k, sel in _groups(len(measured), nearest):
             layer = measured[k][1]
             local, w = layer.lookup(centre[sel], self.interpolation)
-            _blend_delays(self.delay_table, layer.index, local, w, sel, delays)
+            table = self.delay_table
+            if isinstance(table, BlockRows):  # a dense set's, made as read
+                table.ensure(layer.index[local])
+                table = table.values
+            _blend_delays(table, layer.index, local, w, sel, delays)
         if self.doppler:
             delays += (r_eff / SPEED_OF_SOUND * self.sample_rate)[:, None]
         return delays

@@ -36,6 +36,7 @@ class DistanceLayer:
 
     def __init__(self, index, positions):
         self.index = index  # indices into the set's measurement axis
+        self.positions = positions
         self.distance = float(np.median(positions[:, 2]))
         vec = unit_vectors(positions[:, 0], positions[:, 1])
         self.vectors = vec

@@ -102,7 +102,6 @@ class RenderPlan:
             head_radius=settings.head_radius, doppler=settings.doppler, closest=closest,
             dtype=self.dtype)
         table = self.spatializer.table
-        delays = self.spatializer.delay_table
         self._warn_inside_head(scene, ranges)
         # Channels: (source index, ear, filter row).  A static source is one
         # channel (ear STATIC) with a fixed filter row; a moving source is one
@@ -112,7 +111,7 @@ class RenderPlan:
         static_filters = []
         self.channels = []
         self.gates = []  # per channel: input samples [g0, g1) it takes, or None (all)
-        undelayed = not delays.any() and not settings.doppler
+        undelayed = not self.spatializer.delayed and not settings.doppler
         turns = {(k.yaw, k.pitch, k.roll) for k in scene.listener}
         self.listener_moves = len(turns) > 1
         # Where neither a source nor the listener moves, the source is a
@@ -148,7 +147,7 @@ class RenderPlan:
         for k, f in enumerate(static_filters):
             self.static_filters[k, :, :f.shape[-1]] = f
         self.n_taps = n_taps
-        max_delay = float(delays.max())
+        max_delay = self.spatializer.delay_bound
         if settings.doppler:
             farthest = max(r[1] for r in ranges)
             max_delay += farthest / SPEED_OF_SOUND * sr
@@ -249,7 +248,8 @@ class RenderPlan:
         weights = weights[0] * self._gains(distance)[0]
         table = self.spatializer.table
         blended = np.einsum("ek,eket->et", weights, table[index[0]])
-        return fold_delays(blended, delays[0], folded_length(table.shape[-1], delays.max()))
+        return fold_delays(blended, delays[0],
+                           folded_length(table.shape[-1], self.spatializer.delay_bound))
 
     def _control(self, sources, boundaries):
         """Filter and delay of each ear of some sources at block boundaries.
