@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from spatial_asmr import load_scene
-from spatial_asmr import render as _render_mastered
+from scenes import raw_mix, write_scene
 from spatial_asmr.renderer.plan import STATIC, RenderPlan
 from spatial_asmr.testing import motion_artefact_level
 
@@ -14,13 +13,11 @@ RATE = 48000
 
 
 def render(scene):
-    return _render_mastered(scene, np.float64, master=False)[0]
+    return raw_mix(scene, np.float64)[0]
 
 
 def _scene(tmp_path, body, name="scene.yaml"):
-    path = tmp_path / name
-    path.write_text(body)
-    return load_scene(path)
+    return write_scene(tmp_path, body, name)
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import pysofaconventions
 import pytest
 import soundfile as sf
 
-from spatial_asmr import SpatialAsmrWarning, load_hrtf, load_scene, read_sofa
-from spatial_asmr import render as _render_mastered
+from scenes import raw_mix, write_scene
+from spatial_asmr import SpatialAsmrWarning, load_hrtf, read_sofa
 from spatial_asmr.hrtf.spatializer import Spatializer, effective_distance
 from spatial_asmr.hrtf.sphere import write_sphere_sofa
 from spatial_asmr.testing import motion_artefact_level
@@ -16,13 +16,11 @@ RATE = 48000
 
 def render(scene, dtype=np.float32):
     """The raw mix (these tests check the near-field model, not the mastering)."""
-    return _render_mastered(scene, dtype, master=False)
+    return raw_mix(scene, dtype)
 
 
 def _scene(tmp_path, body, name="scene.yaml"):
-    path = tmp_path / name
-    path.write_text(body)
-    return load_scene(path)
+    return write_scene(tmp_path, body, name)
 
 
 @pytest.fixture

@@ -8,16 +8,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from spatial_asmr import load_scene, read_sofa, render
+from scenes import write_scene
+from spatial_asmr import read_sofa, render
 from spatial_asmr.hrtf.sets import bundled_hrtf_path
 
 KEMAR_RATE = 44100
 
 
 def _scene(tmp_path, body, name="scene.yaml"):
-    path = tmp_path / name
-    path.write_text(body)
-    return load_scene(path)
+    return write_scene(tmp_path, body, name)
 
 
 def _static_scene(tmp_path, source, azimuth, elevation, interpolation="nearest"):
