@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 
-from ..dsp.iir import lfilter2
 from ._common import (
     TOP,
     Param,
@@ -181,6 +180,7 @@ def package_open(duration, sample_rate, *, seed=0, cycle=5.0, peel_rate=180.0,
 
 def _tape_pull(out, rng, start, length, peel_rate, fs):
     """Add one tape pull of ``length`` samples at sample ``start``."""
+    from ..dsp.iir import lfilter2  # here: numba loads at import
     if length < 2 or start >= len(out):
         return
     progress = np.minimum(np.arange(length) / (0.4 * length), 1.0)

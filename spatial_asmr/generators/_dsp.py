@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 
-from ..dsp.iir import butter_sos, lfilter2, sosfilt
 from ._common import REFERENCE_RATE, TOP
 
 # -- filters ----------------------------------------------------------------------
@@ -41,6 +40,7 @@ def band_sos(lo, hi, sample_rate, order=2):
 
 @functools.lru_cache(maxsize=256)
 def _band_design(lo, hi, sample_rate, order):
+    from ..dsp.iir import butter_sos  # here: numba loads at import
     hi = min(hi, TOP * sample_rate)
     lo = min(lo, 0.5 * hi)
     return butter_sos(order, (lo, hi), "bandpass", sample_rate)
@@ -88,6 +88,7 @@ def band_noise(rng, n, lo, hi, sample_rate, order=2):
     -------
     noise : ndarray, shape (n,)
     """
+    from ..dsp.iir import sosfilt  # here: numba loads at import
     return sosfilt(band_sos(lo, hi, sample_rate, order), white(rng, n, sample_rate))
 
 
@@ -356,6 +357,7 @@ def modal_bank(n, starts, weights, freqs, decays, sample_rate):
     -------
     out : ndarray, shape (n,)
     """
+    from ..dsp.iir import lfilter2  # here: numba loads at import
     out = np.zeros(n)
     for k, (freq, decay) in enumerate(zip(freqs, decays, strict=True)):
         if freq >= TOP * sample_rate or len(starts) == 0:

@@ -7,7 +7,6 @@ stick-slip ticks, soft ones (skin, fabric) are smooth and dull.
 
 import numpy as np
 
-from ..dsp.iir import butter_sos, sosfilt
 from ._common import (
     TOP,
     Param,
@@ -154,6 +153,7 @@ def touch(duration, sample_rate, *, seed=0, rub_rate=1.2, cutoff=800.0, depth=0.
     GeneratorError
         If an argument is out of range (all problems listed at once).
     """
+    from ..dsp.iir import butter_sos, sosfilt  # here: numba loads at import
     n, fs, rng = prepare(duration, sample_rate, seed, TOUCH_PARAMS,
                          rub_rate=rub_rate, cutoff=cutoff, depth=depth)
     if n == 0:

@@ -8,7 +8,6 @@ bursts of consonants.  The generator follows that source-filter picture.
 
 import numpy as np
 
-from ..dsp.iir import lfilter2, sosfilt
 from ._common import (
     TOP,
     Param,
@@ -144,6 +143,7 @@ def whisper(duration, sample_rate, *, seed=0, syllable_rate=4.0, phrase_length=6
 
 def _noise_segment(out, rng, start, length, fs, lo, hi, gain, attack, release, order=2):
     """Add band-passed noise under a raised-cosine window (a fricative or breath)."""
+    from ..dsp.iir import sosfilt  # here: numba loads at import
     if length < 2 or start >= len(out):
         return
     noise = sosfilt(band_sos(lo, hi, fs, order), white(rng, length, fs))
@@ -153,6 +153,7 @@ def _noise_segment(out, rng, start, length, fs, lo, hi, gain, attack, release, o
 
 def _syllable(out, rng, start, period, fs, stress, onset, coda, sibilance):
     """Add one syllable: onset consonant, formant-filtered vowel, optional final 's'."""
+    from ..dsp.iir import lfilter2, sosfilt  # here: numba loads at import
     length = round(period * rng.uniform(0.75, 0.95) * fs)
     vowel_start = start
     attack = 0.3
