@@ -272,6 +272,25 @@ def test_fixed_convolver_sums_the_linear_convolutions_of_its_channels(rng, n_tap
     assert relative_error(y, reference(signal, list(filters))) < 1e-9
 
 
+def test_a_fixed_convolver_with_a_shorter_block_is_exact_and_silent_channels_cost_nothing(rng):
+    # a round block (a renderer chunk) in a fast FFT length above it
+    filters = rng.standard_normal((3, 2, 557))
+    convolver = FixedConvolver(filters, 16384 + 560, block_size=16384)
+    signal = rng.standard_normal((3, 3 * 16384))
+    signal[1, 16384:] = 0.0  # channel 1 falls silent after the first block
+
+    y = render_fixed(convolver, signal, [1, 1, 1])
+
+    assert convolver.block_size == 16384
+    assert relative_error(y, reference(signal, list(filters))) < 1e-9
+    # the last block with channel 1 left out: it holds only zeros there
+    x = signal[:, 16384:]
+    np.testing.assert_allclose(convolver.process(x, active=np.array([True, False, True])),
+                               convolver.process(x), rtol=0, atol=1e-9)
+    with pytest.raises(ValueError, match="block_size is 100 but must be from 557"):
+        FixedConvolver(filters, 16384 + 560, block_size=100)
+
+
 def test_fixed_convolver_in_float32_agrees_with_float64_within_1e_minus_5(rng):
     filters = rng.standard_normal((2, 2, 200))
     signal = rng.standard_normal((2, 5 * 825))

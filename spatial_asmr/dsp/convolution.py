@@ -460,6 +460,9 @@ class FixedConvolver:
         and must not be shorter than the filter.
     dtype : {numpy.float64, numpy.float32}
         Processing precision.
+    block_size : int, optional
+        A shorter block (from ``n_taps`` up): a round number of samples
+        with a fast FFT length above it.
 
     Notes
     -----
@@ -469,11 +472,16 @@ class FixedConvolver:
     latency.
     """
 
-    def __init__(self, filters, n_fft, dtype=np.float64):
+    def __init__(self, filters, n_fft, dtype=np.float64, block_size=None):
         filters = np.asarray(filters)
         n_taps = filters.shape[-1]
         self.n_fft = N = int(n_fft)
         self.block_size = B = N - n_taps + 1
+        if block_size is not None and B >= n_taps:
+            if not n_taps <= int(block_size) <= B:
+                raise ValueError(must_be("block_size", block_size, f"from {n_taps} to {B} "
+                                         f"(n_fft {N}, {n_taps} taps)"))
+            self.block_size = B = int(block_size)
         if B < n_taps:
             raise ValueError(must_be("n_fft", N, f"at least {2 * n_taps - 1} "
                                      "(twice the filter length, less one)"))
@@ -482,7 +490,7 @@ class FixedConvolver:
         self._spectra = fft.rfft(filters.astype(self.dtype), N, axis=-1).astype(cdtype)
         self.n_channels = filters.shape[0]
 
-    def process(self, x, workers=None):
+    def process(self, x, workers=None, active=None):
         """Convolve one chunk.
 
         Parameters
@@ -491,6 +499,9 @@ class FixedConvolver:
             Input: the block before the chunk, then the chunk's ``K`` blocks.
         workers : int, optional
             Threads for the FFTs.
+        active : ndarray of bool, shape (n_channels,), optional
+            Channels whose input may be non-zero in this chunk; the others
+            are taken as silent and cost nothing.  Default: all.
 
         Returns
         -------
@@ -498,11 +509,17 @@ class FixedConvolver:
         """
         B = self.block_size
         N = self.n_fft
+        rows = (np.arange(self.n_channels) if active is None
+                else np.flatnonzero(active))
+        K = x.shape[1] // B - 1
+        if not len(rows):
+            return np.zeros((2, K * B), dtype=self.dtype)
+        if len(rows) < self.n_channels:
+            x = x[rows]
         spectra = _input_spectra(x, B, N, self.dtype, workers)
-        K = spectra.shape[1]
         h = self._spectra
-        acc = spectra[0] * h[0, :, None]
-        for c in range(1, self.n_channels):
-            acc += spectra[c] * h[c, :, None]
+        acc = spectra[0] * h[rows[0], :, None]
+        for i in range(1, len(rows)):
+            acc += spectra[i] * h[rows[i], :, None]
         out = fft.irfft(acc, N, axis=-1, workers=workers, overwrite_x=True)
         return out[..., N - B:].reshape(2, K * B)

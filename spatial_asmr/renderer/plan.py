@@ -313,12 +313,23 @@ class RenderPlan:
         B = self.engine_block_size
         n_blocks = -(-self.n_samples // B)
         K = max(1, CHUNK_SAMPLES // B)
-        C = len(self.channels)
-        engine = PartitionedConvolver([self.table, self.static_filters], B, C, self.dtype)
         workers = self.threads
         moving = [c for c, (_, ear, _) in enumerate(self.channels) if ear in (0, 1)]
         shared = [c for c, (_, ear, _) in enumerate(self.channels) if ear == BOTH]
         static = [c for c, (_, ear, _) in enumerate(self.channels) if ear == STATIC]
+        # The time-varying engine runs the moving and shared channels at the
+        # scene's block size; the static ones (fixed filters) run beside it
+        # in a fixed-filter engine whose one block is the whole chunk (the
+        # same exact convolution, one FFT per chunk instead of per block).
+        controlled = moving + shared
+        C = len(controlled)
+        engine = PartitionedConvolver(self.table, B, C, self.dtype)
+        L = K * B
+        first = self.table.shape[0]
+        fixed = (FixedConvolver(self.static_filters[[self.channels[c][2] - first for c in static]],
+                                fft.next_fast_len(L + self.n_taps - 1, real=True), self.dtype,
+                                block_size=L)
+                 if static else None)
         # the delay lines read one window per moving source (both ears share
         # it): the span of the chunk, reaching back by the largest delay
         group_of = {}
@@ -328,15 +339,10 @@ class RenderPlan:
         reach = int(np.ceil(self.max_delay)) + 1 + MARGIN
         windows = np.zeros((len(group_of), (K + 1) * B + reach + 2 * MARGIN), self.dtype)
         buffer = np.empty((C, (K + 1) * B), dtype=self.dtype)  # engine input, reused
+        fixed_input = np.empty((len(static), 2 * L), dtype=self.dtype)
         index = np.zeros((C, K + 1, 2, BLEND), dtype=np.int64)
         weights = np.zeros((C, K + 1, 2, BLEND), dtype=self.dtype)
-        for c in static:
-            index[c, :, :, 0] = self.channels[c][2]
-            weights[c, :, :, 0] = 1.0
         delays = np.zeros((len(moving), K + 2))
-        contiguous = moving and moving == list(range(moving[0], moving[0] + len(moving)))
-        moving_rows = slice(moving[0], moving[0] + len(moving)) if contiguous else None
-        controlled = moving + shared
         row_of = {}
         for c in controlled:
             row_of.setdefault(self.channels[c][0], len(row_of))
@@ -351,10 +357,22 @@ class RenderPlan:
         done = 0
         for k0 in range(0, n_blocks, K):
             k_n = min(K, n_blocks - k0)
-            # every row is written below; C-contiguous, as the kernels take it
-            x = buffer.reshape(-1)[:C * (k_n + 1) * B].reshape(C, (k_n + 1) * B)
             start = (k0 - 1) * B
-            if controlled:
+            y = np.zeros((2, L), dtype=self.dtype)
+            if static:
+                # read first: its window starts before the delay lines' (L > B + reach);
+                # it holds the chunk before, so a response's tail is in it
+                on = np.array([first_block[c] <= k0 + K - 1 and last_block[c] >= k0 - K
+                               for c in static])
+                for i, c in enumerate(static):
+                    s = self.channels[c][0]
+                    self.sources[s].stream.read(k0 * B - L, fixed_input[i])
+                    if self.gates[c] is not None:
+                        _still_part(fixed_input[i], k0 * B - L, self.gates[c])
+                y += fixed.process(fixed_input, workers=workers, active=on)
+            if C:
+                # every row is written below; C-contiguous, as the kernels take it
+                x = buffer.reshape(-1)[:C * (k_n + 1) * B].reshape(C, (k_n + 1) * B)
                 if k0 % span == 0:
                     # boundaries k0 - 1 ... k0 + span (inclusive)
                     last = min(k0 + span, n_blocks)
@@ -365,44 +383,36 @@ class RenderPlan:
                     s, ear, _ = self.channels[c]
                     r = row_of[s]
                     ears = slice(None) if ear == BOTH else ear
-                    index[c, :k_n + 1, ears] = idx[r, 1:, ears]
-                    weights[c, :k_n + 1, ears] = w[r, 1:, ears]
+                    index[m, :k_n + 1, ears] = idx[r, 1:, ears]
+                    weights[m, :k_n + 1, ears] = w[r, 1:, ears]
                     if ear != BOTH:
                         delays[m, :k_n + 2] = d[r, :, ear]
-            if moving:
-                d = delays[:, :k_n + 2]
-                offset = start - reach
-                if d.size and (d.max() > self.max_delay + 0.5 or d.min() < -0.5):
-                    raise AssertionError("a delay is outside the planned window")
-                for s, g in group_of.items():
-                    self.sources[s].stream.read(offset, windows[g])
-                    _moving_part(windows[g], offset, self.still[s])
-                # only sources whose delayed signal may be non-zero here
-                sounding = [group_of[self.channels[c][0]] for c in moving
-                            if first_block[c] <= k0 + k_n - 1 and last_block[c] >= k0 - 1]
-                if moving_rows is not None:  # read straight into the engine's input
-                    bank.read(windows, offset, start, (k_n + 1) * B, d, B, out=x[moving_rows],
-                              groups=sounding, workers=workers)
-                else:
-                    x[moving] = bank.read(windows, offset, start, (k_n + 1) * B, d, B,
-                                          groups=sounding, workers=workers)
-            for c in static + shared:
-                s = self.channels[c][0]
-                self.sources[s].stream.read(start, x[c])
-                if c in shared:
-                    _moving_part(x[c], start, self.still[s])
-                elif self.gates[c] is not None:
-                    _still_part(x[c], start, self.gates[c])
-            boundaries = np.arange(k0, k0 + k_n + 1)
-            applied = ((boundaries >= first_block[:, None])
-                       & (boundaries <= last_boundary[:, None]))  # (C, k_n + 1)
-            for c in static:
-                weights[c, :k_n + 1, :, 0] = applied[c, :, None]
-            for c in controlled:
-                weights[c, :k_n + 1] *= applied[c, :, None, None]
-            active = (first_block <= k0 + k_n - 1) & (last_block >= k0 - 1)
-            y = engine.process(x, index[:, :k_n + 1], weights[:, :k_n + 1], workers=workers,
-                               active=active)
+                if moving:
+                    d = delays[:, :k_n + 2]
+                    offset = start - reach
+                    if d.size and (d.max() > self.max_delay + 0.5 or d.min() < -0.5):
+                        raise AssertionError("a delay is outside the planned window")
+                    for s, g in group_of.items():
+                        self.sources[s].stream.read(offset, windows[g])
+                        _moving_part(windows[g], offset, self.still[s])
+                    # only sources whose delayed signal may be non-zero here
+                    sounding = [group_of[self.channels[c][0]] for c in moving
+                                if first_block[c] <= k0 + k_n - 1 and last_block[c] >= k0 - 1]
+                    # moving channels come first: read straight into the engine's input
+                    bank.read(windows, offset, start, (k_n + 1) * B, d, B,
+                              out=x[:len(moving)], groups=sounding, workers=workers)
+                for m in range(len(moving), C):
+                    s = self.channels[controlled[m]][0]
+                    self.sources[s].stream.read(start, x[m])
+                    _moving_part(x[m], start, self.still[s])
+                rows = np.array(controlled)
+                boundaries = np.arange(k0, k0 + k_n + 1)
+                applied = ((boundaries >= first_block[rows, None])
+                           & (boundaries <= last_boundary[rows, None]))  # (C, k_n + 1)
+                weights[:, :k_n + 1] *= applied[:, :, None, None]
+                active = (first_block[rows] <= k0 + k_n - 1) & (last_block[rows] >= k0 - 1)
+                y[:, :k_n * B] += engine.process(x, index[:, :k_n + 1], weights[:, :k_n + 1],
+                                                 workers=workers, active=active)
             n = min(k_n * B, self.n_samples - done)
             done += n
             yield y[:, :n].T
