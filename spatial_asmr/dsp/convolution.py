@@ -388,6 +388,12 @@ class PartitionedConvolver:
         """
         B = self.block_size
         N = self.n_fft
+        if active is not None and not np.any(active) and not np.any(weights):
+            # silence in, no filter applied: silence out, and the frames the
+            # next chunk's partitions reach back to are silent
+            K = x.shape[1] // B - 1
+            self._history[:] = 0
+            return np.zeros((2, K * B), dtype=self.dtype)
         if active is None or np.all(active):
             spectra = _input_spectra(x, B, N, self.dtype, workers)
         else:

@@ -10,7 +10,7 @@ source's signal over that span; where either moves, the source is one
 channel per ear, each read through its own smoothly moving fractional delay
 line, whose filter is the per-block blend of time-aligned responses.  The
 two share the signal at each hand-over through complementary raised-cosine
-ramps (``HAND_OVER`` samples) inside the still span, where they are the same
+ramps (``gates.HAND_OVER`` samples) inside the still span, where they are the same
 response, so their sum is exact.  A channel is read, transformed and
 accumulated only from its first possibly non-zero input block until its tail
 has left the engine.
@@ -40,11 +40,9 @@ from ..hrtf.sphere import SPEED_OF_SOUND
 from ..motion.listener import head_frame, still_spans
 from ..sources.stream import SourceStream
 from .blocks import CHUNK_SAMPLES, CONTROL_CHUNKS, STATIC_CHUNK_SAMPLES, STATIC_FFT
+from .gates import ALWAYS, moving_part, moving_span, still_gates, still_part
 
 STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
-ALWAYS = 1 << 62  # a gate's end that is never reached
-STILL_BLOCKS = 16  # shortest span rendered with a fixed filter, blocks
-HAND_OVER = 1024  # samples of crossfade between the fixed filter and the moving engine
 
 
 @dataclass
@@ -223,23 +221,8 @@ class RenderPlan:
         return head_frame(xyz, self.scene.listener, times)
 
     def _still_gates(self, src, span):
-        """Input spans ``[g0, g1)`` (samples, on block boundaries) over which a
-        source and the listener both stand still, each at least
-        ``STILL_BLOCKS`` blocks long; ``[(-ALWAYS, ALWAYS)]`` for always."""
-        spans = still_spans(src.motion, self.scene.listener)
-        if spans == [(-np.inf, np.inf)]:
-            return [(-ALWAYS, ALWAYS, 0, 0)]
-        B, sr = self.block_size, self.sample_rate
-        gates = []
-        for t0, t1 in spans:
-            g0 = -ALWAYS if t0 == -np.inf else int(np.ceil(t0 * sr / B)) * B
-            g1 = ALWAYS if t1 == np.inf else int(np.floor(t1 * sr / B)) * B
-            if g1 <= 0 or g0 >= span * sr:
-                continue  # before the scene or after it: nothing to render
-            if g1 - g0 >= STILL_BLOCKS * B:
-                fade = min(HAND_OVER, (g1 - g0) // 4)
-                gates.append((g0, g1, fade if g0 > -ALWAYS else 0, fade if g1 < ALWAYS else 0))
-        return gates
+        return still_gates(still_spans(src.motion, self.scene.listener), self.block_size,
+                           self.sample_rate, span)
 
     def _static_filter(self, motion, time=0.0):
         at = np.full(1, float(time))
@@ -339,7 +322,6 @@ class RenderPlan:
         reach = int(np.ceil(self.max_delay)) + 1 + MARGIN
         windows = np.zeros((len(group_of), (K + 1) * B + reach + 2 * MARGIN), self.dtype)
         buffer = np.empty((C, (K + 1) * B), dtype=self.dtype)  # engine input, reused
-        fixed_input = np.empty((len(static), 2 * L), dtype=self.dtype)
         index = np.zeros((C, K + 1, 2, BLEND), dtype=np.int64)
         weights = np.zeros((C, K + 1, 2, BLEND), dtype=self.dtype)
         delays = np.zeros((len(moving), K + 2))
@@ -354,68 +336,80 @@ class RenderPlan:
         # positions and HRTF lookups are computed for CONTROL_CHUNKS chunks
         # at a time: fewer, larger vectorised calls
         span = K * CONTROL_CHUNKS
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1) if static else None
         done = 0
-        for k0 in range(0, n_blocks, K):
-            k_n = min(K, n_blocks - k0)
-            start = (k0 - 1) * B
-            y = np.zeros((2, L), dtype=self.dtype)
-            if static:
-                # read first: its window starts before the delay lines' (L > B + reach);
-                # it holds the chunk before, so a response's tail is in it
-                on = np.array([first_block[c] <= k0 + K - 1 and last_block[c] >= k0 - K
-                               for c in static])
-                for i, c in enumerate(static):
-                    s = self.channels[c][0]
-                    self.sources[s].stream.read(k0 * B - L, fixed_input[i])
-                    if self.gates[c] is not None:
-                        _still_part(fixed_input[i], k0 * B - L, self.gates[c])
-                y += fixed.process(fixed_input, workers=workers, active=on)
-            if C:
-                # every row is written below; C-contiguous, as the kernels take it
-                x = buffer.reshape(-1)[:C * (k_n + 1) * B].reshape(C, (k_n + 1) * B)
-                if k0 % span == 0:
-                    # boundaries k0 - 1 ... k0 + span (inclusive)
-                    last = min(k0 + span, n_blocks)
-                    ctl = self._control(list(row_of), np.arange(k0 - 1, last + 1))
-                j0 = k0 % span
-                idx, w, d = (a[:, j0:j0 + k_n + 2] for a in ctl)
-                for m, c in enumerate(controlled):
-                    s, ear, _ = self.channels[c]
-                    r = row_of[s]
-                    ears = slice(None) if ear == BOTH else ear
-                    index[m, :k_n + 1, ears] = idx[r, 1:, ears]
-                    weights[m, :k_n + 1, ears] = w[r, 1:, ears]
-                    if ear != BOTH:
-                        delays[m, :k_n + 2] = d[r, :, ear]
-                if moving:
-                    d = delays[:, :k_n + 2]
-                    offset = start - reach
-                    if d.size and (d.max() > self.max_delay + 0.5 or d.min() < -0.5):
-                        raise AssertionError("a delay is outside the planned window")
-                    for s, g in group_of.items():
-                        self.sources[s].stream.read(offset, windows[g])
-                        _moving_part(windows[g], offset, self.still[s])
-                    # only sources whose delayed signal may be non-zero here
-                    sounding = [group_of[self.channels[c][0]] for c in moving
-                                if first_block[c] <= k0 + k_n - 1 and last_block[c] >= k0 - 1]
-                    # moving channels come first: read straight into the engine's input
-                    bank.read(windows, offset, start, (k_n + 1) * B, d, B,
-                              out=x[:len(moving)], groups=sounding, workers=workers)
-                for m in range(len(moving), C):
-                    s = self.channels[controlled[m]][0]
-                    self.sources[s].stream.read(start, x[m])
-                    _moving_part(x[m], start, self.still[s])
-                rows = np.array(controlled)
-                boundaries = np.arange(k0, k0 + k_n + 1)
-                applied = ((boundaries >= first_block[rows, None])
-                           & (boundaries <= last_boundary[rows, None]))  # (C, k_n + 1)
-                weights[:, :k_n + 1] *= applied[:, :, None, None]
-                active = (first_block[rows] <= k0 + k_n - 1) & (last_block[rows] >= k0 - 1)
-                y[:, :k_n * B] += engine.process(x, index[:, :k_n + 1], weights[:, :k_n + 1],
-                                                 workers=workers, active=active)
-            n = min(k_n * B, self.n_samples - done)
-            done += n
-            yield y[:, :n].T
+        try:
+            for k0 in range(0, n_blocks, K):
+                k_n = min(K, n_blocks - k0)
+                start = (k0 - 1) * B
+                y = np.zeros((2, L), dtype=self.dtype)
+                if static:
+                    # read first: its window starts before the delay lines' (L > B + reach);
+                    # it holds the chunk before, so a response's tail is in it
+                    on = np.array([first_block[c] <= k0 + K - 1 and last_block[c] >= k0 - K
+                                   for c in static])
+                    fixed_input = np.empty((len(static), 2 * L), dtype=self.dtype)
+                    for i, c in enumerate(static):
+                        s = self.channels[c][0]
+                        self.sources[s].stream.read(k0 * B - L, fixed_input[i])
+                        if self.gates[c] is not None:
+                            still_part(fixed_input[i], k0 * B - L, self.gates[c])
+                    # on its own thread, while the time-varying engine works
+                    beside = pool.submit(fixed.process, fixed_input, 1, on)
+                if C:
+                    # every row is written below; C-contiguous, as the kernels take it
+                    x = buffer.reshape(-1)[:C * (k_n + 1) * B].reshape(C, (k_n + 1) * B)
+                    if k0 % span == 0:
+                        # boundaries k0 - 1 ... k0 + span (inclusive)
+                        last = min(k0 + span, n_blocks)
+                        ctl = self._control(list(row_of), np.arange(k0 - 1, last + 1))
+                    j0 = k0 % span
+                    idx, w, d = (a[:, j0:j0 + k_n + 2] for a in ctl)
+                    for m, c in enumerate(controlled):
+                        s, ear, _ = self.channels[c]
+                        r = row_of[s]
+                        ears = slice(None) if ear == BOTH else ear
+                        index[m, :k_n + 1, ears] = idx[r, 1:, ears]
+                        weights[m, :k_n + 1, ears] = w[r, 1:, ears]
+                        if ear != BOTH:
+                            delays[m, :k_n + 2] = d[r, :, ear]
+                    if moving:
+                        d = delays[:, :k_n + 2]
+                        offset = start - reach
+                        if d.size and (d.max() > self.max_delay + 0.5 or d.min() < -0.5):
+                            raise AssertionError("a delay is outside the planned window")
+                        for s, g in group_of.items():
+                            self.sources[s].stream.read(offset, windows[g])
+                            moving_part(windows[g], offset, self.still[s])
+                        # only sources whose delayed signal may be non-zero here
+                        sounding = [group_of[self.channels[c][0]] for c in moving
+                                    if first_block[c] <= k0 + k_n - 1 and last_block[c] >= k0 - 1]
+                        # moving channels come first: read straight into the engine's input
+                        bank.read(windows, offset, start, (k_n + 1) * B, d, B,
+                                  out=x[:len(moving)], groups=sounding, workers=workers)
+                    for m in range(len(moving), C):
+                        s = self.channels[controlled[m]][0]
+                        self.sources[s].stream.read(start, x[m])
+                        moving_part(x[m], start, self.still[s])
+                    rows = np.array(controlled)
+                    boundaries = np.arange(k0, k0 + k_n + 1)
+                    applied = ((boundaries >= first_block[rows, None])
+                               & (boundaries <= last_boundary[rows, None]))  # (C, k_n + 1)
+                    weights[:, :k_n + 1] *= applied[:, :, None, None]
+                    active = (first_block[rows] <= k0 + k_n - 1) & (last_block[rows] >= k0 - 1)
+                    y[:, :k_n * B] += engine.process(x, index[:, :k_n + 1], weights[:, :k_n + 1],
+                                                     workers=workers, active=active)
+                if static:
+                    y += beside.result()
+                n = min(k_n * B, self.n_samples - done)
+                done += n
+                yield y[:, :n].T
+        finally:
+            if pool is not None:
+                pool.shutdown()
+
 
     def _input_blocks(self, block):
         """First and last engine block of each channel's input that may be
@@ -434,7 +428,7 @@ class RenderPlan:
             if ear == STATIC and self.gates[c] is not None:
                 lo, hi = max(lo, self.gates[c][0]), min(hi, self.gates[c][1])
             elif ear != STATIC:
-                lo, hi = _outside(lo, hi, self.still[s])  # the moving engine's part
+                lo, hi = moving_span(lo, hi, self.still[s])  # the moving engine's part
             if ear in (0, 1) and hi > lo:
                 lo, hi = lo - MARGIN, hi + int(np.ceil(self.max_delay)) + MARGIN
             if hi <= lo:
@@ -481,67 +475,3 @@ class RenderPlan:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
-
-
-def _still_weight(start, m, gate):
-    """Weight of the fixed-filter channel at samples ``start ... start + m - 1``.
-
-    1 inside the gate, 0 outside, raised-cosine ramps of ``fade`` samples at
-    its ends, inside it; the moving channels take ``1 - weight``.  Over a ramp
-    the source is still, so both renderings are the same filter and their sum
-    is the source's signal through it: the hand-over is exact, and the part
-    the moving engine takes starts smoothly, so the response the fixed filter
-    left behind and the one the moving engine goes on with do not meet in a
-    step.
-    """
-    g0, g1, f0, f1 = gate
-    t = np.arange(start, start + m)
-    w = ((t >= g0) & (t < g1)).astype(np.float64)
-    if f0:
-        rise = (t >= g0) & (t < g0 + f0)
-        w[rise] = np.sin(0.5 * np.pi * (t[rise] - g0 + 0.5) / f0) ** 2
-    if f1:
-        fall = (t >= g1 - f1) & (t < g1)
-        w[fall] = np.cos(0.5 * np.pi * (t[fall] - (g1 - f1) + 0.5) / f1) ** 2
-    return w
-
-
-def _touches(start, m, g0, g1):
-    return g0 < start + m and g1 > start
-
-
-def _still_part(x, start, gate):
-    """``x`` (``x[0]`` at sample ``start``) times the fixed channel's weight."""
-    g0, g1, f0, f1 = gate
-    m = len(x)
-    if g0 + f0 <= start and start + m <= g1 - f1:
-        return  # all inside
-    if not _touches(start, m, g0, g1):
-        x[:] = 0
-        return
-    x *= _still_weight(start, m, gate).astype(x.dtype)
-
-
-def _moving_part(x, start, gates):
-    """``x`` times the moving channels' weight, ``1 -`` the fixed channels'."""
-    m = len(x)
-    for gate in gates:
-        g0, g1, f0, f1 = gate
-        if not _touches(start, m, g0, g1):
-            continue
-        if g0 + f0 <= start and start + m <= g1 - f1:
-            x[:] = 0
-            return
-        x *= (1.0 - _still_weight(start, m, gate)).astype(x.dtype)
-
-
-def _outside(lo, hi, gates):
-    """First and end sample of ``[lo, hi)`` where the moving channels take some
-    of the signal (outside the gates' full-weight parts), or an empty range."""
-    for g0, g1, f0, f1 in gates:
-        if g0 + f0 <= lo < g1 - f1:
-            lo = g1 - f1
-    for g0, g1, f0, f1 in reversed(gates):
-        if g0 + f0 < hi <= g1 - f1:
-            hi = g0 + f0
-    return lo, hi
