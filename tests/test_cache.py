@@ -14,7 +14,7 @@ import soundfile as sf
 import spatial_asmr
 from spatial_asmr import cache, load_hrtf, load_scene
 from spatial_asmr import render as _render_mastered
-from spatial_asmr.hrtf import sets, spatializer
+from spatial_asmr.hrtf import nearfield, sets
 from spatial_asmr.hrtf.sofa import write_sofa
 from spatial_asmr.hrtf.sphere import sphere_hrirs
 
@@ -35,7 +35,7 @@ def fresh_memory():
 
 def _forget():
     sets._load_cached.cache_clear()
-    spatializer._TABLES.clear()
+    nearfield.TABLES.clear()
 
 
 @pytest.fixture(scope="module")
@@ -217,7 +217,7 @@ def test_a_damaged_entry_is_computed_again_and_overwritten(use_cache, scene, mon
     assert np.array_equal(render(scene), expected)
     # the entry is whole again: a render without computing reads the same
     monkeypatch.setattr(sets, "read_sofa", _must_not_run)
-    monkeypatch.setattr(spatializer, "_synthesise", _must_not_run)
+    monkeypatch.setattr(nearfield, "_synthesise", _must_not_run)
     assert np.array_equal(render(scene), expected)
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
 
@@ -268,7 +268,7 @@ def test_a_read_only_cache_folder_is_still_read(use_cache, scene, read_only, mon
         (folder / entry.name).write_bytes(entry.read_bytes())
     read_only(folder)
     monkeypatch.setattr(sets, "read_sofa", _must_not_run)
-    monkeypatch.setattr(spatializer, "_synthesise", _must_not_run)
+    monkeypatch.setattr(nearfield, "_synthesise", _must_not_run)
 
     assert np.array_equal(render(scene), expected)
     assert _files(folder) == _files(writable)

@@ -69,10 +69,10 @@ def test_a_render_on_a_dense_set_reads_a_few_directions_and_matches_the_eager_on
     # the same set preprocessed whole, as a smaller one would be
     monkeypatch.setattr(lazy, "DENSE", 10 ** 9)
     monkeypatch.setenv("SPATIAL_ASMR_CACHE", str(tmp_path / "eager-cache"))
-    from spatial_asmr.hrtf import sets, spatializer
+    from spatial_asmr.hrtf import nearfield, sets
 
     sets._load_cached.cache_clear()
-    spatializer._TABLES.clear()
+    nearfield.TABLES.clear()
     monkeypatch.setattr(sets, "DENSE", 10 ** 9)
     eager = load_hrtf(str(dense_path), RATE)
     assert not eager.dense
@@ -84,11 +84,11 @@ def test_a_render_on_a_dense_set_reads_a_few_directions_and_matches_the_eager_on
     peak = np.abs(eager_mix).max()
     np.testing.assert_allclose(lazy_mix[:n], eager_mix[:n], rtol=0, atol=1e-9 * peak)
     sets._load_cached.cache_clear()
-    spatializer._TABLES.clear()
+    nearfield.TABLES.clear()
 
 
 def test_a_dense_set_renders_the_same_bytes_whatever_was_read_before(tmp_path, dense_path):
-    from spatial_asmr.hrtf import sets, spatializer
+    from spatial_asmr.hrtf import nearfield, sets
 
     scene = _scene(tmp_path, dense_path)
     first, _ = _render_mastered(scene, np.float32, master=False)
@@ -97,6 +97,6 @@ def test_a_dense_set_renders_the_same_bytes_whatever_was_read_before(tmp_path, d
     again, _ = _render_mastered(scene, np.float32, master=False)
     assert np.array_equal(first, again)
     sets._load_cached.cache_clear()
-    spatializer._TABLES.clear()
+    nearfield.TABLES.clear()
     fresh, _ = _render_mastered(scene, np.float32, master=False)
     assert np.array_equal(first, fresh)

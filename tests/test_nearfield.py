@@ -197,22 +197,22 @@ sources:
 
 def test_synthesised_layers_are_cached_on_disk_and_give_the_same_render(tmp_path, monkeypatch,
                                                                        noise):
-    from spatial_asmr.hrtf import spatializer
+    from spatial_asmr.hrtf import nearfield
     from spatial_asmr.hrtf.sets import _load_cached
 
     monkeypatch.setenv("SPATIAL_ASMR_CACHE", str(tmp_path / "cache"))
     _load_cached.cache_clear()
-    spatializer._TABLES.clear()
+    nearfield.TABLES.clear()
     first, _ = render(_static(tmp_path, 70, 0.3), np.float64)
     stored = list((tmp_path / "cache").glob("nearfield-*.npy"))
     assert len(stored) == 1
-    spatializer._TABLES.clear()  # forget the in-memory copy: read the file
+    nearfield.TABLES.clear()  # forget the in-memory copy: read the file
     calls = []
-    original = spatializer._synthesise
-    monkeypatch.setattr(spatializer, "_synthesise",
+    original = nearfield._synthesise
+    monkeypatch.setattr(nearfield, "_synthesise",
                         lambda *a, **k: calls.append(1) or original(*a, **k))
     second, _ = render(_static(tmp_path, 70, 0.3), np.float64)
     assert calls == []  # the fast path really ran
     np.testing.assert_array_equal(first, second)
     _load_cached.cache_clear()
-    spatializer._TABLES.clear()
+    nearfield.TABLES.clear()

@@ -246,7 +246,7 @@ class PartitionedConvolver:
         The filter table; several arrays are taken as stacked in order
         (padded with zeros to the longest).  Any object with a ``shape``
         whose integer index gives a row (e.g.
-        :class:`~spatial_asmr.hrtf.spatializer.FilterTable`) serves as an array:
+        :class:`~spatial_asmr.hrtf.nearfield.FilterTable`) serves as an array:
         rows are read when first used.
         Filter table; row ``i``, ear ``e`` is one filter.
     block_size : int
