@@ -328,7 +328,8 @@ def _info(args):
 
 
 def _info_scene(args):
-    from .renderer.estimate import default_max_memory, estimate_render, format_size
+    from .renderer.estimate import estimate_render
+    from .renderer.memory import default_max_memory, format_size
     from .scene.load import load_scene
 
     scene = load_scene(args.hrtf)
@@ -375,7 +376,7 @@ def _generators(args):
 def _check_max_memory(args):
     # named as the user typed it, before anything else is done
     if getattr(args, "max_memory", None) is not None:
-        from .renderer.estimate import parse_size
+        from .renderer.memory import parse_size
 
         parse_size(args.max_memory, "--max-memory")
 

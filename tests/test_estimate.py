@@ -14,7 +14,8 @@ import soundfile as sf
 
 from spatial_asmr import SceneError, SpatialAsmrError, load_hrtf, load_scene, render_to_file
 from spatial_asmr.batch.runner import render_many
-from spatial_asmr.renderer.estimate import default_max_memory, estimate_render, parse_size
+from spatial_asmr.renderer.estimate import estimate_render
+from spatial_asmr.renderer.memory import default_max_memory, parse_size
 from spatial_asmr.testing import PEAK_MEMORY_SCRIPT, memory_scene
 
 

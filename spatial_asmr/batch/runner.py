@@ -391,7 +391,7 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
     except OSError as exc:
         raise OutputError(f"cannot create output folder {str(out_dir)!r}: "
                                f"{exc.strerror or exc}") from None
-    from ..renderer.estimate import parse_size
+    from ..renderer.memory import parse_size
 
     if max_memory is not None:
         parse_size(max_memory, "max_memory")  # refused now, not once per scene

@@ -178,7 +178,7 @@ def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float
         integer output that would clip (not reached when the limiter runs).
     """
     from ..checks import check_render_arguments
-    from .estimate import parse_size
+    from .memory import parse_size
 
     started = time.perf_counter()
     dtype, threads = check_render_arguments(scene, dtype, threads, progress)
