@@ -313,7 +313,11 @@ def _info(args):
     elevations = np.unique(np.round(positions[:, 1], 2))
     print(f"  sample rate  {rate:g} Hz")
     print(f"  taps         {ir.shape[-1]} ({ir.shape[-1] / rate * 1000:.2f} ms)")
-    print(f"  measurements {len(positions)}")
+    from .hrtf.lazy import DENSE
+
+    dense = (f" (dense: preprocessed where a scene reads it, over {DENSE})"
+             if len(positions) > DENSE else "")
+    print(f"  measurements {len(positions)}{dense}")
     distances = np.unique(np.round(positions[:, 2], 3))
     print(f"  distances    {', '.join(f'{d:g}' for d in distances)} m")
     print(f"  elevations   {elevations.min():g} to {elevations.max():g} degrees "

@@ -100,3 +100,13 @@ def test_a_dense_set_renders_the_same_bytes_whatever_was_read_before(tmp_path, d
     nearfield.TABLES.clear()
     fresh, _ = _render_mastered(scene, np.float32, master=False)
     assert np.array_equal(first, fresh)
+
+
+def test_info_says_a_set_is_dense(dense_path, capsys):
+    from spatial_asmr.cli import main
+
+    assert main(["info", str(dense_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"measurements {DIRECTIONS} (dense: preprocessed where a scene reads it" in out
+    assert main(["info", "kemar"]) == 0
+    assert "dense" not in capsys.readouterr().out
