@@ -125,3 +125,25 @@ sources:
     first = render(turning)
     render(other)
     assert np.array_equal(render(turning), first)
+
+
+def test_the_thread_count_does_not_change_a_byte_of_a_mixed_scene(tmp_path, noises):
+    # moving sources (several delay-line groups), still spans in their own
+    # engine, a head turn: float output, where any difference would show
+    from spatial_asmr import render_to_file
+
+    scene = _scene(tmp_path, """
+duration: 4
+output: {bit_depth: float}
+sources:
+  - {file: noise0.wav, position: {azimuth: 30, elevation: 0, distance: 1.0}}
+  - file: noise1.wav
+    trajectory: {orbit: {distance: 0.4, period: 2}}
+  - file: noise0.wav
+    trajectory: {orbit: {distance: 0.9, period: 3, direction: cw}}
+listener:
+  orientation: [{time: 1.5, yaw: 0}, {time: 2.0, yaw: 30}]
+""")
+    outputs = [render_to_file(scene, tmp_path / f"t{n}.wav", threads=n).path.read_bytes()
+               for n in (1, 2, 3)]
+    assert outputs[0] == outputs[1] == outputs[2]
