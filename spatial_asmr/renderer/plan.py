@@ -262,6 +262,23 @@ class RenderPlan:
         return (index.reshape(shape + (2, BLEND)), weights.reshape(shape + (2, BLEND)),
                 delays.reshape(shape + (2,)))
 
+    def _control_some(self, row_of, controlled, first_block, last_boundary, boundaries):
+        """:meth:`_control` of the sources (``row_of``: source -> row) whose
+        channels apply a filter at one of the boundaries; zeros for the rest."""
+        lo, hi = boundaries[0], boundaries[-1]
+        needed = {self.channels[c][0] for c in controlled
+                  if first_block[c] <= hi and last_boundary[c] >= lo}
+        shape = (len(row_of), len(boundaries))
+        index = np.zeros(shape + (2, BLEND), dtype=np.int64)
+        weights = np.zeros(shape + (2, BLEND))
+        delays = np.zeros(shape + (2,))
+        sources = [s for s in row_of if s in needed]
+        if sources:
+            got = self._control(sources, boundaries)
+            rows = [row_of[s] for s in sources]
+            index[rows], weights[rows], delays[rows] = got
+        return index, weights, delays
+
     @property
     def controlled(self):
         """Whether any channel's filter or delay changes over time."""
@@ -362,9 +379,12 @@ class RenderPlan:
                     # every row is written below; C-contiguous, as the kernels take it
                     x = buffer.reshape(-1)[:C * (k_n + 1) * B].reshape(C, (k_n + 1) * B)
                     if k0 % span == 0:
-                        # boundaries k0 - 1 ... k0 + span (inclusive)
+                        # boundaries k0 - 1 ... k0 + span (inclusive), for the
+                        # sources whose filters apply somewhere in them (the
+                        # others' weights are zero there, and their delays unused)
                         last = min(k0 + span, n_blocks)
-                        ctl = self._control(list(row_of), np.arange(k0 - 1, last + 1))
+                        ctl = self._control_some(row_of, controlled, first_block,
+                                                 last_boundary, np.arange(k0 - 1, last + 1))
                     j0 = k0 % span
                     idx, w, d = (a[:, j0:j0 + k_n + 2] for a in ctl)
                     for m, c in enumerate(controlled):
