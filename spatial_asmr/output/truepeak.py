@@ -2,8 +2,10 @@
 parabola through each local maximum.
 """
 
-__all__ = ["TruePeakMeter", "true_peak", "Oversampled", "level_bound", "FACTOR", "TAPS"]
+__all__ = ["TruePeakMeter", "true_peak", "Oversampled", "FACTOR", "TAPS"]
 
+
+import functools
 
 import numba
 import numpy as np
@@ -100,31 +102,46 @@ def _levels(over, level):  # pragma: no cover - compiled
             level[k] = max(level[k], b + (rise if peak else 0.0))
 
 
+@functools.lru_cache(maxsize=1)
 def _gain():
     """Largest sum of absolute taps of a phase (at least 1: phase 0 is the input)."""
     return max(1.0, float(np.abs(_phases()).sum(axis=1).max()))
 
 
-def level_bound(buffer, state):
-    """An upper bound on the levels :class:`Oversampled` makes from ``buffer``.
+def _piece_bounds(history, state, chunk):
+    """Upper bounds on the levels of each :data:`SKIP`-sample piece of ``chunk``.
 
-    An oversampled point is a phase filter over input samples of the
-    buffer, so it is at most ``max |x|`` times the largest sum of absolute
-    taps (or the carried points ``state``, at the chunk's start); the
-    parabola through a local maximum ``b`` and its neighbours ``a, d``
-    (both in ``[0, b]``) rises by ``(a - d)^2 / (8 (2b - a - d)) <= b / 4``.
+    An oversampled point is a phase filter over input samples, so it is at
+    most ``max |x|`` over its support times the largest sum of absolute taps
+    (:func:`_gain`); a piece's points reach back into the piece before
+    (the filter history), and its first levels use the two points carried
+    from the one before that (``state``).  The parabola through a local
+    maximum ``b`` and its neighbours ``a, d`` (both in ``[0, b]``) rises by
+    ``(a - d)^2 / (8 (2b - a - d)) <= b / 4``.  So a piece's levels are at
+    most 1.25 times the gain times the largest ``|x|`` of it and the two
+    pieces before it (``history`` and ``state`` standing for those before
+    the chunk).
 
     Parameters
     ----------
-    buffer : ndarray, shape (channels, n)
+    history : ndarray, shape (channels, TAPS - 1)
     state : ndarray, shape (channels, 2)
+    chunk : ndarray, shape (n, channels)
 
     Returns
     -------
-    float
+    ndarray, shape (ceil(n / SKIP),)
     """
-    points = max(_gain() * float(np.abs(buffer).max()), float(np.abs(state).max()))
-    return 1.25 * points
+    n, channels = chunk.shape
+    pieces = -(-n // SKIP)
+    peaks = np.zeros(pieces + 2)
+    peaks[0] = peaks[1] = max(float(np.abs(history).max()),
+                              float(np.abs(state).max()) / _gain())
+    padded = np.zeros((pieces * SKIP, channels))
+    padded[:n] = np.abs(chunk)
+    peaks[2:] = padded.reshape(pieces, SKIP * channels).max(axis=1)
+    window = np.maximum(np.maximum(peaks[2:], peaks[1:-1]), peaks[:-2])
+    return 1.25 * _gain() * window
 
 
 class Oversampled:
@@ -150,7 +167,7 @@ class Oversampled:
         """Levels for ``chunk`` (n, channels) float64: ndarray, shape (4 n,).
 
         With ``below``, pieces of :data:`SKIP` samples whose levels provably
-        all stay at or below it (by :func:`level_bound`) are not
+        all stay at or below it (by :func:`_piece_bounds`) are not
         oversampled: their levels are returned as zeros, and the stream goes
         on exactly as if they had been computed.  A meter that only needs
         levels above its running peak, or a limiter that only needs those
@@ -161,17 +178,8 @@ class Oversampled:
             return np.zeros(0)
         if below is None:
             return self._computed(chunk)
-        # bound of piece p: its samples, the history reaching into it from
-        # piece p - 1, and the carried points made from piece p - 2 and p - 1
-        pieces = -(-n // SKIP)
-        peaks = np.zeros(pieces + 2)
-        peaks[0] = peaks[1] = max(float(np.abs(self.history).max()),
-                                  float(np.abs(self.state).max()) / _gain())
-        padded = np.zeros((pieces * SKIP, self.channels))
-        padded[:n] = np.abs(chunk)
-        peaks[2:] = padded.reshape(pieces, SKIP * self.channels).max(axis=1)
-        window = np.maximum(np.maximum(peaks[2:], peaks[1:-1]), peaks[:-2])
-        quiet = 1.25 * _gain() * window <= below
+        quiet = _piece_bounds(self.history, self.state, chunk) <= below
+        pieces = len(quiet)
         out = []
         p = 0
         while p < pieces:

@@ -207,8 +207,9 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     n_moving = sum(moving)
     n_still = sum(len(s) for s, moves in zip(spans, moving, strict=True) if moves)
     B = int(scene.render.block_size)
+    hrtf_file = _hrtf_file(scene)  # its header read once
     parts = [Part("hrtf", "program, HRTF set and filter tables", 1,
-                  _PROGRAM_BYTES + _hrtf_bytes(scene, item))]
+                  _PROGRAM_BYTES + _hrtf_bytes(hrtf_file, item))]
     generators = [s for s in scene.sources if s.generator is not None]
     files = [s for s in scene.sources if s.generator is None]
     segment = segment_samples(sr)
@@ -240,7 +241,7 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
                           each / len(files)))
         parts.append(Part("sources", "a file block being decoded and resampled", 1,
                           _FILE_TEMPORARY))
-    if not _hrtf_cached(scene):
+    if not _hrtf_cached(scene, hrtf_file):
         parts.append(Part("hrtf", "preprocessing the HRTF set (the first render of it at "
                           "this rate; cached after)", 1, _PREPROCESS_BYTES))
     if not kernels_cached():
@@ -300,46 +301,50 @@ def kernels_cached():
         is not None
 
 
-def _hrtf_cached(scene):
+def _hrtf_file(scene):
+    """The scene's SOFA file, its size in bytes and whether it is dense (more than
+    ``hrtf.lazy.DENSE`` measurements); None for the computed sphere set."""
     from ..hrtf.bundled import NAMES, bundled_hrtf_path
-    from ..hrtf.cached import is_preprocessed
+    from ..hrtf.lazy import DENSE
 
     if scene.hrtf == "sphere":
-        return True  # computed, never cached: within the program's share
+        return None
     path = bundled_hrtf_path(scene.hrtf) if scene.hrtf in NAMES else scene.hrtf
     try:
-        if os.path.getsize(path) > 2e6 and _measurements(path) > _dense():
-            return True  # preprocessed as read, never whole: counted in _hrtf_bytes
+        size = os.path.getsize(path)
+    except OSError:
+        size = 0
+    # only a file of some size can hold that many responses: read its header then
+    return path, size, size > 2e6 and _measurements(path) > DENSE
+
+
+def _hrtf_cached(scene, hrtf_file):
+    from ..hrtf.cached import is_preprocessed
+
+    if hrtf_file is None:
+        return True  # computed, never cached: within the program's share
+    path, _, dense = hrtf_file
+    if dense:
+        return True  # preprocessed as read, never whole: counted in _hrtf_bytes
+    try:
         return is_preprocessed(path, scene.sample_rate)
     except OSError:
         return True  # unreadable: the render reports it
 
 
-def _hrtf_bytes(scene, item):
+def _hrtf_bytes(hrtf_file, item):
     """The HRTF set in memory: its responses, their minimum-phase versions,
     onset delays and near-field layers; measured as about 20 times the
     size of its SOFA file in float32.  A dense set (more than
     ``hrtf.lazy.DENSE`` measurements) is preprocessed only where it is read:
     about 3.2 times its file (measured on a 41,527-direction set: 555 MiB
     for 171 MB)."""
-    from ..hrtf.bundled import NAMES, bundled_hrtf_path
-
-    if scene.hrtf == "sphere":
+    if hrtf_file is None:  # the sphere set
         return 20e6 * item / 4
-    path = bundled_hrtf_path(scene.hrtf) if scene.hrtf in NAMES else scene.hrtf
-    try:
-        size = os.path.getsize(path)
-    except OSError:
-        size = 0
-    if size > 2e6 and _measurements(path) > _dense():
+    _, size, dense = hrtf_file
+    if dense:
         return 3.2 * size
     return 20.0 * size * item / 4
-
-
-def _dense():
-    from ..hrtf.lazy import DENSE
-
-    return DENSE
 
 
 def _measurements(path):

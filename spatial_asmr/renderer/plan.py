@@ -110,8 +110,6 @@ class RenderPlan:
         self.channels = []
         self.gates = []  # per channel: input samples [g0, g1) it takes, or None (all)
         undelayed = not self.spatializer.delayed and not settings.doppler
-        turns = {(k.yaw, k.pitch, k.roll) for k in scene.listener}
-        self.listener_moves = len(turns) > 1
         # Where neither a source nor the listener moves, the source is a
         # static channel (a fixed filter, its delay folded in) taking the
         # source's input over that span only; the delayed channels of the
@@ -350,6 +348,7 @@ class RenderPlan:
         # its tail has left the engine's partitions (plus a boundary each
         # side, so that no crossfade from or to zero meets any sound)
         last_boundary = last_block + engine.n_partitions + 1
+        ctl_rows = np.array(controlled)  # channel index of each engine row
         # positions and HRTF lookups are computed for CONTROL_CHUNKS chunks
         # at a time: fewer, larger vectorised calls
         span = K * CONTROL_CHUNKS
@@ -413,12 +412,12 @@ class RenderPlan:
                         s = self.channels[controlled[m]][0]
                         self.sources[s].stream.read(start, x[m])
                         moving_part(x[m], start, self.still[s])
-                    rows = np.array(controlled)
                     boundaries = np.arange(k0, k0 + k_n + 1)
-                    applied = ((boundaries >= first_block[rows, None])
-                               & (boundaries <= last_boundary[rows, None]))  # (C, k_n + 1)
+                    applied = ((boundaries >= first_block[ctl_rows, None])
+                               & (boundaries <= last_boundary[ctl_rows, None]))  # (C, k_n + 1)
                     weights[:, :k_n + 1] *= applied[:, :, None, None]
-                    active = (first_block[rows] <= k0 + k_n - 1) & (last_block[rows] >= k0 - 1)
+                    active = ((first_block[ctl_rows] <= k0 + k_n - 1)
+                              & (last_block[ctl_rows] >= k0 - 1))
                     y[:, :k_n * B] += engine.process(x, index[:, :k_n + 1], weights[:, :k_n + 1],
                                                      workers=workers, active=active)
                 if static:
