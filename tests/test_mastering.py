@@ -183,6 +183,21 @@ def test_loudness_frames_its_blocks_like_pyloudnorm_at_awkward_lengths(seconds, 
     assert integrated_loudness(x, RATE) == pytest.approx(expected, abs=0.01)
 
 
+@pytest.mark.parametrize("gain_db", [-6.0, 12.0, 30.0])
+def test_loudness_read_at_a_gain_is_pyloudnorm_of_the_gained_signal(gain_db, rng):
+    pyloudnorm = pytest.importorskip("pyloudnorm")
+    # two halves 6 dB apart, both below the absolute gate (-70 LUFS) as they
+    # are: read at -6 dB nothing passes, at +12 and +30 dB the gate lets
+    # them in (a reading of integrated() plus the gain would be -inf)
+    x = 0.0001 * rng.standard_normal((4 * RATE, 2))
+    x[2 * RATE:] *= 0.5
+    meter = LoudnessMeter(RATE)
+    feed_irregularly(meter, x)
+    gained = x * 10.0 ** (gain_db / 20.0)
+    expected = pyloudnorm.Meter(RATE, filter_class="DeMan").integrated_loudness(gained)
+    assert meter.integrated(gain_db) == pytest.approx(expected, abs=0.01)
+
+
 def test_loudness_of_silence_or_less_than_a_block_is_minus_infinity():
     assert integrated_loudness(np.zeros((RATE, 2)), RATE) == -np.inf
     assert integrated_loudness(np.ones((int(0.39 * RATE), 2)), RATE) == -np.inf

@@ -222,11 +222,17 @@ class Limiter:
         count = min(len(self._pending), available // FACTOR + 1) if available >= 0 else 0
         if count == 0:
             return np.zeros((0, self.channels))
-        points = centre - 2 + FACTOR * np.arange(count)
-        gain = self._gains[points]
-        for d in range(1, 5):
-            gain = np.minimum(gain, self._gains[points + d])
-        out = self._pending[:count] * gain[:, None]
+        # no gain below 1 among the points these samples read (gains never
+        # exceed 1): they pass as they are, without gathering the points
+        if self._gains[centre - 2:centre + 3 + FACTOR * (count - 1)].min() >= 1.0:
+            gain = np.ones(1)
+            out = self._pending[:count]
+        else:
+            points = centre - 2 + FACTOR * np.arange(count)
+            gain = self._gains[points]
+            for d in range(1, 5):
+                gain = np.minimum(gain, self._gains[points + d])
+            out = self._pending[:count] * gain[:, None]
         self._pending = self._pending[count:]
         drop = centre - 2 + FACTOR * count
         self._gains = self._gains[drop:]

@@ -145,8 +145,15 @@ class LoudnessMeter:
             self._partial = pieces[completed].copy()
         self._samples = end
 
-    def integrated(self):
+    def integrated(self, gain_db=0.0):
         """Integrated loudness of everything added so far.
+
+        Parameters
+        ----------
+        gain_db : float, optional
+            Read the loudness of the signal times this gain (its step
+            energies times the gain squared, gated anew: the absolute gate
+            may then let other blocks in).
 
         Returns
         -------
@@ -166,6 +173,8 @@ class LoudnessMeter:
         cumulative = np.vstack([np.zeros((1, self.channels)), np.cumsum(steps, axis=0)])
         z = (cumulative[_STEPS_PER_BLOCK:blocks + _STEPS_PER_BLOCK] - cumulative[:blocks]) / (
             0.4 * self.sample_rate)
+        if gain_db:
+            z = z * 10.0 ** (gain_db / 10.0)
         power = z @ self._weights
         with np.errstate(divide="ignore"):
             block_loudness = -0.691 + 10.0 * np.log10(power)

@@ -8,6 +8,14 @@ precision, so nothing is lost and nothing is rendered twice); the second
 pass reads it back, applies the gain, limits and meters the result.  Where
 the limiter takes loudness away from a loudness target, the mix is
 mastered again from the spool with the gain raised by the shortfall.
+
+The first pass meters both the true peak and the loudness of the raw mix.
+Where the gained mix's true peak stays below the limiter's ceiling (the
+usual case for a loudness target of -23 to -16 LUFS), the limiter would
+pass every sample bit for bit, so the second pass only applies the gain: the
+finished mix's true peak is the raw one times the gain, and its loudness
+the raw step energies times the gain squared (:meth:`LoudnessMeter.integrated`
+with ``gain_db``), with no filtering or oversampling of the same signal again.
 """
 
 __all__ = ["StreamMastering", "Spool", "db", "READ_BACK"]
@@ -89,6 +97,18 @@ class Spool:
                 pass
 
 
+class _Gained:
+    """The meters of a mix that only a gain changed: what its own meters would read."""
+
+    def __init__(self, peak, loudness, gain_db):
+        self.peak = peak
+        self._loudness = loudness
+        self._gain_db = gain_db
+
+    def integrated(self):
+        return self._loudness.integrated(self._gain_db)
+
+
 class StreamMastering:
     """Normalise and limit a stream of mix chunks; see the module docstring.
 
@@ -124,6 +144,7 @@ class StreamMastering:
         self._dtype = dtype
         self.limiter = LimiterReport(False, 0.0, 0.0)
         self.peak = self.loudness = None
+        self._raw = None  # the first pass's meters (true peak, loudness)
 
     def measure(self):
         """First pass (with ``normalize``): meter the mix into the spool."""
@@ -132,26 +153,51 @@ class StreamMastering:
         kind, target = self.normalize.kind, self.normalize.target
         if kind not in ("peak", "loudness"):
             raise ValueError(f"normalize is {kind!r} but must be 'peak' or 'loudness'")
-        meter = TruePeakMeter() if kind == "peak" else LoudnessMeter(self.sample_rate)
+        peak, loudness = TruePeakMeter(), LoudnessMeter(self.sample_rate)
         self._store = Spool(self._spool, self._dtype)
         for chunk in self._chunks:
-            meter.add(chunk)
+            # one contiguous copy at the mix's precision (what the spool
+            # keeps), one in float64 (what both meters read)
+            chunk = np.ascontiguousarray(chunk, dtype=self._store.dtype)
             self._store.write(chunk)
+            chunk = chunk.astype(np.float64)
+            peak.add(chunk)
+            loudness.add(chunk)
+        self._raw = peak, loudness
         if kind == "peak":
-            if meter.peak > 0:
-                self.gain_db = target - db(meter.peak)
+            if peak.peak > 0:
+                self.gain_db = target - db(peak.peak)
             integer = self.ceiling is not None
             self.ceiling = min(target, CEILING_DB) if integer else target
         else:
-            loudness = meter.integrated()
-            if math.isfinite(loudness):
-                self.gain_db = target - loudness
+            measured = loudness.integrated()
+            if math.isfinite(measured):
+                self.gain_db = target - measured
+
+    def _settled(self):
+        # the gained raw mix stays below the ceiling by more than rounding:
+        # the limiter (which sees the same oversampled levels as the meter)
+        # would leave every sample as it is
+        if self._raw is None:
+            return False
+        if self.ceiling is None:
+            return True
+        ceiling = 10.0 ** (self.ceiling / 20.0)
+        return self._raw[0].peak * 10.0 ** (self.gain_db / 20.0) < ceiling * (1.0 - 1e-9)
 
     def chunks(self):
         """The finished mix, metered (true peak and loudness), float64."""
-        self.peak, self.loudness = TruePeakMeter(), LoudnessMeter(self.sample_rate)
         source = self._store.chunks() if self._store is not None else self._chunks
         gain = 10.0 ** (self.gain_db / 20.0)
+        if self._settled():
+            self.peak = _Gained(self._raw[0].peak * gain, self._raw[1], self.gain_db)
+            self.loudness = self.peak
+            self.limiter = LimiterReport(False, 0.0, 0.0)
+            for chunk in source:
+                chunk = np.asarray(chunk, dtype=np.float64)
+                yield chunk * gain if self.gain_db else chunk
+            return
+        self.peak, self.loudness = TruePeakMeter(), LoudnessMeter(self.sample_rate)
         limiter = Limiter(self.sample_rate, self.ceiling) if self.ceiling is not None else None
         pieces = (np.asarray(c, dtype=np.float64) for c in source)
         for chunk in pieces:
