@@ -191,7 +191,7 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     from ..motion.listener import still_spans
     from ..sources.sounds import FILE_BLOCK
     from ..sources.stream import LOOP_IN_MEMORY, SourceStream
-    from .blocks import CHUNK_SAMPLES, STATIC_CHUNK_SAMPLES
+    from .blocks import STATIC_CHUNK_SAMPLES, chunk_samples
 
     item = np.dtype(dtype).itemsize
     sr = int(scene.sample_rate)
@@ -256,9 +256,9 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
         parts.append(Part("sources", "fixed-filter chunks", len(scene.sources),
                           STATIC_CHUNK_SAMPLES * item * (threads + 1)))
     else:
-        K = max(1, CHUNK_SAMPLES // B)
-        channel = (K + 1) * B * item * 4 + (K + 1) * 2 * BLEND * (8 + item)
         channels = 2 * n_moving + (len(scene.sources) - n_moving) + n_still
+        K = max(1, chunk_samples(channels) // B)
+        channel = (K + 1) * B * item * 4 + (K + 1) * 2 * BLEND * (8 + item)
         parts.append(Part("render.block_size", f"engine buffers (block size {B})", channels,
                           channel))
     if in_memory is not None:

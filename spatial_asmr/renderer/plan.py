@@ -15,7 +15,7 @@ response, so their sum is exact.  A channel is read, transformed and
 accumulated only from its first possibly non-zero input block until its tail
 has left the engine.
 
-Blocks are processed in chunks (``CHUNK_SAMPLES`` per chunk), so memory does
+Blocks are processed in chunks (:func:`~.blocks.chunk_samples`), so memory does
 not grow with the length of the track.  When nothing moves (static sources,
 still listener) there is nothing to control: the fixed filters run in a
 :class:`~spatial_asmr.dsp.convolution.FixedConvolver` with long blocks, which gives
@@ -39,7 +39,7 @@ from ..hrtf.spatializer import Spatializer
 from ..hrtf.sphere import SPEED_OF_SOUND
 from ..motion.listener import head_frame, still_spans
 from ..sources.stream import SourceStream
-from .blocks import CHUNK_SAMPLES, CONTROL_CHUNKS, STATIC_CHUNK_SAMPLES, STATIC_FFT
+from .blocks import CONTROL_CHUNKS, STATIC_CHUNK_SAMPLES, STATIC_FFT, chunk_samples
 from .gates import ALWAYS, moving_part, moving_span, still_gates, still_part
 
 STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
@@ -310,11 +310,11 @@ class RenderPlan:
             return
         B = self.engine_block_size
         n_blocks = -(-self.n_samples // B)
-        K = max(1, CHUNK_SAMPLES // B)
         workers = self.threads
         moving = [c for c, (_, ear, _) in enumerate(self.channels) if ear in (0, 1)]
         shared = [c for c, (_, ear, _) in enumerate(self.channels) if ear == BOTH]
         static = [c for c, (_, ear, _) in enumerate(self.channels) if ear == STATIC]
+        K = max(1, chunk_samples(len(self.channels)) // B)
         # The time-varying engine runs the moving and shared channels at the
         # scene's block size; the static ones (fixed filters) run beside it
         # in a fixed-filter engine whose one block is the whole chunk (the
