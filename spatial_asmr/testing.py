@@ -74,12 +74,12 @@ def motion_artefact_level(audio, sample_rate, cutoff=4000.0, skip=0.5):
     return 10 * np.log10(power[f > cutoff].sum() / power.sum())
 
 
-def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128):
+def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128, engine="exact"):
     """Render measured directions from a set that lacks them.
 
     Each held-out measurement is removed from the set on its own, and an
     impulse is rendered by the renderer at its position as a *moving*
-    source (a trajectory that stays put), so the delay lines and the
+    source (moving by a thousandth of a degree), so the delay lines and the
     convolution engine are on the path exactly as in a scene.
 
     Parameters
@@ -89,6 +89,10 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128):
     held_out : sequence of int
         Measurement indices to leave out (one at a time).
     interpolation : {'barycentric', 'nearest'}
+    block_size : int
+    engine : {'exact', 'basis'}
+        ``render.engine`` (the basis is fitted on the set without the
+        direction left out).
 
     Returns
     -------
@@ -111,7 +115,7 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128):
     measured = np.zeros((len(held_out), 2, n))
     everything = np.arange(len(hrtf.positions))
     settings = RenderSettings(interpolation=interpolation, block_size=block_size,
-                              distance_gain=False, near_field=False)
+                              distance_gain=False, near_field=False, engine=engine)
     with tempfile.TemporaryDirectory() as tmp:
         impulse = Path(tmp) / "impulse.wav"
         soundfile.write(impulse, np.r_[1.0, np.zeros(n - 1)], rate, subtype="DOUBLE")
@@ -119,7 +123,9 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128):
             keep = everything != i
             reduced = hrtf.subset(np.flatnonzero(keep))
             az, el, dist = hrtf.positions[i]
-            still = (Keyframe(0.0, az, el, dist), Keyframe(1.0, az, el, dist))
+            # a thousandth of a degree in a second: moving (a still source
+            # would get a fixed filter), yet at the direction for the response
+            still = (Keyframe(0.0, az, el, dist), Keyframe(1.0, az + 1e-3, el, dist))
             scene = Scene(sources=(SourceSpec("impulse", impulse, trajectory=still),),
                           sample_rate=rate, duration=n / rate, render=settings)
             plan = RenderPlan(scene, hrtf=reduced)

@@ -40,6 +40,7 @@ from ..hrtf.sphere import SPEED_OF_SOUND
 from ..motion.listener import head_frame, still_spans
 from ..sources.stream import SourceStream
 from .blocks import CONTROL_CHUNKS, STATIC_CHUNK_SAMPLES, STATIC_FFT, chunk_samples
+from .engines import choose_engine
 from .gates import ALWAYS, moving_part, moving_span, still_gates, still_part
 
 STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
@@ -135,6 +136,8 @@ class RenderPlan:
             for ear in ears:
                 self.channels.append((i, ear, None))
                 self.gates.append(None)
+        n_moving = sum(not still for still in everywhere)
+        self.engine = choose_engine(settings.engine, n_moving)
         n_taps = max([table.shape[-1]] + [f.shape[-1] for f in static_filters])
         # the filter table: the HRTF table (shared, not copied) and then one
         # row per static source
@@ -321,7 +324,15 @@ class RenderPlan:
         # same exact convolution, one FFT per chunk instead of per block).
         controlled = moving + shared
         C = len(controlled)
-        engine = PartitionedConvolver(self.table, B, C, self.dtype)
+        if self.engine == "basis":
+            # imported here: its kernel is compiled (or read from the cache) on import
+            from ..dsp.basis_convolution import BasisConvolver
+            from ..hrtf.basis import basis_of
+
+            engine = BasisConvolver(basis_of(self.table, self.scene.render.basis_size), B, C,
+                                    self.dtype)
+        else:
+            engine = PartitionedConvolver(self.table, B, C, self.dtype)
         L = K * B
         first = self.table.shape[0]
         fixed = (FixedConvolver(self.static_filters[[self.channels[c][2] - first for c in static]],

@@ -29,6 +29,10 @@ def build_scene(data, checks):
             settings[key] = render[key]
     if "head_radius" in render:
         settings["head_radius"] = float(render["head_radius"])
+    if "engine" in render:
+        settings["engine"] = render["engine"]
+    if "basis_size" in render:
+        settings["basis_size"] = int(render["basis_size"])
     bit_depth = {}
     if "bit_depth" in output:
         depth = output["bit_depth"]

@@ -79,6 +79,15 @@ class RenderSettings:
         Spherical head radius in metres, 0.05 to 0.15.
     doppler : bool
         Propagation delay (and so Doppler shift) on the delay lines.
+    engine : {'auto', 'exact', 'basis'}
+        The time-varying convolution engine: ``'exact'`` blends and
+        crossfades the HRTFs themselves, ``'basis'`` mixes the sources into
+        ``basis_size`` principal-component filters per ear (cost nearly
+        independent of the number of moving sources), ``'auto'`` takes the
+        basis engine from :data:`~spatial_asmr.renderer.engines.BASIS_FROM`
+        moving sources on.
+    basis_size : int
+        Basis filters per ear of the basis engine (the mean included), 2 to 256.
     """
 
     interpolation: str = "barycentric"
@@ -87,6 +96,8 @@ class RenderSettings:
     near_field: bool = True
     head_radius: float = 0.0875
     doppler: bool = False
+    engine: str = "auto"
+    basis_size: int = 32
 
 
 class Normalize(NamedTuple):

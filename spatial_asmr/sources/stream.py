@@ -81,6 +81,20 @@ def fade(signal, sample_rate, fade_in=0.0, fade_out=0.0):
 # -- the stream -----------------------------------------------------------------------
 
 
+def _cyclic(sound, start, end):
+    """``sound[i % len(sound)]`` for ``start <= i < end``, by slices (a view where it can)."""
+    length = len(sound)
+    lo = start % length
+    if lo + end - start <= length:
+        return sound[lo:lo + end - start]
+    pieces = [sound[lo:]]
+    left = end - start - (length - lo)
+    while left > 0:
+        pieces.append(sound[:min(left, length)])
+        left -= length
+    return np.concatenate(pieces)
+
+
 class SourceStream:
     """The mono signal of one scene source on the scene's time line, made in bounded chunks.
 
@@ -282,7 +296,7 @@ class SourceStream:
             sound = np.concatenate([chunk.astype(self.dtype, copy=False)
                                     for chunk in self._sound.chunks()])
             for position in range(0, n, LOOP_CHUNK):
-                yield sound[np.arange(position, min(position + LOOP_CHUNK, n)) % len(sound)]
+                yield _cyclic(sound, position, min(position + LOOP_CHUNK, n))
             return
         position = 0
         while position < n:
