@@ -447,7 +447,8 @@ BROKEN_FIELDS = [
      "render, output, listener, sources; did you mean sample_rate?"),
     ({6: "  blocksize: 128"}, 6, "render.blocksize",
      "render.blocksize is not a known key; allowed: interpolation, "
-     "block_size, distance_gain, near_field, head_radius, doppler; did you mean block_size?"),
+     "block_size, distance_gain, near_field, head_radius, doppler, engine, basis_size; "
+     "did you mean block_size?"),
     ({9: "  bitdepth: 24"}, 9, "output.bitdepth",
      "output.bitdepth is not a known key; allowed: bit_depth, normalize; did you mean "
      "bit_depth?"),

@@ -141,6 +141,15 @@ SCENE_SCHEMA = {
                     "default": 0.0875,
                     "x-unit": "m",
                 },
+                "doppler": {
+                    "title": "Doppler",
+                    "description": (
+                        "Delay each source by its propagation time, so that "
+                        "moving sources are Doppler-shifted.  When false only "
+                        "the interaural delay moves."),
+                    "type": "boolean",
+                    "default": False,
+                },
                 "engine": {
                     "title": "Convolution engine",
                     "description": (
@@ -166,15 +175,6 @@ SCENE_SCHEMA = {
                     "minimum": 2,
                     "maximum": 256,
                     "default": 32,
-                },
-                "doppler": {
-                    "title": "Doppler",
-                    "description": (
-                        "Delay each source by its propagation time, so that "
-                        "moving sources are Doppler-shifted.  When false only "
-                        "the interaural delay moves."),
-                    "type": "boolean",
-                    "default": False,
                 },
             },
             "additionalProperties": False,
