@@ -88,6 +88,22 @@ def _blend(coefficients, index, weights, rows, ear, out):  # pragma: no cover - 
                         o[k] += w * row[k]
 
 
+@numba.njit("void(complex64[:, :, :, ::1], complex64[:, :, ::1], complex64[:, :, ::1])",
+            cache=True, nogil=True, fastmath=True)
+def _spectral_sum(spectra, h, out):  # pragma: no cover - compiled
+    # out[e, f, :] = sum_k spectra[e, k, f, :] h[e, k, :], k in order
+    n_e, n_k, n_f, n_b = spectra.shape
+    for e in range(n_e):
+        for f in range(n_f):
+            o = out[e, f]
+            o[:] = 0.0
+            for k in range(n_k):
+                s = spectra[e, k, f]
+                g = h[e, k]
+                for b in range(n_b):
+                    o[b] += s[b] * g[b]
+
+
 class BasisConvolver:
     """Time-varying convolution of many channels to two ears through a basis.
 
@@ -115,11 +131,10 @@ class BasisConvolver:
         self.n_channels = int(n_channels)
         self.dtype = np.dtype(dtype)
         taps = basis.n_taps
-        self.n_fft = N = max(int(frame_fft), fft.next_fast_len(2 * taps, real=True))
-        self.hop = N - taps + 1
+        self.frame_fft = max(int(frame_fft), fft.next_fast_len(2 * taps, real=True))
         # how many blocks back a response reaches (the plan's tail rule)
         self.n_partitions = -(-taps // B)
-        self._spectra = fft.rfft(basis.filters, N, axis=-1).astype(np.complex64)  # (2, K, bins)
+        self._spectra = {}  # the basis filters' spectra per FFT length
         self._history = np.zeros((2, basis.size, taps - 1), dtype=np.float32)
         self._ramp = ((np.arange(B) + 1.0) / B).astype(np.float32)
         self._pool = None
@@ -186,12 +201,29 @@ class BasisConvolver:
             return np.zeros((2, T), dtype=self.dtype)
         return self._convolve(u, workers).astype(self.dtype, copy=False)
 
+    def frames(self, n):
+        """Frames, hop and FFT length that convolve ``n`` samples.
+
+        The fewest frames of at most ``frame_fft`` points that hold the
+        chunk, all of one hop, so that little is computed past its end
+        (a fixed hop would leave up to a frame's worth of waste per chunk).
+        """
+        lead = self.basis.n_taps - 1
+        frames = -(-n // (self.frame_fft - lead))
+        hop = -(-n // frames)
+        return frames, hop, fft.next_fast_len(hop + lead, real=True)
+
+    def _filter_spectra(self, n_fft):
+        if n_fft not in self._spectra:
+            self._spectra[n_fft] = np.ascontiguousarray(
+                fft.rfft(self.basis.filters, n_fft, axis=-1), dtype=np.complex64)
+        return self._spectra[n_fft]
+
     def _convolve(self, u, workers):
         """sum_k phi[e, k] * u[e, k] over the chunk, the history carried."""
-        N, hop = self.n_fft, self.hop
         _, K, T = u.shape
         lead = self._history.shape[-1]
-        frames = -(-T // hop)
+        frames, hop, N = self.frames(T)
         stream = np.zeros((2, K, lead + frames * hop + (N - hop)), dtype=np.float32)
         stream[:, :, :lead] = self._history
         stream[:, :, lead:lead + T] = u
@@ -201,9 +233,8 @@ class BasisConvolver:
         strides = stream.strides[:2] + (hop * stream.strides[2], stream.strides[2])
         view = np.lib.stride_tricks.as_strided(stream, shape, strides, writeable=False)
         spectra = fft.rfft(view, axis=-1, workers=workers)  # (2, K, frames, bins)
-        h = self._spectra
-        total = spectra[:, 0] * h[:, 0, None, :]
-        for k in range(1, K):
-            total += spectra[:, k] * h[:, k, None, :]
-        out = fft.irfft(total, N, axis=-1, workers=workers)[..., lead:lead + hop]
-        return out.reshape(2, frames * hop)[:, :T]
+        total = np.empty((2, frames, N // 2 + 1), dtype=np.complex64)
+        _spectral_sum(np.ascontiguousarray(spectra, dtype=np.complex64),
+                      self._filter_spectra(N), total)
+        out = fft.irfft(total, N, axis=-1, workers=workers, overwrite_x=True)
+        return out[..., lead:lead + hop].reshape(2, frames * hop)[:, :T]

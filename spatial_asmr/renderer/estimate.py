@@ -258,7 +258,9 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     else:
         channels = 2 * n_moving + (len(scene.sources) - n_moving) + n_still
         K = max(1, chunk_samples(channels) // B)
-        channel = (K + 1) * B * item * 4 + (K + 1) * 2 * BLEND * (8 + item)
+        # per channel: its input in the two engine sets, delay window,
+        # spectra; control in the two sets
+        channel = (K + 1) * B * item * 5 + (K + 1) * 2 * BLEND * (8 + item) * 2
         parts.append(Part("render.block_size", f"engine buffers (block size {B})", channels,
                           channel))
     if in_memory is not None:

@@ -347,9 +347,12 @@ class RenderPlan:
         bank = DelayBank([group_of[self.channels[c][0]] for c in moving], self.dtype)
         reach = int(np.ceil(self.max_delay)) + 1 + MARGIN
         windows = np.zeros((len(group_of), (K + 1) * B + reach + 2 * MARGIN), self.dtype)
-        buffer = np.empty((C, (K + 1) * B), dtype=self.dtype)  # engine input, reused
-        index = np.zeros((C, K + 1, 2, BLEND), dtype=np.int64)
-        weights = np.zeros((C, K + 1, 2, BLEND), dtype=self.dtype)
+        # engine input and control, two sets used in turn: the engine
+        # convolves one chunk on its own thread while the next is prepared
+        # (sources read, delay lines, control) in the other set
+        sets = [(np.empty((C, (K + 1) * B), dtype=self.dtype),
+                 np.zeros((C, K + 1, 2, BLEND), dtype=np.int64),
+                 np.zeros((C, K + 1, 2, BLEND), dtype=self.dtype)) for _ in range(2)]
         delays = np.zeros((len(moving), K + 2))
         row_of = {}
         for c in controlled:
@@ -366,12 +369,29 @@ class RenderPlan:
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(1) if static else None
+        ahead = ThreadPoolExecutor(1) if C else None  # the engine, one chunk at a time
         done = 0
+        pending = None
+
+        def finish(job):
+            # the chunk whose engine output (and fixed-filter part) is complete
+            nonlocal done
+            y, k_n, convolved, beside = job
+            if convolved is not None:
+                y[:, :k_n * B] += convolved.result()
+            if beside is not None:
+                y += beside.result()
+            n = min(k_n * B, self.n_samples - done)
+            done += n
+            return y[:, :n].T
+
         try:
             for k0 in range(0, n_blocks, K):
                 k_n = min(K, n_blocks - k0)
                 start = (k0 - 1) * B
                 y = np.zeros((2, L), dtype=self.dtype)
+                buffer, index, weights = sets[(k0 // K) % 2]
+                beside = convolved = None
                 if static:
                     # read first: its window starts before the delay lines' (L > B + reach);
                     # it holds the chunk before, so a response's tail is in it
@@ -429,16 +449,18 @@ class RenderPlan:
                     weights[:, :k_n + 1] *= applied[:, :, None, None]
                     active = ((first_block[ctl_rows] <= k0 + k_n - 1)
                               & (last_block[ctl_rows] >= k0 - 1))
-                    y[:, :k_n * B] += engine.process(x, index[:, :k_n + 1], weights[:, :k_n + 1],
-                                                     workers=workers, active=active)
-                if static:
-                    y += beside.result()
-                n = min(k_n * B, self.n_samples - done)
-                done += n
-                yield y[:, :n].T
+                    convolved = ahead.submit(engine.process, x, index[:, :k_n + 1],
+                                             weights[:, :k_n + 1], workers=workers,
+                                             active=active)
+                if pending is not None:
+                    yield finish(pending)
+                pending = (y, k_n, convolved, beside)
+            if pending is not None:
+                yield finish(pending)
         finally:
-            if pool is not None:
-                pool.shutdown()
+            for executor in (pool, ahead):
+                if executor is not None:
+                    executor.shutdown()
 
 
     def _input_blocks(self, block):
