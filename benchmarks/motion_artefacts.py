@@ -4,7 +4,7 @@ HRIRs pass a 1 kHz sine as a 1 kHz sine, so all energy above 4 kHz in the
 output is made by the motion (filter switching, delay modulation).  The
 figure is that energy relative to the total, in dB (lower is better), for
 both interpolation modes and block sizes 128 and 512, at the HRTF's
-measurement distance.
+measurement distance, through each engine (``render.engine``: exact and basis).
 
 Usage::
 
@@ -42,14 +42,17 @@ def main():
                  Keyframe(seconds, 360.0 * seconds, 0.0, distance))
         print(f"{args.hrtf}: 1 kHz sine circling once per second at {distance} m, "
               f"energy above 4 kHz relative to total")
-        for interpolation in ("nearest", "barycentric"):
-            for block_size in (128, 512):
-                scene = Scene(sources=(SourceSpec("sine", path, trajectory=orbit),),
-                              sample_rate=RATE, duration=seconds, hrtf=args.hrtf,
-                              render=RenderSettings(interpolation, block_size))
-                audio = np.concatenate(list(RenderPlan(scene, hrtf=hrtf).chunks()))
-                level = motion_artefact_level(audio, RATE)
-                print(f"  {interpolation:12s} B={block_size:4d}  {level:7.1f} dB")
+        for engine in ("exact", "basis"):
+            for interpolation in ("nearest", "barycentric"):
+                for block_size in (128, 512):
+                    settings = RenderSettings(interpolation, block_size, engine=engine)
+                    scene = Scene(sources=(SourceSpec("sine", path, trajectory=orbit),),
+                                  sample_rate=RATE, duration=seconds, hrtf=args.hrtf,
+                                  render=settings)
+                    audio = np.concatenate(list(RenderPlan(scene, hrtf=hrtf).chunks()))
+                    level = motion_artefact_level(audio, RATE)
+                    print(f"  {engine:6s} {interpolation:12s} B={block_size:4d}  "
+                          f"{level:7.1f} dB")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ Usage::
         --near THK_KU100_HRIR_CIRC360_NF_all.sofa
 
 (the KU100 far-field set at 3.25 m and near-field set at 0.25-1 m; both
-SimpleFreeFieldHRIR at 48 kHz).
+SimpleFreeFieldHRIR at 48 kHz).  ``--engine exact|basis`` renders each impulse
+as a source moving by a thousandth of a degree, through that engine's
+time-varying path (a still source takes fixed filters, whatever the engine).
 """
 
 import argparse
@@ -27,7 +29,7 @@ import soundfile as sf
 
 from spatial_asmr import SpatialAsmrWarning, load_hrtf, read_sofa
 from spatial_asmr.renderer.plan import RenderPlan
-from spatial_asmr.scene import RenderSettings, Scene, SourceSpec
+from spatial_asmr.scene import Keyframe, RenderSettings, Scene, SourceSpec
 
 EDGES = 200.0 * 2.0 ** np.arange(7)  # 6 octave bands, 200 Hz - 12.8 kHz
 
@@ -51,6 +53,10 @@ def main():
     parser.add_argument("--interpolation", default="barycentric",
                         choices=["barycentric", "nearest"])
     parser.add_argument("--head-radius", type=float, default=0.0875)
+    parser.add_argument("--engine", default=None, choices=["exact", "basis"],
+                        help="render each impulse as a source moving by 1e-3 degrees "
+                             "through this engine (default: a still source, fixed filters)")
+    parser.add_argument("--basis-size", type=int, default=32, help="render.basis_size")
     args = parser.parse_args()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SpatialAsmrWarning)  # mirrored ReceiverPosition
@@ -76,9 +82,16 @@ def main():
                 measured = band_ild(near.ir[row[0], 0], near.ir[row[0], 1], rate)
                 for near_field in (False, True):
                     settings = RenderSettings(args.interpolation, 512, False, near_field,
-                                              args.head_radius)
-                    source = SourceSpec("impulse", impulse,
-                                        position=(float(az), 0.0, float(distance)))
+                                              args.head_radius,
+                                              engine=args.engine or "exact",
+                                              basis_size=args.basis_size)
+                    if args.engine is None:
+                        source = SourceSpec("impulse", impulse,
+                                            position=(float(az), 0.0, float(distance)))
+                    else:
+                        keys = (Keyframe(0.0, float(az), 0.0, float(distance)),
+                                Keyframe(1.0, float(az) + 1e-3, 0.0, float(distance)))
+                        source = SourceSpec("impulse", impulse, trajectory=keys)
                     scene = Scene(sources=(source,), sample_rate=rate, hrtf=str(args.far),
                                   render=settings)
                     audio = np.concatenate(list(RenderPlan(scene, np.float64, far).chunks()))

@@ -342,6 +342,7 @@ def _info_scene(args):
     print(f"  hrtf         {scene.hrtf}")
     for line in estimate.lines():
         print(line)
+    _info_engine(scene, estimate.moving)
     limit = default_max_memory()
     verdict = "within" if estimate.memory_bytes <= limit else "over"
     print(f"  limit        {format_size(limit)} by default (half of this machine's memory): "
@@ -350,6 +351,32 @@ def _info_scene(args):
         raise ArgumentError("--plot draws an HRTF set's grid; for a scene use "
                                "'spatial-asmr plot SCENE -o PNG'")
     return 0
+
+
+def _info_engine(scene, moving):
+    from .renderer.engines import BASIS_FROM, choose_engine
+
+    engine = choose_engine(scene.render.engine, moving)
+    why = ""
+    if scene.render.engine == "auto":
+        why = (f" (auto: {moving} moving source{'s' if moving != 1 else ''}; "
+               f"basis from {BASIS_FROM})")
+    print(f"  engine       {engine}{why}")
+    if engine != "basis" or not moving:
+        return
+    import numpy as np
+
+    from .hrtf.basis import basis_of
+    from .renderer.plan import RenderPlan
+
+    plan = RenderPlan(scene)
+    basis = basis_of(plan.table, scene.render.basis_size)
+    measured = np.arange(len(plan.hrtf.positions))
+    print(f"  basis        {basis.size} filters per ear, "
+          f"{100 * basis.residual.max():.2f} % of the table's energy left out; "
+          f"LSD {basis.spectral_distortion(measured, plan.sample_rate):.2f} dB against the "
+          "measured responses (leave-one-out LSD with interpolation: see "
+          "benchmarks/interpolation_lsd.py)")
 
 
 def _plot(args):

@@ -74,7 +74,8 @@ def motion_artefact_level(audio, sample_rate, cutoff=4000.0, skip=0.5):
     return 10 * np.log10(power[f > cutoff].sum() / power.sum())
 
 
-def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128, engine="exact"):
+def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128, engine="exact",
+                            basis_size=32):
     """Render measured directions from a set that lacks them.
 
     Each held-out measurement is removed from the set on its own, and an
@@ -93,6 +94,8 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128, engin
     engine : {'exact', 'basis'}
         ``render.engine`` (the basis is fitted on the set without the
         direction left out).
+    basis_size : int
+        ``render.basis_size``.
 
     Returns
     -------
@@ -115,7 +118,8 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128, engin
     measured = np.zeros((len(held_out), 2, n))
     everything = np.arange(len(hrtf.positions))
     settings = RenderSettings(interpolation=interpolation, block_size=block_size,
-                              distance_gain=False, near_field=False, engine=engine)
+                              distance_gain=False, near_field=False, engine=engine,
+                              basis_size=basis_size)
     with tempfile.TemporaryDirectory() as tmp:
         impulse = Path(tmp) / "impulse.wav"
         soundfile.write(impulse, np.r_[1.0, np.zeros(n - 1)], rate, subtype="DOUBLE")

@@ -56,6 +56,23 @@ def test_the_residual_is_the_energy_beyond_the_leading_singular_values(rng, size
         assert basis.residual[e] == pytest.approx(s2[size - 1:].sum() / s2.sum(), rel=1e-9)
 
 
+def test_auto_takes_the_fewest_multiple_of_eight_within_the_residual_budget(rng):
+    assert fit_basis(_table(rng), "auto").size == 8  # rank 5 about the mean: nothing left out
+    noise = rng.standard_normal((300, 2, 40)).astype(np.float32)
+    assert fit_basis(noise, "auto").size == 40  # white: only every filter meets the budget
+
+
+def test_auto_gives_the_bundled_kemar_32_filters():
+    from spatial_asmr import load_hrtf
+    from spatial_asmr.hrtf.spatializer import Spatializer
+
+    hrtf = load_hrtf("kemar", RATE)
+    table = Spatializer(hrtf, "barycentric", near_field=True, closest=0.1).table
+    basis = fit_basis(table, "auto")
+    assert basis.size == 32
+    assert basis.residual.max() <= 0.0025 < fit_basis(table, 24).residual.max()
+
+
 @pytest.mark.parametrize("size", [1, 257])
 def test_a_basis_size_outside_its_range_is_refused(rng, size):
     with pytest.raises(ValueError, match="size is"):
@@ -184,6 +201,8 @@ def test_auto_takes_the_basis_engine_from_its_source_count(tmp_path, rng):
     ("{engine: fast}", "render.engine is 'fast' but must be one of 'auto', 'exact', 'basis'"),
     ("{basis_size: 1}", "render.basis_size is 1 but must be >= 2"),
     ("{basis_size: 300}", "render.basis_size is 300 but must be <= 256"),
+    ("{basis_size: many}", "render.basis_size is 'many' but must be 'auto' or an integer "
+                           "from 2 to 256"),
 ])
 def test_bad_engine_settings_name_the_field_and_what_is_allowed(tmp_path, rng, render,
                                                                   message):

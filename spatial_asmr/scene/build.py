@@ -32,7 +32,8 @@ def build_scene(data, checks):
     if "engine" in render:
         settings["engine"] = render["engine"]
     if "basis_size" in render:
-        settings["basis_size"] = int(render["basis_size"])
+        size = render["basis_size"]
+        settings["basis_size"] = size if size == "auto" else int(size)
     bit_depth = {}
     if "bit_depth" in output:
         depth = output["bit_depth"]

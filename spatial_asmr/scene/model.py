@@ -86,8 +86,10 @@ class RenderSettings:
         independent of the number of moving sources), ``'auto'`` takes the
         basis engine from :data:`~spatial_asmr.renderer.engines.BASIS_FROM`
         moving sources on.
-    basis_size : int
-        Basis filters per ear of the basis engine (the mean included), 2 to 256.
+    basis_size : int or 'auto'
+        Basis filters per ear of the basis engine (the mean included), 2 to
+        256; ``'auto'``: the fewest that meet
+        :data:`~spatial_asmr.hrtf.basis.RESIDUAL_BUDGET`.
     """
 
     interpolation: str = "barycentric"
@@ -97,7 +99,7 @@ class RenderSettings:
     head_radius: float = 0.0875
     doppler: bool = False
     engine: str = "auto"
-    basis_size: int = 32
+    basis_size: int | str = "auto"
 
 
 class Normalize(NamedTuple):

@@ -168,13 +168,17 @@ SCENE_SCHEMA = {
                     "description": (
                         "Basis filters per ear of the basis engine, the mean "
                         "response included: more is closer to the exact "
-                        "engine and slower.  The default, 32, keeps the "
-                        "leave-one-out spectral distortion on the bundled "
-                        "KEMAR at 1.50 dB or less."),
-                    "type": "integer",
+                        "engine and slower.  'auto' takes the fewest (a "
+                        "multiple of 8) that leave out at most 0.25 % of the "
+                        "HRTF table's energy about its mean: 32 for the "
+                        "bundled KEMAR, whose leave-one-out spectral "
+                        "distortion is then 1.50 dB or less."),
+                    "type": ["integer", "string"],
                     "minimum": 2,
                     "maximum": 256,
-                    "default": 32,
+                    "pattern": "^auto$",
+                    "x-string": "'auto' or an integer from 2 to 256",
+                    "default": "auto",
                 },
             },
             "additionalProperties": False,

@@ -144,6 +144,8 @@ def _translate(error, document, invalid, required_reported):
         allowed = "one of " + ", ".join(show_yaml(option) for option in expected)
     elif kind == "const":
         allowed = show_yaml(expected)
+    elif kind == "pattern" and "x-string" in error.schema:
+        allowed = error.schema["x-string"]
     elif kind == "minLength" and expected == 1:
         allowed = "a non-empty string"
     elif kind in ("minLength", "maxLength"):
