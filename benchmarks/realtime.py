@@ -41,7 +41,7 @@ from spatial_asmr.scene import Keyframe, RenderSettings, Scene, SourceSpec
 RATE = 48000
 
 
-def _moving_sources(folder, n_sources, seconds, seed=1):
+def moving_sources(folder, n_sources, seconds, seed=1):
     rng = np.random.default_rng(seed)
     sources = []
     for i in range(n_sources):
@@ -144,7 +144,7 @@ def main():
         rows = []
         static = Scene(sources=_static_source(folder, 60 * scale), duration=60 * scale)
         rows.append(("static-1, B=128", _time_render(static, max(args.repeat, 15), dtype)))
-        moving = _moving_sources(folder, 64, 20 * scale)
+        moving = moving_sources(folder, 64, 20 * scale)
         for B in (128, 512):
             for near_field in (True, False):
                 scene = Scene(sources=moving, duration=20 * scale,

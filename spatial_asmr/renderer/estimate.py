@@ -192,6 +192,7 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     from ..sources.sounds import FILE_BLOCK
     from ..sources.stream import LOOP_IN_MEMORY, SourceStream
     from .blocks import STATIC_CHUNK_SAMPLES, chunk_samples
+    from .engines import choose_engine
 
     item = np.dtype(dtype).itemsize
     sr = int(scene.sample_rate)
@@ -263,6 +264,13 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
         channel = (K + 1) * B * item * 5 + (K + 1) * 2 * BLEND * (8 + item) * 2
         parts.append(Part("render.block_size", f"engine buffers (block size {B})", channels,
                           channel))
+        if choose_engine(scene.render.engine, n_moving) == "basis":
+            # per ear and basis filter: its signal over the chunk, the frames
+            # that convolve it and their spectra (K unknown before the fit
+            # for 'auto': 48, more than the bundled sets take)
+            size = 48 if scene.render.basis_size == "auto" else int(scene.render.basis_size)
+            parts.append(Part("render.basis_size", f"basis engine signals ({size} filters "
+                              "per ear)", 2 * size, chunk_samples(channels) * 4 * 5))
     if in_memory is not None:
         width = 8 if in_memory == "mastered" else item
         parts.append(Part("duration", "the whole track in memory (render() returns it)", 1,
