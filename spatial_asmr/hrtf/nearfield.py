@@ -287,6 +287,11 @@ class FilterTable:
     def __len__(self):
         return self.shape[0]
 
+    @property
+    def n_measured(self):
+        """int : Rows of the set's own directions (the first ones; layers follow)."""
+        return len(self._filters)
+
     def _row(self, i):
         out = np.zeros((2, self.n_taps), dtype=self.dtype)
         if i < len(self._filters):

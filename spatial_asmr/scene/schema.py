@@ -169,10 +169,9 @@ SCENE_SCHEMA = {
                         "Basis filters per ear of the basis engine, the mean "
                         "response included: more is closer to the exact "
                         "engine and slower.  'auto' takes the fewest (a "
-                        "multiple of 8) that leave out at most 0.25 % of the "
-                        "HRTF table's energy about its mean: 32 for the "
-                        "bundled KEMAR, whose leave-one-out spectral "
-                        "distortion is then 1.50 dB or less."),
+                        "multiple of 8) that leave out at most 1 % of the "
+                        "spread of the HRTF set's measured responses: 32 for "
+                        "the bundled KEMAR."),
                     "type": ["integer", "string"],
                     "minimum": 2,
                     "maximum": 256,
