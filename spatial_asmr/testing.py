@@ -79,9 +79,11 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128, engin
     """Render measured directions from a set that lacks them.
 
     Each held-out measurement is removed from the set on its own, and an
-    impulse is rendered by the renderer at its position as a *moving*
-    source (moving by a thousandth of a degree), so the delay lines and the
-    convolution engine are on the path exactly as in a scene.
+    impulse is rendered by the renderer at its position: a still source
+    (the exact engine's fixed filter, the same response as its
+    time-varying path), or, with the basis engine, a source moving by a
+    thousandth of a degree, so that its delay lines and engine are on the
+    path as in a scene.
 
     Parameters
     ----------
@@ -127,9 +129,11 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128, engin
             keep = everything != i
             reduced = hrtf.subset(np.flatnonzero(keep))
             az, el, dist = hrtf.positions[i]
-            # a thousandth of a degree in a second: moving (a still source
-            # would get a fixed filter), yet at the direction for the response
-            still = (Keyframe(0.0, az, el, dist), Keyframe(1.0, az + 1e-3, el, dist))
+            # the basis engine takes moving sources only: a thousandth of a
+            # degree in a second, yet at the direction for the response (the
+            # exact engine's still source has the same filter, fixed)
+            drift = 1e-3 if engine == "basis" else 0.0
+            still = (Keyframe(0.0, az, el, dist), Keyframe(1.0, az + drift, el, dist))
             scene = Scene(sources=(SourceSpec("impulse", impulse, trajectory=still),),
                           sample_rate=rate, duration=n / rate, render=settings)
             plan = RenderPlan(scene, hrtf=reduced)

@@ -63,20 +63,20 @@ def test_auto_takes_the_fewest_multiple_of_eight_within_the_residual_budget(rng)
 
 
 @pytest.mark.parametrize("near_field", [False, True])
-def test_auto_gives_the_bundled_kemar_32_filters_with_or_without_near_field_layers(
+def test_auto_gives_the_bundled_kemar_40_filters_with_or_without_near_field_layers(
         near_field):
     from spatial_asmr import load_hrtf
     from spatial_asmr.hrtf.spatializer import Spatializer
 
     hrtf = load_hrtf("kemar", RATE)
     table = Spatializer(hrtf, "barycentric", near_field=near_field, closest=0.1).table
-    assert fit_basis(table, "auto").size == 32
+    assert fit_basis(table, "auto").size == 40
     measured = np.arange(len(hrtf.positions))
     exact = np.asarray(table[measured], dtype=np.float64)
     spread = ((exact - exact.mean(axis=0)) ** 2).sum()
-    for size, within in ((32, True), (24, False)):
+    for size, within in ((40, True), (32, False)):
         missed = ((fit_basis(table, size).reconstruct(measured) - exact) ** 2).sum() / spread
-        assert (missed <= 0.01) == within
+        assert (missed <= 0.007) == within
 
 
 @pytest.mark.parametrize("size", [1, 257])
@@ -164,8 +164,8 @@ def test_moving_sources_render_close_to_the_exact_engine(tmp_path, rng):
     exact = raw_mix(write_scene(tmp_path, _orbits(3, "exact"), "exact.yaml"), np.float64)[0]
     basis = raw_mix(write_scene(tmp_path, _orbits(3, "basis"), "basis.yaml"), np.float64)[0]
     difference = 10 * np.log10(((basis - exact) ** 2).sum() / (exact ** 2).sum())
-    # 32 filters per ear leave out 0.17 % of the table's energy; the
-    # output differs by about -28 dB (the prototype: -27 dB)
+    # 40 filters per ear (auto, KEMAR): about -30 dB (32: -28 dB; the
+    # issue's prototype measured -27 dB at 32 and -30 dB at 48)
     assert -40 < difference < -20
     small = raw_mix(write_scene(tmp_path, _orbits(3, "basis", extra=", basis_size: 8"),
                                 "small.yaml"), np.float64)[0]

@@ -169,9 +169,10 @@ SCENE_SCHEMA = {
                         "Basis filters per ear of the basis engine, the mean "
                         "response included: more is closer to the exact "
                         "engine and slower.  'auto' takes the fewest (a "
-                        "multiple of 8) that leave out at most 1 % of the "
-                        "spread of the HRTF set's measured responses: 32 for "
-                        "the bundled KEMAR."),
+                        "multiple of 8) that leave out at most 0.7 % of the "
+                        "spread of the HRTF set's measured responses: 40 for "
+                        "the bundled KEMAR, whose leave-one-out spectral "
+                        "distortion is then 1.44 dB."),
                     "type": ["integer", "string"],
                     "minimum": 2,
                     "maximum": 256,
