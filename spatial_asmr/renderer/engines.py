@@ -13,8 +13,13 @@ __all__ = ["BASIS_FROM", "ENGINES", "choose_engine"]
 
 ENGINES = ("auto", "exact", "basis")
 """tuple : The values of ``render.engine``."""
-BASIS_FROM = 24
-"""int : Moving sources from which ``auto`` takes the basis engine."""
+BASIS_FROM = 32
+"""int : Moving sources from which ``auto`` takes the basis engine.  Measured
+(``benchmarks/basis_engine.py --only crossover``, KEMAR, 40 filters, 10 s,
+medians of 3, 2 cores): the exact engine is faster up to 16 sources (24.5x
+vs 19.7x), the two are within their spread at 24 (14.8x vs 16.0x), and the
+basis engine is faster in every repeat at 32 (14.4x vs 12.3x) and 64 (7.5x vs
+6.5x)."""
 
 
 def choose_engine(setting, n_moving):
