@@ -86,10 +86,11 @@ def test_a_basis_size_outside_its_range_is_refused(rng, size):
 
 
 def _direct(basis, x, a, block):
-    """sum_k phi_k * (a_k(t) x(t)) by the formula: coefficients linear per block."""
+    """sum_k phi_k * (a_k(t) x(t)) by the formula: coefficients along a raised cosine
+    from one block boundary to the next."""
     n = len(x)
     t = np.arange(n)
-    j, frac = t // block, ((t % block) + 1) / block
+    j, frac = t // block, 0.5 - 0.5 * np.cos(np.pi * ((t % block) + 1) / block)
     coef = a[j] + (a[j + 1] - a[j]) * frac[:, None]       # (n, K) at each sample
     out = np.zeros(n)
     for k in range(basis.size):

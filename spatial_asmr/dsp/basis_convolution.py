@@ -10,8 +10,11 @@ with coefficients ``c_k(t)`` gives the ear
     y(t) = sum_k (phi_k * u_k)(t),    u_k(t) = sum_c c_{c,k}(t) x_c(t),
 
 so the channels are only *mixed* into ``K`` basis signals per ear (``u``),
-each coefficient interpolated linearly, sample by sample, between the block
-boundaries where the lookup gives it (no crossfade, no second accumulator);
+each coefficient moving sample by sample from one block boundary's value to
+the next one's along a raised cosine (no crossfade, no second accumulator;
+the exact engine's crossfade has the same shape, and a linear ramp, whose
+slope jumps at every boundary, measured 23 dB more motion artefacts in
+nearest mode and 1.4 dB more in barycentric);
 then the ``2 K`` basis signals are convolved with the fixed basis filters in
 long overlap-save frames, summed in the frequency domain, one inverse FFT
 per ear and frame.  The cost per channel is the mixing (two multiply-adds
@@ -43,8 +46,8 @@ FRAME_FFT = 8192
             cache=True, nogil=True, fastmath=True)
 def _mix(x, a, ramp, u):  # pragma: no cover - compiled
     # u[k, t] = sum_c (a[j, c, k] + (a[j + 1, c, k] - a[j, c, k]) ramp[n]) x[c, t]
-    # for t = j B + n: each coefficient linear from one block boundary to the
-    # next, reaching the next one at the block's last sample.  x: (C, T);
+    # for t = j B + n: each coefficient from one block boundary to the next
+    # along the ramp, reaching the next one at the block's last sample.  x: (C, T);
     # a: (T / B + 1, C, K); u: (K, T).  One block's K rows of sums stay in
     # the cache while the channels are added to them.
     n_ch, n_t = x.shape
@@ -136,7 +139,8 @@ class BasisConvolver:
         self.n_partitions = -(-taps // B)
         self._spectra = {}  # the basis filters' spectra per FFT length
         self._history = np.zeros((2, basis.size, taps - 1), dtype=np.float32)
-        self._ramp = ((np.arange(B) + 1.0) / B).astype(np.float32)
+        # raised cosine, 1 at the block's last sample (crossfade_ramp's shape)
+        self._ramp = (0.5 - 0.5 * np.cos(np.pi * (np.arange(B) + 1.0) / B)).astype(np.float32)
         self._pool = None
 
     def _threads(self):
