@@ -22,34 +22,10 @@ import argparse
 import time
 
 import numpy as np
-from scipy import fft
 
 from spatial_asmr import load_hrtf
-from spatial_asmr.hrtf.sets import HrtfSet
+from spatial_asmr.bench.quality import magnitude_blend_lsd
 from spatial_asmr.testing import leave_one_out_responses, log_spectral_distortion
-
-
-def magnitude_blend_lsd(hrtf, held_out, rate, n_fft=2048):
-    """LSD of linear and log magnitude blends of the same three neighbours."""
-    everything = np.arange(len(hrtf.positions))
-    mag = np.abs(fft.rfft(hrtf.raw, n_fft, axis=-1))
-    f = fft.rfftfreq(n_fft, 1 / rate)
-    band = (f >= 200) & (f <= 16000)
-    lin, log = [], []
-    for i in held_out:
-        keep = everything != i
-        reduced = HrtfSet(hrtf.raw[keep], hrtf.positions[keep], rate, hrtf.raw_delays[keep],
-                          _minphase=hrtf.minphase[keep], _onsets=hrtf.onsets[keep])
-        az, el, dist = hrtf.positions[i]
-        index, weights = reduced.lookup([az], [el], [dist], "barycentric")
-        rows = everything[keep][index[0]]
-        ref = mag[i][:, band]
-        m = mag[rows][:, :, band]
-        w = weights[0][:, None, None]
-        for blend, out in (((w * m).sum(0), lin),
-                           (np.exp((w * np.log(np.maximum(m, 1e-12))).sum(0)), log)):
-            out.append(np.sqrt(np.mean((20 * np.log10(blend / ref)) ** 2, axis=-1)).mean())
-    return float(np.mean(lin)), float(np.mean(log))
 
 
 def main():

@@ -120,6 +120,34 @@ def _build_parser():
                       help="image file to write (PNG, SVG, PDF)")
     plot.add_argument("--seconds", type=float, default=None,
                       help="time span to draw (default: the scene's duration, else 30)")
+
+    bench = sub.add_parser(
+        "bench", help="benchmark the convolution engines beside baselines",
+        description="Real-time factors of the engines (exact and basis; static and "
+                    "moving; 1 to 256 sources; block sizes, HRIR lengths, near field, "
+                    "interpolation) beside baselines measured in the same run on the same "
+                    "signals (per-source numpy convolution with a crossfade, "
+                    "scipy.signal.oaconvolve, ffmpeg's sofalizer) and bounds (the forward "
+                    "FFTs alone, a memory copy), and the most moving sources each engine "
+                    "renders at 1x and 10x real time.  Medians of the runs after a "
+                    "warm-up, with min and max; a spread over 25 %% is flagged noisy.")
+    bench.add_argument("--quick", action="store_true",
+                       help="one case of each engine and baseline, short (under a minute)")
+    bench.add_argument("--repeat", type=int, default=3, metavar="N",
+                       help="timed runs per case after a warm-up (default 3)")
+    bench.add_argument("--only", metavar="PATTERN",
+                       help="run only the cases whose names match this regular expression "
+                            "(no headline)")
+    bench.add_argument("--json", metavar="OUT.json", help="write every figure to this file")
+    bench.add_argument("--plot", metavar="OUT.png",
+                       help="draw real-time factor against sources (log-log) to this file")
+    bench.add_argument("--compare", metavar="OLD.json",
+                       help="print each case's ratio to a previous run's --json")
+    bench.add_argument("--quality", action="store_true",
+                       help="also measure each engine's motion artefacts and leave-one-out "
+                            "spectral distortion (KEMAR)")
+    bench.add_argument("--no-headline", action="store_true",
+                       help="skip the search for the most sources at 1x and 10x")
     return parser
 
 
@@ -412,9 +440,49 @@ def _check_max_memory(args):
         parse_size(args.max_memory, "--max-memory")
 
 
+def _bench(args):
+    import re
+
+    from .bench import compare, plot, read_json, run_suite, table, write_json
+    from .bench.report import case_line
+
+    if args.repeat < 1:
+        raise ArgumentError(f"--repeat is {args.repeat} but must be at least 1")
+    if args.only is not None:
+        try:
+            re.compile(args.only)
+        except re.error as exc:
+            raise ArgumentError(f"--only is {args.only!r} but must be a regular "
+                                f"expression: {exc}") from None
+    old = None
+    if args.compare:
+        try:
+            old = read_json(args.compare)
+        except ValueError as exc:
+            raise ArgumentError(str(exc)) from None
+
+    def progress(row):
+        if "name" in row:
+            print(case_line(row), file=sys.stderr, flush=True)
+
+    result = run_suite(quick=args.quick, repeat=args.repeat, only=args.only,
+                       with_headline=not args.no_headline, with_quality=args.quality,
+                       progress=progress)
+    print(table(result))
+    if old is not None:
+        print("\n".join(compare(result, old)))
+    if args.json:
+        write_json(result, args.json)
+        print(f"wrote {args.json}")
+    if args.plot:
+        plot(result, args.plot)
+        print(f"wrote {args.plot}")
+    return 0
+
+
 _COMMANDS = {"render": _render, "batch": _batch, "validate": _validate, "schema": _schema,
              "info": _info,
-             "generators": _generators, "plot": _plot}
+             "generators": _generators, "plot": _plot, "bench": _bench}
 
 
 def main(argv=None):
