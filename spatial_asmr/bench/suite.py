@@ -39,12 +39,14 @@ def _probe(workspace, engine, n, seconds):
     return run_case(case, workspace, 1).factors()[0]
 
 
-def headline(workspace, engine, threshold, seconds=1.0, limit=1024, tolerance=0):
+def headline(workspace, engine, threshold, seconds=4.0, limit=1024, tolerance=0):
     """The largest number of moving sources an engine renders at ``threshold`` x or more.
 
     Doubling from 1 source until the factor falls below the threshold, then
     bisection between the last count that reached it and the first that
-    did not, to ``tolerance`` sources (0: to one source).
+    did not, to ``tolerance`` sources (0: to one source).  Each probe is a
+    render of ``seconds`` of audio (the plan's making included, as in a
+    user's render: short probes understate long renders).
 
     Returns
     -------
@@ -91,7 +93,7 @@ def run_suite(quick=False, repeat=3, only=None, with_headline=True, with_quality
     ----------
     quick : bool
         One case of each engine and baseline, short (under a minute), and a
-        coarse headline (10x only, to 25 %).
+        coarse headline (10x only, to 4 sources).
     repeat : int
         Timed runs per case after a warm-up run.
     only : str, optional
@@ -133,7 +135,7 @@ def run_suite(quick=False, repeat=3, only=None, with_headline=True, with_quality
             for engine in ENGINES:
                 thresholds = THRESHOLDS[1:] if quick else THRESHOLDS
                 result["headline"][engine] = [
-                    headline(workspace, engine, t, seconds=0.5 if quick else 1.0,
+                    headline(workspace, engine, t, seconds=2.0 if quick else 4.0,
                              tolerance=0 if not quick else 4)
                     for t in thresholds]
                 say({"headline": engine, "figures": result["headline"][engine]})
