@@ -52,16 +52,26 @@ def test_every_case_has_its_own_name_and_the_quick_run_has_every_kind_and_engine
 def test_the_headline_search_finds_the_largest_count_at_the_threshold(monkeypatch, threshold,
                                                                       expected):
     # a made-up engine whose real-time factor is 100 / n: the search alone
-    monkeypatch.setattr(suite_module, "_probe", lambda ws, engine, n, seconds: 100.0 / n)
-    found = suite_module.headline(None, "exact", threshold, limit=1024)
+    monkeypatch.setattr(suite_module, "_probe",
+                        lambda ws, engine, n, seconds, repeat: 100.0 / n)
+    found = suite_module.headline(None, "exact", threshold, limit=1024, tolerance=0)
     assert found["sources"] == expected
     assert found["next"] == expected + 1
     probes = {int(k): v for k, v in found["probes"].items()}
     assert all((v >= threshold) == (k <= expected) for k, v in probes.items())
 
 
+def test_the_search_stops_within_its_tolerance(monkeypatch):
+    monkeypatch.setattr(suite_module, "_probe",
+                        lambda ws, engine, n, seconds, repeat: 1000.0 / n)
+    found = suite_module.headline(None, "exact", 1.0, tolerance=0.02)
+    # 1000 at 1x: the bracket closes to within 2 % of the count that passed
+    assert found["sources"] <= 1000 < found["next"]
+    assert found["next"] - found["sources"] <= 0.02 * found["sources"]
+
+
 def test_the_search_stops_at_its_limit(monkeypatch):
-    monkeypatch.setattr(suite_module, "_probe", lambda ws, engine, n, seconds: 1e9)
+    monkeypatch.setattr(suite_module, "_probe", lambda ws, engine, n, seconds, repeat: 1e9)
     assert suite_module.headline(None, "basis", 1.0, limit=64) == {
         "threshold": 1.0, "sources": 64, "next": None,
         "probes": {str(n): 1e9 for n in (1, 2, 4, 8, 16, 32, 64)}}

@@ -34,19 +34,23 @@ def case_row(case, timing=None, skipped=None):
     return row
 
 
-def _probe(workspace, engine, n, seconds):
+def _probe(workspace, engine, n, seconds, repeat=3):
     case = Case("render", n, True, engine, block=HEADLINE_BLOCK, seconds=seconds)
-    return run_case(case, workspace, 1).factors()[0]
+    return run_case(case, workspace, repeat).factors()[0]
 
 
-def headline(workspace, engine, threshold, seconds=4.0, limit=1024, tolerance=0):
+def headline(workspace, engine, threshold, seconds=4.0, limit=1024, tolerance=0.02,
+             repeat=3):
     """The largest number of moving sources an engine renders at ``threshold`` x or more.
 
     Doubling from 1 source until the factor falls below the threshold, then
     bisection between the last count that reached it and the first that
-    did not, to ``tolerance`` sources (0: to one source).  Each probe is a
-    render of ``seconds`` of audio (the plan's making included, as in a
-    user's render: short probes understate long renders).
+    did not, until they are within ``tolerance`` of each other (a fraction:
+    near the threshold one source more or less is within the runs' spread,
+    about 10 % here, so a finer search would only follow the noise).  Each
+    probe is the median of ``repeat`` renders of ``seconds`` of audio after a
+    warm-up, the plan's making included, as in a user's render (short probes
+    understate long renders).
 
     Returns
     -------
@@ -62,7 +66,7 @@ def headline(workspace, engine, threshold, seconds=4.0, limit=1024, tolerance=0)
                 "probes": {str(k): v for k, v in sorted(probes.items())}}
 
     def passes(n):
-        probes[n] = _probe(workspace, engine, n, seconds)
+        probes[n] = _probe(workspace, engine, n, seconds, repeat)
         return probes[n] >= threshold
 
     if not passes(1):
@@ -76,7 +80,7 @@ def headline(workspace, engine, threshold, seconds=4.0, limit=1024, tolerance=0)
             low = n
         else:
             high = n
-    while high - low > max(1, tolerance):
+    while high - low > max(1, int(tolerance * low)):
         mid = (low + high) // 2
         if passes(mid):
             low = mid
@@ -93,7 +97,7 @@ def run_suite(quick=False, repeat=3, only=None, with_headline=True, with_quality
     ----------
     quick : bool
         One case of each engine and baseline, short (under a minute), and a
-        coarse headline (10x only, to 4 sources).
+        coarse headline (10x only, to 10 %, one run a probe).
     repeat : int
         Timed runs per case after a warm-up run.
     only : str, optional
@@ -136,7 +140,7 @@ def run_suite(quick=False, repeat=3, only=None, with_headline=True, with_quality
                 thresholds = THRESHOLDS[1:] if quick else THRESHOLDS
                 result["headline"][engine] = [
                     headline(workspace, engine, t, seconds=2.0 if quick else 4.0,
-                             tolerance=0 if not quick else 4)
+                             tolerance=0.1 if quick else 0.02, repeat=1 if quick else 3)
                     for t in thresholds]
                 say({"headline": engine, "figures": result["headline"][engine]})
         if with_quality:
