@@ -150,3 +150,15 @@ def test_bad_arguments_are_named(tmp_path, args, message):
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 1
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_readme_table_is_the_markdown_of_the_run_it_quotes():
+    from pathlib import Path
+
+    from spatial_asmr.bench import read_json
+    from spatial_asmr.bench.report import markdown
+
+    root = Path(__file__).parent.parent
+    result = read_json(root / "docs" / "bench.json")
+    assert not result["settings"]["quick"] and result["settings"]["only"] is None
+    assert markdown(result) in (root / "README.md").read_text()

@@ -1,6 +1,7 @@
 """The benchmark's outputs: the terminal table, the JSON file, the plot, a comparison."""
 
-__all__ = ["table", "write_json", "read_json", "plot", "compare", "case_line", "SCHEMA"]
+__all__ = ["table", "write_json", "read_json", "plot", "compare", "case_line", "markdown",
+           "SCHEMA"]
 
 import json
 
@@ -124,3 +125,55 @@ def plot(result, path):
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _factor(row):
+    if "skipped" in row:
+        return f"skipped: {row['skipped']}"
+    rt = row["realtime"]
+    return f"{rt['median']:.1f}x ({rt['min']:.1f}-{rt['max']:.1f})"
+
+
+def markdown(result, command="spatial-asmr bench --quality"):
+    """The README's table of a run: the source axis per engine and baseline, the
+    headline and the quality figures (``markdown(read_json("docs/bench.json"))``)."""
+    m = result["machine"]
+    rows = {r["name"]: r for r in result["cases"]}
+    counts = sorted({r["sources"] for r in result["cases"] if r["kind"] == "render"})
+    lines = [f"`{command}`, {m['date']}, commit {m['commit']}: {m['cpu']}, {m['cores']} "
+             f"cores, load {m['load_average']}; numpy {m['numpy']}, scipy {m['scipy']}, "
+             f"numba {m['numba']}. Real-time factors, median of the runs (min-max), block "
+             "size 128, KEMAR, near field on.", "",
+             "| sources | " + " | ".join(str(n) for n in counts) + " |",
+             "|---|" + "---|" * len(counts)]
+    series = [("exact engine, moving", "exact moving-{n} B=128"),
+              ("basis engine, moving", "basis moving-{n} B=128"),
+              ("fixed filters, static", "fixed static-{n}"),
+              ("numpy crossfade per source, moving", "naive moving-{n} B=128"),
+              ("scipy oaconvolve per source, static", "oaconvolve static-{n}"),
+              ("ffmpeg sofalizer, static", "sofalizer static-{n}"),
+              ("bound: forward FFTs", "fft moving-{n} B=128"),
+              ("bound: memory copy", "copy moving-{n} B=128")]
+    for label, pattern in series:
+        cells = [_factor(rows[pattern.format(n=n)]) if pattern.format(n=n) in rows else "-"
+                 for n in counts]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for engine, figures in result.get("headline", {}).items():
+        parts = [f"{f['sources']} at >= {f['threshold']:g}x ({f['next']} not)"
+                 for f in figures]
+        lines.append(f"- Headline, {engine} engine: moving sources rendered in real time, "
+                     + "; ".join(parts) + ".")
+    q = result.get("quality")
+    if q:
+        for engine, f in q["engines"].items():
+            motion = ", ".join(f"{k} {v:.1f} dB" for k, v in f["motion_artefacts_db"].items())
+            lines.append(f"- Quality, {engine} engine: leave-one-out LSD {f['lsd_db']:.2f} dB "
+                         f"({q['directions_left_out']} KEMAR directions); motion artefacts "
+                         f"{motion}.")
+        a = q["anchors"]
+        lines.append(f"- Anchors: nearest measurement {a['nearest_lsd_db']:.2f} dB, magnitude "
+                     f"blend {a['magnitude_blend_linear_lsd_db']:.2f} dB (linear) / "
+                     f"{a['magnitude_blend_log_lsd_db']:.2f} dB (log).")
+    return "\n".join(lines)
+
