@@ -101,6 +101,7 @@ def main():
                 rows.append((label, _time_render(scene, args.repeat, dtype)))
         # the naive baseline and the FFT bound are cases of spatial-asmr bench (its
         # orbiting sources, on signals of its own)
+        (folder / "bench").mkdir()
         workspace = Workspace(folder / "bench")
         for B in (128, 512):
             bound = run_case(Case("fft", 64, True, block=B, seconds=20 * scale), workspace,
