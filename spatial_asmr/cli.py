@@ -178,8 +178,11 @@ def describe_report(report):
     lines = []
     if report.normalize is not None:
         kind, target = report.normalize.kind, report.normalize.target
+        named = getattr(report.normalize, "preset", None)
+        named = f" ({named}, true peak below {report.normalize.ceiling:g} dBTP)" if named else ""
         lines.append(f"normalised to {kind} {target:g} "
-                     f"{'dBTP' if kind == 'peak' else 'LUFS'}: gain {report.gain_db:+.2f} dB")
+                     f"{'dBTP' if kind == 'peak' else 'LUFS'}{named}: gain "
+                     f"{report.gain_db:+.2f} dB")
     if report.limiter.engaged:
         lines.append(f"limiter engaged: up to {report.limiter.max_reduction_db:.2f} dB of gain "
                      f"reduction, {report.limiter.reduced_seconds:.2f} s reduced by more "

@@ -169,3 +169,44 @@ def test_float_wav_output_carries_no_write_time(tmp_path):
     at = data.index(b"PEAK")
     assert data[at + 12:at + 16] == b"\0\0\0\0"
     assert sf.info(out).subtype == "FLOAT"
+
+
+@pytest.mark.parametrize("name, lufs", [("spotify", -14.0), ("youtube", -14.0),
+                                        ("apple_music", -16.0), ("podcast", -16.0),
+                                        ("ebu_r128", -23.0)])
+@pytest.mark.parametrize("bit_depth", [24, "float"])
+def test_a_platform_preset_reaches_its_loudness_below_its_true_peak_ceiling(
+        tmp_path, name, lufs, bit_depth):
+    # a loud, peaky mix (a source 10 cm from the head centre): at -14 LUFS its peaks
+    # need the limiter, float output too, and the loudness must still be met
+    out = tmp_path / "out.wav"
+    scene = _scene(tmp_path, normalize={"loudness": name}, distance=0.1)
+    report = render_to_file(scene, out, bit_depth=bit_depth)
+    audio, _ = sf.read(out)
+    assert _loudness(audio) == pytest.approx(lufs, abs=0.1)
+    assert _true_peak_db(audio) <= -1.0 + 0.05
+    assert report.normalize.preset == name and report.normalize.ceiling == -1.0
+
+
+def test_a_preset_is_named_in_the_report_and_kept_in_the_resolved_scene(tmp_path):
+    from spatial_asmr.cli import describe_report
+    from spatial_asmr.scene.resolved import resolved_scene
+
+    scene = _scene(tmp_path, normalize={"loudness": "podcast"})
+    report = render_to_file(scene, tmp_path / "out.wav")
+    assert any("normalised to loudness -16 LUFS (podcast, true peak below -1 dBTP)" in line
+               for line in describe_report(report))
+    assert resolved_scene(scene)["output"]["normalize"] == {"loudness": "podcast"}
+
+
+def test_an_unknown_preset_names_the_presets(tmp_path):
+    from spatial_asmr import SceneError
+
+    path = tmp_path / "scene.yaml"
+    path.write_text("output: {normalize: {loudness: tiktok}}\nsources:\n"
+                    "  - {generator: {type: tapping, seed: 1, duration: 1},\n"
+                    "     position: {azimuth: 0, elevation: 0, distance: 1}}\n")
+    with pytest.raises(SceneError, match="output.normalize.loudness is 'tiktok' but must be a "
+                                         "number of LUFS from -70 to -5 or one of spotify, "
+                                         "youtube, apple_music, podcast, ebu_r128"):
+        load_scene(path)

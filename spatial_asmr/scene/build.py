@@ -40,7 +40,13 @@ def build_scene(data, checks):
         bit_depth["bit_depth"] = depth if depth == "float" else int(depth)
     if isinstance(output.get("normalize"), dict):
         (kind, target), = output["normalize"].items()
-        bit_depth["normalize"] = Normalize(kind, float(target))
+        if isinstance(target, str):
+            from ..output.targets import preset
+
+            lufs, ceiling = preset(target)
+            bit_depth["normalize"] = Normalize(kind, lufs, ceiling, target)
+        else:
+            bit_depth["normalize"] = Normalize(kind, float(target))
 
     sources = []
     for index, source in enumerate(data["sources"]):

@@ -112,10 +112,18 @@ class Normalize(NamedTuple):
         ``'loudness'``: the integrated loudness (LUFS, BS.1770) is.
     target : float
         dBTP or LUFS.
+    ceiling : float or None
+        True-peak ceiling in dBTP the mix is limited to, float output too
+        (a platform preset's); None: only integer output is limited, to -1 dBTP.
+    preset : str or None
+        The platform preset the target came from (``youtube``, ...), if any
+        (:mod:`spatial_asmr.output.targets`).
     """
 
     kind: str
     target: float
+    ceiling: float | None = None
+    preset: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,13 @@ class OutputSettings:
     def __post_init__(self):
         if self.normalize is not None and not isinstance(self.normalize, Normalize):
             object.__setattr__(self, "normalize", Normalize(*self.normalize))
+        kind, target = self.normalize[:2] if self.normalize is not None else (None, None)
+        if kind == "loudness" and isinstance(target, str):
+            # a platform preset by name, as the scene file spells it
+            from ..output.targets import preset
+
+            lufs, ceiling = preset(target)
+            object.__setattr__(self, "normalize", Normalize(kind, lufs, ceiling, target))
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,8 @@ def resolved_scene(scene, duration=None, bit_depth=None):
                    "head_radius": render.head_radius, "doppler": render.doppler,
                    "engine": render.engine, "basis_size": render.basis_size},
         "output": {"bit_depth": depth,
-                   "normalize": "none" if normalize is None else {normalize[0]: normalize[1]}},
+                   "normalize": "none" if normalize is None else
+                   {normalize.kind: normalize.preset or normalize.target}},
         "sources": [_source(spec) for spec in scene.sources],
     }
     if out["duration"] is None:

@@ -126,7 +126,7 @@ class SemanticChecks:
         found, value = self.value(path)
         if not found:
             return
-        allowed = "'none', {peak: dBTP} or {loudness: LUFS}"
+        allowed = "'none', {peak: dBTP} or {loudness: LUFS or a platform preset}"
         if isinstance(value, str) and value != "none":
             self.bad(path, value, allowed, repr)
         elif isinstance(value, dict) and len(value) != 1:

@@ -220,9 +220,15 @@ SCENE_SCHEMA = {
                             "title": "Loudness target",
                             "description": (
                                 "Integrated loudness to normalise to (ITU-R "
-                                "BS.1770), LUFS; -23 is EBU R 128 broadcast, "
-                                "-16 common for streaming."),
-                            "type": "number", "minimum": -70, "maximum": -5,
+                                "BS.1770), LUFS, or a platform preset: spotify "
+                                "and youtube (-14 LUFS), apple_music and podcast "
+                                "(-16), ebu_r128 (-23), each also limited to -1 "
+                                "dBTP (float output too)."),
+                            "type": ["number", "string"], "minimum": -70, "maximum": -5,
+                            "pattern": "^(spotify|youtube|apple_music|podcast|ebu_r128)$",
+                            "x-string": ("a number of LUFS from -70 to -5 or one of "
+                                         "spotify, youtube, apple_music, podcast, "
+                                         "ebu_r128"),
                             "x-unit": "LUFS",
                         },
                     },
