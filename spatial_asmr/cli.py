@@ -34,6 +34,10 @@ def _build_parser():
                              "dithered) or 32-bit float; default: the scene's "
                              "output.bit_depth (24)")
     render.add_argument("--max-memory", metavar="SIZE", default=None, help=_MEMORY_HELP)
+    render.add_argument("--stems", metavar="DIR", default=None,
+                        help="also write one binaural stem per source into DIR (NAME.wav, "
+                             "32-bit float, the mix's normalisation gain, no limiter: they "
+                             "add up to the mix before its limiter)")
     render.add_argument("-q", "--quiet", action="store_true",
                         help="no progress bar or summary")
 
@@ -197,6 +201,12 @@ def describe_report(report):
     lines.append(f"wrote {report.path}: {report.seconds:.2f} s, {report.sample_rate} Hz, "
                  f"{depth}{'-bit' if depth != 'float' else ''}, peak {peak}{loud}, "
                  f"{report.wall_seconds:.1f} s ({report.realtime_factor:.1f}x real time)")
+    if report.stems:
+        where = report.stems[0].parent
+        limited = (" (the limiter engaged on the mix: its peaks are lower than the stems' sum)"
+                   if report.limiter.engaged else "")
+        lines.append(f"wrote {len(report.stems)} stems in {where}: "
+                     f"{', '.join(p.name for p in report.stems)}{limited}")
     return lines
 
 
@@ -226,7 +236,7 @@ def _render(args):
             bar.refresh()
     try:
         report = render_to_file(scene, args.output, bit_depth=args.bit_depth, progress=progress,
-                                max_memory=args.max_memory)
+                                max_memory=args.max_memory, stems=args.stems)
     finally:
         if bar is not None:
             bar.close()

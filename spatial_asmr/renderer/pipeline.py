@@ -80,6 +80,9 @@ class RenderReport:
     container : {'WAV', 'RF64', 'FLAC'} or None
         The file format written (RF64 for a ``.wav`` over 4 GiB); None for
         an in-memory render.
+    stems : tuple of pathlib.Path
+        One file per source, where ``render_to_file`` was asked for them
+        (:mod:`spatial_asmr.renderer.stems`).
     """
 
     path: Path | None
@@ -93,6 +96,7 @@ class RenderReport:
     limiter: LimiterReport = field(default_factory=lambda: LimiterReport(False, 0.0, 0.0))
     wall_seconds: float = 0.0
     container: str | None = None
+    stems: tuple = ()
 
     @property
     def realtime_factor(self):
@@ -135,7 +139,7 @@ def _prepare(scene, progress, dtype, threads):
 
 
 def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float32,
-                   threads=None, max_memory=None):
+                   threads=None, max_memory=None, stems=None):
     """Render a scene and write it as the command line does.
 
     Render, normalise (``scene.output.normalize``), limit, dither and write
@@ -162,6 +166,11 @@ def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float
         memory (:func:`spatial_asmr.renderer.estimate.estimate_render`) is over this
         many bytes (or a size such as ``"8G"``; ``"none"`` for no limit).
         Default: half of this machine's memory.
+    stems : str or pathlib.Path, optional
+        Also write one binaural stem per source into this folder, at the
+        mix's normalisation gain, unlimited, 32-bit float WAV named after
+        the source (:mod:`spatial_asmr.renderer.stems`): before the mix's
+        limiter, the stems add up to the mix.
 
     Returns
     -------
@@ -190,8 +199,17 @@ def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float
     from .plan import RenderPlan
 
     plan = RenderPlan(scene, dtype, threads=threads)
-    return render_plan_to_file(plan, path, bit_depth=bit_depth, progress=progress,
-                               started=started)
+    report = render_plan_to_file(plan, path, bit_depth=bit_depth, progress=progress,
+                                 started=started)
+    if stems is not None:
+        from dataclasses import replace
+
+        from .stems import write_stems
+
+        paths = write_stems(scene, stems, report.gain_db, dtype=dtype, threads=threads)
+        report = replace(report, stems=tuple(paths),
+                         wall_seconds=time.perf_counter() - started)
+    return report
 
 
 def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=None):

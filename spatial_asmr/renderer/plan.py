@@ -46,6 +46,20 @@ from .gates import ALWAYS, moving_part, moving_span, still_gates, still_part
 STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
 
 
+class _Muted:
+    """A source's stream in another source's stem: silence (no input block is active)."""
+
+    start = 0
+
+    def __init__(self, length):
+        self.full_length = length
+        self.length = 0
+
+    def read(self, start, out):
+        out[:] = 0
+        return out
+
+
 @dataclass
 class _Source:
     stream: object  # signals.SourceStream
@@ -80,9 +94,13 @@ class RenderPlan:
     threads : int, optional
         Threads for FFTs and static chunks (default: every core).  The
         output does not depend on it.
+    solo : int, optional
+        Render only this source (a stem): the others are silent, the plan
+        (filter table, engine, length) stays the scene's, so the stems of
+        all sources add up to the mix.
     """
 
-    def __init__(self, scene, dtype=np.float32, hrtf=None, threads=None):
+    def __init__(self, scene, dtype=np.float32, hrtf=None, threads=None, solo=None):
         self.scene = scene
         self.threads = int(threads) if threads else (os.cpu_count() or 1)
         self.sample_rate = sr = int(scene.sample_rate)
@@ -91,9 +109,14 @@ class RenderPlan:
         self.hrtf = hrtf if hrtf is not None else load_hrtf(scene.hrtf, sr)
         self.dtype = np.dtype(dtype)
         self.sources = self._signals(scene, sr, self.dtype)
+        self._lengths = [src.stream.length for src in self.sources]  # before a solo
+        if solo is not None:
+            for i, src in enumerate(self.sources):
+                if i != solo:
+                    src.stream = _Muted(src.stream.length)
         settings = scene.render
         span = (scene.duration if scene.duration is not None
-                else max(src.stream.length for src in self.sources) / sr)
+                else max(self._lengths) / sr)
         ranges = [src.distance_range(span) for src in self.sources]
         closest = min(r[0] for r in ranges)
         self.spatializer = Spatializer(
@@ -152,12 +175,13 @@ class RenderPlan:
             max_delay += farthest / SPEED_OF_SOUND * sr
         self.max_delay = max_delay  # bound on every delay-line delay, samples
         self.tail = folded_length(n_taps, max_delay)
-        longest = max((s.stream.length for s in self.sources), default=0)
+        longest = max(self._lengths, default=0)
         if scene.duration is not None:
             self.n_samples = int(round(scene.duration * sr))
         else:
             self.n_samples = longest + self.tail
-        self._warn_silent(scene, sr)
+        if solo is None:
+            self._warn_silent(scene, sr)
 
     @staticmethod
     def _signals(scene, sr, dtype):
