@@ -75,6 +75,9 @@ def _build_parser():
                        help="class list of the annotations (default: the generator types "
                             "whisper,hair_brush,scissors,paper_crinkle,package_open,tapping,"
                             "touch); a file source's label is its name")
+    batch.add_argument("--stems", action="store_true",
+                       help="also write each scene's stems (one file per source) into "
+                            "OUT_DIR/NAME.stems/")
     batch.add_argument("--max-memory", metavar="SIZE", default=None,
                        help="refuse (as failed) a scene whose estimated memory is over "
                             "SIZE (e.g. 4G; 'none' for no limit); default: half of this "
@@ -268,7 +271,7 @@ def _batch(args):
             shard=args.shard, force=args.force, bit_depth=args.bit_depth, format=args.format,
             annotations=args.annotations,
             classes=args.classes.split(",") if args.classes else None, progress=progress,
-            max_memory=args.max_memory)
+            max_memory=args.max_memory, stems=args.stems)
     finally:
         if bar is not None:
             bar.close()

@@ -70,3 +70,25 @@ def test_the_command_writes_the_stems_and_says_so(tmp_path):
     assert "wrote 3 stems in stems: brush.wav, taps.wav, whisper_left.wav" in done.stderr
     info = sf.info(tmp_path / "stems" / "taps.wav")
     assert info.subtype == "FLOAT" and info.frames == sf.info(tmp_path / "mix.wav").frames
+
+
+def test_batch_writes_stems_beside_each_output_and_renders_again_for_them(tmp_path):
+    from spatial_asmr.batch import render_many
+
+    (tmp_path / "calm.yaml").write_text(SCENE)
+    out = tmp_path / "renders"
+    first = render_many([tmp_path / "calm.yaml"], out, jobs=1)
+    assert [r["status"] for r in first.records] == ["rendered"]
+    assert not (out / "calm.stems").exists()
+    # asked for stems now: the scene is rendered again, with them
+    again = render_many([tmp_path / "calm.yaml"], out, jobs=1, stems=True)
+    assert [r["status"] for r in again.records] == ["rendered"]
+    names = sorted(p.name for p in (out / "calm.stems").iterdir())
+    assert names == ["brush.wav", "taps.wav", "whisper_left.wav"]
+    mix = sf.read(out / "calm.wav")[0]
+    total = np.sum([sf.read(out / "calm.stems" / n)[0] for n in names], axis=0)
+    # 24-bit mix, dithered: the stems' sum is the mix to its quantisation
+    np.testing.assert_allclose(total, mix, rtol=0, atol=4 * 2.0 ** -23)
+    # and with them there, a third run skips the scene
+    third = render_many([tmp_path / "calm.yaml"], out, jobs=1, stems=True)
+    assert [r["status"] for r in third.records] == ["skipped"]

@@ -324,7 +324,7 @@ def _up_to_date(task, manifest):
 
 def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force=False,
                 bit_depth=None, format="wav", annotations=None, classes=None,
-                progress=None, retries=1, max_memory=None):
+                progress=None, retries=1, max_memory=None, stems=False):
     """Render many scenes into one folder (see the module docstring).
 
     Parameters
@@ -349,6 +349,11 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
         Render even outputs whose key matches.
     bit_depth : {16, 24, 'float'}, optional
         Override the scenes' ``output.bit_depth``.
+    stems : bool, optional
+        Also write each scene's stems (one 32-bit float file per source, at
+        its mix's gain; :mod:`spatial_asmr.renderer.stems`) into
+        ``OUT_DIR/NAME.stems/``.  A scene rendered before without them is
+        rendered again.
     format : {'wav', 'flac'}
     annotations : {None, 'dcase'}
         Also write DCASE SELD-style annotations (``NAME.csv``).
@@ -404,14 +409,14 @@ def render_many(scenes, out_dir, *, jobs=None, scheduler=None, shard=None, force
         pool.start(min(jobs, len(entries)))
     try:
         return _render_entries(entries, pool, out_dir, shard, force, bit_depth, format,
-                               annotations, classes, progress, started, memory)
+                               annotations, classes, progress, started, memory, stems)
     finally:
         if not scheduler:
             pool.close()
 
 
 def _render_entries(entries, pool, out_dir, shard, force, bit_depth, format, annotations,
-                    classes, progress, started, memory):
+                    classes, progress, started, memory, stems=False):
     from ..output.writing import check_destination
     from .sidecar import source_label
 
@@ -442,7 +447,8 @@ def _render_entries(entries, pool, out_dir, shard, force, bit_depth, format, ann
         # read and key each scene here, just before a worker needs it: the
         # workers start rendering while the rest of a long list is read
         for index, entry in enumerate(entries):
-            task = _task(index, entry, out_dir, format, bit_depth, annotations, classes)
+            task = _task(index, entry, out_dir, format, bit_depth, annotations, classes,
+                         stems)
             if entry.error is None:
                 try:
                     task.update(_prepare(entry, task, source_label, memory))
@@ -455,6 +461,9 @@ def _render_entries(entries, pool, out_dir, shard, force, bit_depth, format, ann
                 continue
             remove_temporaries(task["output"])  # left by a run that was killed
             previous = None if force else _up_to_date(task, manifest)
+            if previous is not None and task["stems"] is not None and \
+                    not os.path.isdir(task["stems"]):
+                previous = None  # its stems were not asked for then
             if previous is not None:
                 record = {k: v for k, v in previous.items() if k != "time"}
                 record.update(scene=task["label"], name=task["name"], key=task["key"],
@@ -475,9 +484,10 @@ def _render_entries(entries, pool, out_dir, shard, force, bit_depth, format, ann
     return summary
 
 
-def _task(index, entry, out_dir, format, bit_depth, annotations, classes):
+def _task(index, entry, out_dir, format, bit_depth, annotations, classes, stems=False):
     output = out_dir / f"{entry.name}.{format}"
     return {
+        "stems": str(out_dir / f"{entry.name}.stems") if stems else None,
         "index": index, "name": entry.name, "label": entry.label,
         "path": None if entry.path is None else str(entry.path),
         "output": str(output), "sidecar": str(output.with_suffix(".json")),

@@ -117,6 +117,11 @@ def _render_task(task):
     plan = RenderPlan(scene, threads=1)
     report = render_plan_to_file(plan, task["output"], bit_depth=options["bit_depth"])
     peaks = [source.stream.frame_peaks() for source in plan.sources]
+    stems = []
+    if task.get("stems"):
+        from ..renderer.stems import write_stems
+
+        stems = write_stems(scene, task["stems"], report.gain_db, threads=1)
     sidecar = build_sidecar(scene, report, peaks, key=task["key"],
                             scene_file=task["path"], options=options,
                             files=task["files"], hrtf=task["hrtf"])
@@ -126,6 +131,8 @@ def _render_task(task):
     out = report.as_dict()
     out.pop("path")
     out["duration"] = out.pop("seconds")
+    if stems:
+        out["stems"] = [str(p) for p in stems]
     out["limiter"] = {"engaged": report.limiter.engaged,
                       "max_reduction_db": report.limiter.max_reduction_db,
                       "reduced_seconds": report.limiter.reduced_seconds}
