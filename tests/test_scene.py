@@ -720,7 +720,7 @@ def test_long_values_are_shortened_in_messages(scene_dir):
 
 @pytest.mark.parametrize(("normalize", "message"), [
     ("loud", "output.normalize is 'loud' but must be 'none', {peak: dBTP} or "
-             "{loudness: LUFS}"),
+             "{loudness: LUFS or a platform preset}"),
     ("{peak: -1, loudness: -23}", "output.normalize has loudness, peak but must have "
                                   "exactly one of peak, loudness"),
     ("{loudness: 3}", "output.normalize.loudness is 3 but must be <= -5"),
@@ -738,7 +738,9 @@ def test_bad_normalisation_is_reported_with_its_line(tmp_path, normalize, messag
 
 
 @pytest.mark.parametrize(("normalize", "expected"), [
-    ("none", None), ("{peak: -1}", ("peak", -1.0)), ("{loudness: -23}", ("loudness", -23.0))])
+    ("none", None), ("{peak: -1}", ("peak", -1.0, None, None)),
+    ("{loudness: -23}", ("loudness", -23.0, None, None)),
+    ("{loudness: ebu_r128}", ("loudness", -23.0, -1.0, "ebu_r128"))])
 def test_normalisation_is_read_into_the_output_settings(tmp_path, normalize, expected):
     from spatial_asmr.scene.load import load_scene
 

@@ -83,6 +83,8 @@ def test_batch_writes_stems_beside_each_output_and_renders_again_for_them(tmp_pa
     # asked for stems now: the scene is rendered again, with them
     again = render_many([tmp_path / "calm.yaml"], out, jobs=1, stems=True)
     assert [r["status"] for r in again.records] == ["rendered"]
+    assert again.records[0]["stems"] == [f"calm.stems/{n}" for n in
+                                         ("brush.wav", "taps.wav", "whisper_left.wav")]
     names = sorted(p.name for p in (out / "calm.stems").iterdir())
     assert names == ["brush.wav", "taps.wav", "whisper_left.wav"]
     mix = sf.read(out / "calm.wav")[0]

@@ -430,6 +430,8 @@ def _render_entries(entries, pool, out_dir, shard, force, bit_depth, format, ann
         record.pop("index", None)
         for key in ("output", "sidecar"):  # the manifest names files relative to it
             record[key] = os.path.relpath(record[key], out_dir)
+        if record.get("stems"):
+            record["stems"] = [os.path.relpath(p, out_dir) for p in record["stems"]]
         records[index] = record
         manifest.add(record)
         state["done"] += 1
