@@ -35,8 +35,9 @@ def case_row(case, timing=None, skipped=None):
 
 
 def _probe(workspace, engine, n, seconds, repeat=3):
+    # the slowest of the runs: a count passes when every run reaches the threshold
     case = Case("render", n, True, engine, block=HEADLINE_BLOCK, seconds=seconds)
-    return run_case(case, workspace, repeat).factors()[0]
+    return run_case(case, workspace, repeat).factors()[1]
 
 
 def headline(workspace, engine, threshold, seconds=4.0, limit=1024, tolerance=0.02,
@@ -48,9 +49,11 @@ def headline(workspace, engine, threshold, seconds=4.0, limit=1024, tolerance=0.
     did not, until they are within ``tolerance`` of each other (a fraction:
     near the threshold one source more or less is within the runs' spread,
     about 10 % here, so a finer search would only follow the noise).  Each
-    probe is the median of ``repeat`` renders of ``seconds`` of audio after a
-    warm-up, the plan's making included, as in a user's render (short probes
-    understate long renders).
+    probe is ``repeat`` renders of ``seconds`` of audio after a warm-up, the
+    plan's making included, as in a user's render (short probes understate
+    long renders), and passes when the slowest of them reaches the
+    threshold (the median passed 448 sources at 1x in one run; rendered
+    again 40 minutes later, 448 sources measured 0.82-0.88x).
 
     Returns
     -------
