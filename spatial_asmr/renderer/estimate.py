@@ -138,9 +138,11 @@ class RenderEstimate:
             count = f"{p.count} x {format_size(p.each)}" if p.count != 1 else ""
             out.append(f"    {format_size(p.bytes):>10s}  {p.what} ({p.field})"
                        + (f": {count}" if count else ""))
+        factor = self.seconds / max(self.render_seconds, 1e-9)
+        # two figures below 10x (a 1 s scene is 0.2x, not "0x"), whole numbers above
+        shown = f"{factor:.2g}" if factor < 10 else f"{factor:.0f}"
         out.append(f"  render time  about {_duration(self.render_seconds)} "
-                   f"({self.seconds / max(self.render_seconds, 1e-9):.0f}x real time, "
-                   "on 2 cores like the reference machine)")
+                   f"({shown}x real time, on 2 cores like the reference machine)")
         out.append(f"  output       {format_size(self.output_bytes)} as 24-bit WAV"
                    + (f", and {format_size(self.spool_bytes)} of temporary disk space "
                       "beside it (output.normalize)" if self.spool_bytes else ""))
