@@ -7,7 +7,7 @@ import subprocess
 
 import numpy as np
 
-from .timing import summarize, timed
+from .timing import timed
 
 RATE = 48000
 # ffmpeg channel layouts (and their channel names) for N static sources
@@ -70,6 +70,7 @@ def _naive(case, workspace, repeat):
     # crossfade (pyBinSim, the SoundScape Renderer).  numpy / scipy.fft.
     from scipy import fft
 
+    from ..dsp.convolution import crossfade_ramp
     from ..motion.coordinates import cart2sph
 
     table, hrtf = _responses(case, workspace)
@@ -79,8 +80,7 @@ def _naive(case, workspace, repeat):
     n_blocks = signals.shape[1] // B
     n_fft = 1 << int(np.ceil(np.log2(B + table.shape[-1] - 1)))
     spectra = fft.rfft(table, n_fft, axis=-1)
-    ramp = 0.5 * (1 - np.cos(np.pi * (np.arange(B) + 1) / B))
-    fade = np.concatenate([ramp, np.ones(n_fft - B)])
+    fade = np.concatenate([crossfade_ramp(B), np.ones(n_fft - B)])
     times = np.arange(n_blocks + 1) * B / RATE
     lookups = []
     for spec in scene.sources:
@@ -195,5 +195,4 @@ def _copy(case, workspace, repeat):
     def run():
         np.copyto(y, x)
 
-    runs = timed(run, max(repeat, 5), case.seconds).runs
-    return summarize(runs, case.seconds)
+    return timed(run, max(repeat, 5), case.seconds)

@@ -56,6 +56,11 @@ class Workspace:
         period = 2.0 + (1.3 * k) % 7.0
         return azimuth, elevation, distance, period
 
+    @staticmethod
+    def _loop_start(k):
+        """Where source ``k``'s stretch of the noise file begins, s."""
+        return (k * 0.7) % (_NOISE_SECONDS - _LOOP_SECONDS)
+
     def scene(self, case):
         """The scene (loaded and validated) of a render case."""
         from ..scene.load import load_scene
@@ -70,7 +75,7 @@ class Workspace:
                  f"engine: {case.engine or 'exact'}}}", "sources:"]
         for k in range(case.sources):
             az, el, dist, period = self.spread(k)
-            start = (k * 0.7) % (_NOISE_SECONDS - _LOOP_SECONDS)
+            start = self._loop_start(k)
             lines.append(f"  - name: s{k}")
             lines.append(f"    file: {self.noise.name}")
             lines.append(f"    trim: [{start:.3f}, {start + _LOOP_SECONDS:.3f}]")
@@ -96,7 +101,7 @@ class Workspace:
         out = np.empty((case.sources, n), dtype=np.float32)
         loop = int(_LOOP_SECONDS * RATE)
         for k in range(case.sources):
-            start = int(round(((k * 0.7) % (_NOISE_SECONDS - _LOOP_SECONDS)) * RATE))
+            start = int(round(self._loop_start(k) * RATE))
             piece = noise[start:start + loop]
             out[k] = np.resize(piece, n)
         return out

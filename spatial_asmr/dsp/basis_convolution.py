@@ -38,6 +38,8 @@ import numba
 import numpy as np
 from scipy import fft
 
+from .convolution import crossfade_ramp
+
 FRAME_FFT = 8192
 """int : FFT length of the basis convolution's overlap-save frames."""
 
@@ -139,8 +141,8 @@ class BasisConvolver:
         self.n_partitions = -(-taps // B)
         self._spectra = {}  # the basis filters' spectra per FFT length
         self._history = np.zeros((2, basis.size, taps - 1), dtype=np.float32)
-        # raised cosine, 1 at the block's last sample (crossfade_ramp's shape)
-        self._ramp = (0.5 - 0.5 * np.cos(np.pi * (np.arange(B) + 1.0) / B)).astype(np.float32)
+        # the exact engine's crossfade shape: raised cosine, 1 at the block's last sample
+        self._ramp = crossfade_ramp(B, np.float32)
         self._pool = None
 
     def _threads(self):

@@ -197,16 +197,7 @@ class HrtfBasis:
         if rows is None:
             rows = np.arange(len(self._known))
         rows = np.asarray(rows, dtype=np.int64)
-        new = np.unique(rows[~self._known[rows]])
-        for lo in range(0, len(new), 4096):
-            part = new[lo:lo + 4096]
-            h = np.asarray(self._table[part], dtype=np.float64)  # (m, 2, taps)
-            self._coefficients[part, :, 0] = 1.0
-            for e in range(2):
-                self._coefficients[part, e, 1:] = (h[:, e] - self._mean[e]) @ \
-                    self._components[e].T
-            self._known[part] = True
-        return self._coefficients[rows]
+        return self.ensure(rows)[rows]
 
     def ensure(self, rows):
         """Project the rows among ``rows`` not met before; the coefficient table.
@@ -217,9 +208,15 @@ class HrtfBasis:
             Every table row's coefficients (rows not yet met: zeros).
         """
         rows = np.asarray(rows, dtype=np.int64)
-        missing = rows[~self._known[rows]]
-        if len(missing):
-            self.coefficients(missing)
+        new = np.unique(rows[~self._known[rows]])
+        for lo in range(0, len(new), 4096):
+            part = new[lo:lo + 4096]
+            h = np.asarray(self._table[part], dtype=np.float64)  # (m, 2, taps)
+            self._coefficients[part, :, 0] = 1.0
+            for e in range(2):
+                self._coefficients[part, e, 1:] = (h[:, e] - self._mean[e]) @ \
+                    self._components[e].T
+            self._known[part] = True
         return self._coefficients
 
     def spectral_distortion(self, rows, sample_rate):

@@ -165,10 +165,10 @@ class StreamMastering:
             peak.add(chunk)
             loudness.add(chunk)
         self._raw = peak, loudness
+        integer = self.ceiling is not None
         if kind == "peak":
             if peak.peak > 0:
                 self.gain_db = target - db(peak.peak)
-            integer = self.ceiling is not None
             self.ceiling = min(target, CEILING_DB) if integer else target
         else:
             measured = loudness.integrated()
@@ -176,7 +176,6 @@ class StreamMastering:
                 self.gain_db = target - measured
             if self.normalize.ceiling is not None:
                 # a platform preset's ceiling, whatever the output's format
-                integer = self.ceiling is not None
                 ceiling = float(self.normalize.ceiling)
                 self.ceiling = min(ceiling, CEILING_DB) if integer else ceiling
 

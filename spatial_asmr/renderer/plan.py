@@ -50,10 +50,7 @@ class _Muted:
     """A source's stream in another source's stem: silence (no input block is active)."""
 
     start = 0
-
-    def __init__(self, length):
-        self.full_length = length
-        self.length = 0
+    length = 0
 
     def read(self, start, out):
         out[:] = 0
@@ -113,7 +110,7 @@ class RenderPlan:
         if solo is not None:
             for i, src in enumerate(self.sources):
                 if i != solo:
-                    src.stream = _Muted(src.stream.length)
+                    src.stream = _Muted()
         settings = scene.render
         span = (scene.duration if scene.duration is not None
                 else max(self._lengths) / sr)
