@@ -120,7 +120,8 @@ def leave_one_out_responses(hrtf, held_out, interpolation, block_size=128, engin
     measured = np.zeros((len(held_out), 2, n))
     everything = np.arange(len(hrtf.positions))
     settings = RenderSettings(interpolation=interpolation, block_size=block_size,
-                              distance_gain=False, near_field=False, engine=engine,
+                              distance_gain=False, hrtf_level="measured", near_field=False,
+                              engine=engine,
                               basis_size=basis_size)
     with tempfile.TemporaryDirectory() as tmp:
         impulse = Path(tmp) / "impulse.wav"

@@ -22,7 +22,7 @@ def _scene(tmp_path, body, name="scene.yaml"):
 def _static_scene(tmp_path, source, azimuth, elevation, interpolation="nearest"):
     return _scene(tmp_path, f"""
 sample_rate: {KEMAR_RATE}
-render: {{interpolation: {interpolation}, distance_gain: false}}
+render: {{interpolation: {interpolation}, distance_gain: false, hrtf_level: measured}}
 sources:
   - file: {source.name}
     position: {{azimuth: {azimuth}, elevation: {elevation}, distance: 1.4}}

@@ -303,6 +303,8 @@ SOURCE = SCENE_SCHEMA["$defs"]["source"]["properties"]
     ("interpolation", RENDER, RenderSettings(), "interpolation"),
     ("block_size", RENDER, RenderSettings(), "block_size"),
     ("distance_gain", RENDER, RenderSettings(), "distance_gain"),
+    ("reference_distance", RENDER, RenderSettings(), "reference_distance"),
+    ("hrtf_level", RENDER, RenderSettings(), "hrtf_level"),
     ("bit_depth", TOP["output"]["properties"], OutputSettings(), "bit_depth"),
     ("gain_db", SOURCE, SourceSpec("x", Path()), "gain_db"),
 ], ids=lambda value: value if isinstance(value, str) else "")
@@ -354,6 +356,16 @@ BROKEN_FIELDS = [
      "render.distance_gain is 1 but must be a boolean (true or false)"),
     ({7: "  distance_gain: yes"}, 7, "render.distance_gain",
      "render.distance_gain is 'yes' but must be a boolean (true or false)"),
+    ({7: "  reference_distance: 0"}, 7, "render.reference_distance",
+     "render.reference_distance is 0 but must be > 0"),
+    ({7: "  reference_distance: 101"}, 7, "render.reference_distance",
+     "render.reference_distance is 101 but must be <= 100"),
+    ({7: "  hrtf_level: diffuse"}, 7, "render.hrtf_level",
+     "render.hrtf_level is 'diffuse' but must be one of 'frontal', 'measured'"),
+    ({13: "    reference_distance: -1"}, 13, "sources[0].reference_distance",
+     "sources[0].reference_distance is -1 but must be > 0"),
+    ({13: "    reference_distance: near"}, 13, "sources[0].reference_distance",
+     "sources[0].reference_distance is 'near' but must be a number"),
     ({9: "  bit_depth: 32"}, 9, "output.bit_depth",
      "output.bit_depth is 32 but must be one of 16, 24, 'float'"),
     ({9: "  bit_depth: '24'"}, 9, "output.bit_depth",
@@ -447,14 +459,16 @@ BROKEN_FIELDS = [
      "render, output, listener, sources; did you mean sample_rate?"),
     ({6: "  blocksize: 128"}, 6, "render.blocksize",
      "render.blocksize is not a known key; allowed: interpolation, "
-     "block_size, distance_gain, near_field, head_radius, doppler, engine, basis_size; "
+     "block_size, distance_gain, reference_distance, hrtf_level, near_field, head_radius, "
+     "doppler, engine, basis_size; "
      "did you mean block_size?"),
     ({9: "  bitdepth: 24"}, 9, "output.bitdepth",
      "output.bitdepth is not a known key; allowed: bit_depth, normalize; did you mean "
      "bit_depth?"),
     ({13: "    gain: -3"}, 13, "sources[0].gain",
      "sources[0].gain is not a known key; allowed: name, file, generator, channel, "
-     "start, trim, loop, fade_in, fade_out, gain_db, position, trajectory; did you mean "
+     "start, trim, loop, fade_in, fade_out, gain_db, reference_distance, position, "
+     "trajectory; did you mean "
      "gain_db?"),
     ({14: "    position: {azimuth: 30, elevation: 0, distance: 1, az: 3}"},
      14, "sources[0].position.az",

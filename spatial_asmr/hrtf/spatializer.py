@@ -62,6 +62,7 @@ __all__ = ["Spatializer", "effective_distance", "LAYER_RATIO", "SKIN_MARGIN", "B
 import numba
 import numpy as np
 
+from ..errors import HrtfError
 from .blend import BLEND
 from .lazy import BlockRows, spatial_order
 from .nearfield import EAR_AXES, LAYER_RATIO, SKIN_MARGIN, extended_table
@@ -185,7 +186,6 @@ class Spatializer:
             self.delay_table = delays + shift[:, None] if len(layers) > 1 else delays.copy()
             self.delay_bound = float(self.delay_table.max())
             self.delayed = bool(self.delay_table.any())
-        self.reference_distance = float(layers[-1].distance)
         closest = float(closest) if near_field else np.inf
         self.table, synth_layers = extended_table(hrtf, interpolation, self.head_radius,
                                                    effective_distance(closest,
@@ -194,6 +194,7 @@ class Spatializer:
         self._layers = synth_layers + [(layer.distance, layer, layer.index, False)
                                        for layer in layers]
         self.layer_distances = np.array([d for d, *_ in self._layers])
+        self._frontal = None  # frontal_gains' table, made when first asked
 
     def query(self, xyz):
         """Blends, delays and distances for source positions.
@@ -245,6 +246,53 @@ class Spatializer:
                 _place(index, weights, ids, e, k, lo, hi, frac, rows, *found)
         delays = self._delays(centre, r_eff)
         return index, weights, delays, r_eff
+
+    def frontal_gain(self, distances):
+        """Gains that play a source straight ahead at its input's level.
+
+        ``sqrt(2 / E)`` at each distance, where ``E`` is the energy, summed
+        over both ears, of the response :meth:`query` gives a source straight
+        ahead there (measured or synthesised layers, parallax and
+        interpolation included): after it, white noise comes out of each ear,
+        on average, at its own level.
+
+        Parameters
+        ----------
+        distances : array_like, shape (Q,)
+            Metres.
+
+        Returns
+        -------
+        ndarray, shape (Q,)
+        """
+        distances = np.asarray(distances, dtype=float)
+        unique, inverse = np.unique(distances, return_inverse=True)
+        xyz = np.zeros((len(unique), 3))
+        xyz[:, 0] = unique
+        index, weights, _, _ = self.query(xyz)
+        energy = np.empty(len(unique))
+        for q in range(len(unique)):
+            blended = np.einsum("ek,eket->et", weights[q], self.table[index[q]])
+            energy[q] = np.sum(np.square(blended, dtype=np.float64))
+        if not np.all(energy > 0):
+            raise HrtfError(f"{self.hrtf.name or 'the HRTF set'} has no sound straight "
+                            "ahead (its frontal response is silent), so it has no level to "
+                            "normalise to; set render.hrtf_level: measured")
+        return np.sqrt(2.0 / energy)[inverse.reshape(distances.shape)]
+
+    def frontal_gains(self, distances):
+        """:meth:`frontal_gain` at many effective distances (as :meth:`query`
+        returns them), interpolated in log distance from values at every
+        layer and seven points between each neighbouring two (tabulated
+        once)."""
+        if self._frontal is None:
+            log_d = np.log(self.layer_distances)
+            steps = np.linspace(0.0, 1.0, 8, endpoint=False)
+            grid = np.concatenate([lo + steps * (hi - lo) for lo, hi in
+                                   zip(log_d[:-1], log_d[1:], strict=True)] + [log_d[-1:]])
+            self._frontal = (grid, np.log(self.frontal_gain(np.exp(grid))))
+        grid, log_gain = self._frontal
+        return np.exp(np.interp(np.log(np.asarray(distances, dtype=float)), grid, log_gain))
 
     def _delays(self, centre, r_eff):
         measured = [(d, layer) for d, layer, _, synthetic in self._layers if not synthetic]

@@ -106,6 +106,10 @@ class RenderPlan:
         self.hrtf = hrtf if hrtf is not None else load_hrtf(scene.hrtf, sr)
         self.dtype = np.dtype(dtype)
         self.sources = self._signals(scene, sr, self.dtype)
+        self._reference_gains = None  # made by _gains when first needed
+        self._references = np.array([
+            spec.reference_distance if spec.reference_distance is not None
+            else scene.render.reference_distance for spec in scene.sources])
         self._lengths = [src.stream.length for src in self.sources]  # before a solo
         if solo is not None:
             for i, src in enumerate(self.sources):
@@ -116,6 +120,8 @@ class RenderPlan:
                 else max(self._lengths) / sr)
         ranges = [src.distance_range(span) for src in self.sources]
         closest = min(r[0] for r in ranges)
+        if settings.distance_gain and settings.hrtf_level == "frontal":
+            closest = min(closest, self._references.min())  # the layers of its gain
         self.spatializer = Spatializer(
             self.hrtf, self.interpolation, near_field=settings.near_field,
             head_radius=settings.head_radius, doppler=settings.doppler, closest=closest,
@@ -140,14 +146,14 @@ class RenderPlan:
         everywhere = [len(g) == 1 and g[0] == (-ALWAYS, ALWAYS, 0, 0) for g in self.still]
         if all(everywhere):
             table = table[:0]  # the engine needs only the fixed filters
-        for i, src in enumerate(self.sources):
+        for i in range(len(self.sources)):
             for gate in self.still[i]:
                 g0, g1 = gate[:2]
                 row = table.shape[0] + len(static_filters)
                 # the position anywhere inside the span (its middle, within the scene)
                 end = int(round(span * sr))
                 middle = 0.0 if everywhere[i] else 0.5 * (max(g0, 0) + min(g1, end)) / sr
-                static_filters.append(self._static_filter(src.motion, middle))
+                static_filters.append(self._static_filter(i, middle))
                 self.channels.append((i, STATIC, row))
                 self.gates.append(None if everywhere[i] else gate)
             if everywhere[i]:
@@ -233,10 +239,23 @@ class RenderPlan:
             warnings.warn(f"source {spec.name!r} contributes nothing: {why}",
                           SpatialAsmrWarning, stacklevel=3)
 
-    def _gains(self, distance):
-        if not self.scene.render.distance_gain:
-            return np.ones_like(distance)
-        return self.spatializer.reference_distance / distance
+    def _gains(self, distance, sources):
+        """Gain of each query (`sources`: the source of each).
+
+        With ``hrtf_level: frontal`` the level of the set is taken out: with
+        distance gain, ``g(reference) * reference / distance``; without it,
+        ``g(distance)``; ``g`` is the spatializer's frontal gain (a source
+        straight ahead plays at its file's level).  With ``measured``,
+        ``reference / distance`` or 1.
+        """
+        settings = self.scene.render
+        frontal = settings.hrtf_level == "frontal"
+        if not settings.distance_gain:
+            return self.spatializer.frontal_gains(distance) if frontal else np.ones_like(distance)
+        if self._reference_gains is None:
+            self._reference_gains = (self.spatializer.frontal_gain(self._references) if frontal
+                                     else np.ones(len(self._references)))
+        return self._reference_gains[sources] * self._references[sources] / distance
 
     def _head_frame(self, xyz, times):
         """World positions (Q, 3) to the listener's head frame at those times."""
@@ -246,11 +265,11 @@ class RenderPlan:
         return still_gates(still_spans(src.motion, self.scene.listener), self.block_size,
                            self.sample_rate, span)
 
-    def _static_filter(self, motion, time=0.0):
+    def _static_filter(self, source, time=0.0):
         at = np.full(1, float(time))
-        xyz = self._head_frame(motion.positions(at), at)
+        xyz = self._head_frame(self.sources[source].motion.positions(at), at)
         index, weights, delays, distance = self.spatializer.query(xyz)
-        weights = weights[0] * self._gains(distance)[0]
+        weights = weights[0] * self._gains(distance, [source])[0]
         table = self.spatializer.table
         blended = np.einsum("ek,eket->et", weights, table[index[0]])
         return fold_delays(blended, delays[0],
@@ -279,7 +298,7 @@ class RenderPlan:
             xyz[j] = self.sources[s].xyz(times)
         xyz = self._head_frame(xyz.reshape(-1, 3), np.tile(times, len(sources)))
         index, weights, delays, distance = self.spatializer.query(xyz)
-        weights = weights * self._gains(distance)[:, None, None]
+        weights = weights * self._gains(distance, np.repeat(sources, len(times)))[:, None, None]
         shape = (len(sources), len(times))
         return (index.reshape(shape + (2, BLEND)), weights.reshape(shape + (2, BLEND)),
                 delays.reshape(shape + (2,)))

@@ -27,6 +27,10 @@ def build_scene(data, checks):
     for key in ("distance_gain", "near_field", "doppler"):
         if key in render:
             settings[key] = render[key]
+    if "reference_distance" in render:
+        settings["reference_distance"] = float(render["reference_distance"])
+    if "hrtf_level" in render:
+        settings["hrtf_level"] = render["hrtf_level"]
     if "head_radius" in render:
         settings["head_radius"] = float(render["head_radius"])
     if "engine" in render:
@@ -61,6 +65,8 @@ def build_scene(data, checks):
             "loop": bool(source.get("loop", False)),
             "fade_in": float(source.get("fade_in", 0.0)),
             "fade_out": float(source.get("fade_out", 0.0)),
+            "reference_distance": (float(source["reference_distance"])
+                                   if "reference_distance" in source else None),
         }
         # one motion object, whatever form the scene gave it in
         if "position" in source:

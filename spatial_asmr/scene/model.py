@@ -71,7 +71,17 @@ class RenderSettings:
     block_size : int
         Samples per processing block, a power of two from 16 to 8192.
     distance_gain : bool
-        Whether sources get quieter with distance.
+        Whether sources get quieter with distance: by ``reference_distance /
+        distance`` (a source's own reference distance where it has one).
+    reference_distance : float
+        Metres, in (0, 100]: the distance at which a source plays at its
+        file's level (straight ahead, the HRTF set's level normalised by
+        ``hrtf_level``).
+    hrtf_level : {'frontal', 'measured'}
+        ``'frontal'``: every HRTF set is scaled once so that its frontal
+        response has unit broadband gain (:attr:`HrtfSet.frontal_gain`), so
+        that a scene's level does not depend on the set; ``'measured'``: the
+        responses as the file has them.
     near_field : bool
         Distance variation function and acoustic parallax closer than the
         HRTF's measurement distance.
@@ -95,6 +105,8 @@ class RenderSettings:
     interpolation: str = "barycentric"
     block_size: int = 128
     distance_gain: bool = True
+    reference_distance: float = 1.0
+    hrtf_level: str = "frontal"
     near_field: bool = True
     head_radius: float = 0.0875
     doppler: bool = False
@@ -188,6 +200,9 @@ class SourceSpec:
         Repeat until the scene ends.
     fade_in, fade_out : float
         Raised-cosine fades in seconds.
+    reference_distance : float or None
+        Metres: where this source plays at its file's level; None: the
+        scene's ``render.reference_distance``.
     path_spec : dict or None
         The trajectory mapping `motion` was built from, as the scene gave it
         (kept so that a resolved scene can be written back out); None for a
@@ -213,6 +228,7 @@ class SourceSpec:
     loop: bool = False
     fade_in: float = 0.0
     fade_out: float = 0.0
+    reference_distance: float | None = None
     path_spec: dict | None = field(default=None, compare=False, hash=False)
 
     @property

@@ -21,7 +21,11 @@ A scene is a YAML file.  Relative paths are relative to the scene file's folder.
 Coordinates follow SOFA/AES69: azimuth in degrees counter-clockwise from straight
 ahead (90 = left ear, -90 = right ear), elevation in degrees (up positive),
 distance in metres from the centre of the head; x forward, y left, z up.
-Times are in seconds, gains in dB.  `spatial-asmr validate` checks a scene and
+Times are in seconds, gains in dB.  Levels: a source straight ahead at its
+reference distance (`render.reference_distance`, or the source's own) plays at
+its file's level, whatever the HRTF set (each set is scaled so that its frontal
+response has unit broadband gain, unless `render.hrtf_level` is `measured`);
+closer is louder by `reference_distance / distance`.  `spatial-asmr validate` checks a scene and
 `spatial-asmr schema` prints the JSON Schema this page is made from.  Path types
 for `trajectory` are described in [trajectories.md](trajectories.md), generators
 in [generators.md](generators.md).

@@ -42,6 +42,8 @@ def _source(spec):
             out["trim"] = [float(t) for t in spec.trim]
     out.update(gain_db=spec.gain_db, start=spec.start, loop=spec.loop,
                fade_in=spec.fade_in, fade_out=spec.fade_out)
+    if spec.reference_distance is not None:
+        out["reference_distance"] = spec.reference_distance
     if spec.path_spec is not None:  # the mapping the motion was built from
         out["trajectory"] = spec.path_spec
     elif spec.position is not None:
@@ -82,7 +84,9 @@ def resolved_scene(scene, duration=None, bit_depth=None):
         "duration": scene.duration if scene.duration is not None else duration,
         "hrtf": str(scene.hrtf),
         "render": {"interpolation": render.interpolation, "block_size": render.block_size,
-                   "distance_gain": render.distance_gain, "near_field": render.near_field,
+                   "distance_gain": render.distance_gain,
+                   "reference_distance": render.reference_distance,
+                   "hrtf_level": render.hrtf_level, "near_field": render.near_field,
                    "head_radius": render.head_radius, "doppler": render.doppler,
                    "engine": render.engine, "basis_size": render.basis_size},
         "output": {"bit_depth": depth,

@@ -114,11 +114,35 @@ SCENE_SCHEMA = {
                     "title": "Distance gain",
                     "description": (
                         "Whether sources get quieter with distance (true or "
-                        "false): inverse distance relative to the HRTF's "
-                        "measurement distance, smoothly clamped at the head "
-                        "surface plus 1 cm."),
+                        "false): by reference_distance / distance, the distance "
+                        "smoothly clamped at the head surface plus 1 cm.  When "
+                        "false every source plays as at its reference distance."),
                     "type": "boolean",
                     "default": True,
+                },
+                "reference_distance": {
+                    "title": "Reference distance",
+                    "description": (
+                        "Distance in metres at which a source straight ahead "
+                        "plays at its file's level (each ear, on average over "
+                        "frequency); closer is louder, farther quieter.  A "
+                        "source's own reference_distance overrides it."),
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 100,
+                    "default": 1.0,
+                    "x-unit": "m",
+                },
+                "hrtf_level": {
+                    "title": "HRTF level",
+                    "description": (
+                        "'frontal' scales the HRTF set once so that its frontal "
+                        "response (at its farthest measured distance) has unit "
+                        "broadband gain, so that a scene sounds as loud with "
+                        "any set; 'measured' keeps the responses' levels as "
+                        "the file has them."),
+                    "enum": ["frontal", "measured"],
+                    "default": "frontal",
                 },
                 "near_field": {
                     "title": "Near-field rendering",
@@ -372,6 +396,16 @@ SCENE_SCHEMA = {
                     "maximum": 40,
                     "default": 0,
                     "x-unit": "dB",
+                },
+                "reference_distance": {
+                    "title": "Reference distance",
+                    "description": (
+                        "Distance in metres at which this source plays at its "
+                        "file's level; defaults to render.reference_distance."),
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 100,
+                    "x-unit": "m",
                 },
                 "position": {
                     "title": "Position",
