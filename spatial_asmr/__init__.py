@@ -14,6 +14,9 @@ load_hrtf
     Load and preprocess an HRTF set (bundled name or SOFA path).
 read_sofa, write_sofa
     SOFA (SimpleFreeFieldHRIR) input and output.
+write_preview
+    Write a scene's preview page (HTML: the audio, with its sources moving
+    around the head); returns a :class:`~spatial_asmr.preview.PreviewReport`.
 """
 
 __version__ = "0.1.0"
@@ -26,12 +29,13 @@ __getattr__, _, _ = lazy_loader.attach(__name__, submod_attrs={
     "errors": ["SpatialAsmrError", "SceneError", "HrtfError", "AudioFileError", "ArgumentError",
                "OutputError", "SpatialAsmrWarning", "HrtfWarning"],
     "hrtf": ["HrtfSet", "load_hrtf", "read_sofa", "write_sofa"],
+    "preview": ["write_preview"],
     "renderer.pipeline": ["RenderReport", "render", "render_to_file"],
     "scene": ["Scene", "load_scene"],
 })
 
 __all__ = [
-    "load_scene", "render", "render_to_file", "RenderReport",
+    "load_scene", "render", "render_to_file", "RenderReport", "write_preview",
     "load_hrtf", "read_sofa", "write_sofa",
     "Scene", "HrtfSet",
     "SpatialAsmrError", "SceneError", "HrtfError", "AudioFileError", "ArgumentError",

@@ -128,6 +128,28 @@ def _build_parser():
     plot.add_argument("--seconds", type=float, default=None,
                       help="time span to draw (default: the scene's duration, else 30)")
 
+    preview = sub.add_parser(
+        "preview", help="write an HTML page that plays a scene with its sources moving",
+        description="Write one self-contained HTML page (no network) that plays the scene's "
+                    "audio and shows, in step with it, top and side views of the head with "
+                    "every source moving along its path, a timeline of when each source "
+                    "sounds with a scrubber, and with --stems mute and solo per source. "
+                    "Open it in a browser from disk.")
+    preview.add_argument("scene", metavar="SCENE", help="scene file (YAML)")
+    preview.add_argument("-o", "--output", required=True, metavar="PAGE",
+                         help="the page to write (.html)")
+    preview.add_argument("--audio", metavar="MIX", default=None,
+                         help="the rendered mix to play (.wav, .flac, .ogg, .mp3); default: "
+                              "render the scene")
+    preview.add_argument("--stems", metavar="DIR", default=None,
+                         help="play the scene's stems from DIR (NAME.wav per source, as "
+                              "'render --stems' writes them) with mute and solo; without "
+                              "--audio they are rendered into DIR")
+    preview.add_argument("--inline-limit", metavar="SIZE", default="48M",
+                         help="most audio put inside the page (e.g. 48M); more is referenced "
+                              "beside it (keep the files with the page); default 48M")
+    preview.add_argument("-q", "--quiet", action="store_true", help="no summary")
+
     bench = sub.add_parser(
         "bench", help="benchmark the convolution engines beside baselines",
         description="Real-time factors of the engines (exact and basis; static and "
@@ -448,6 +470,23 @@ def _generators(args):
     return 0
 
 
+def _preview(args):
+    from .preview import write_preview
+    from .renderer.memory import parse_size
+    from .scene.load import load_scene
+
+    limit = parse_size(args.inline_limit, "--inline-limit")
+    scene = load_scene(args.scene)
+    report = write_preview(scene, args.output, audio=args.audio, stems=args.stems,
+                           inline_limit=limit)
+    if not args.quiet:
+        where = "inside the page" if report.inlined else "beside the page (keep them with it)"
+        print(f"wrote {report.path}: {len(report.tracks)} track(s) {where}", file=sys.stderr)
+        for kept in report.rendered:
+            print(f"rendered {kept}", file=sys.stderr)
+    return 0
+
+
 def _check_max_memory(args):
     # named as the user typed it, before anything else is done
     if getattr(args, "max_memory", None) is not None:
@@ -498,7 +537,7 @@ def _bench(args):
 
 _COMMANDS = {"render": _render, "batch": _batch, "validate": _validate, "schema": _schema,
              "info": _info,
-             "generators": _generators, "plot": _plot, "bench": _bench}
+             "generators": _generators, "plot": _plot, "preview": _preview, "bench": _bench}
 
 
 def main(argv=None):

@@ -33,6 +33,8 @@ class Browser:
     def __init__(self, profile, width=1280, height=900):
         profile = Path(profile)
         profile.mkdir(parents=True, exist_ok=True)
+        port_file = profile / "DevToolsActivePort"
+        port_file.unlink(missing_ok=True)  # a previous browser's
         self.process = subprocess.Popen(
             [chromium_path(), "--headless=new", "--no-sandbox", "--disable-gpu",
              "--no-first-run", "--no-default-browser-check", "--disable-extensions",
@@ -41,11 +43,17 @@ class Browser:
              f"--window-size={width},{height}", f"--user-data-dir={profile}",
              "--remote-debugging-port=0", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        port_file = profile / "DevToolsActivePort"
+        try:
+            self._connect(port_file)
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self, port_file):
+        self.socket = None
         deadline = time.monotonic() + 30
         while not port_file.exists() or not port_file.read_text().strip():
             if time.monotonic() > deadline or self.process.poll() is not None:
-                self.close()
                 raise AssertionError("Chromium did not start")
             time.sleep(0.05)
         port = int(port_file.read_text().split()[0])
@@ -71,8 +79,12 @@ class Browser:
             self.events.append(message)
 
     def open(self, url):
+        """Load a page; what the previous one logged is forgotten."""
+        self.call("Runtime.evaluate", expression="0")
+        self.events = []
         self.call("Page.navigate", url=url)
-        self.wait_for("document.readyState === 'complete'")
+        self.wait_for(f"document.URL === {json.dumps(url)} && "
+                      "document.readyState === 'complete'")
 
     def evaluate(self, expression, await_promise=False):
         """The value of a JavaScript expression in the page (JSON values)."""
@@ -109,7 +121,8 @@ class Browser:
                 found.append(str(params["exceptionDetails"]))
             elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
                 found.append(params["entry"]["text"])
-            elif method == "Network.loadingFailed":
+            elif method == "Network.loadingFailed" and not params.get("canceled"):
+                # (media loads are cancelled and resumed by range: no failure)
                 found.append(f"failed load: {params.get('errorText')}")
         return found
 
