@@ -426,3 +426,55 @@ def test_the_limiter_output_does_not_change_when_nothing_is_skipped(monkeypatch)
     assert fast_report.engaged and fast_report == slow_report
     np.testing.assert_array_equal(fast, slow)
     assert peak_16x_poly(fast) <= 10 ** (-1.0 / 20) * 10 ** (0.01 / 20)
+
+
+# -- the true peak of a first pass: a piece index, then only the pieces that can hold it
+
+from spatial_asmr.output.truepeak import (  # noqa: E402
+    SKIP,
+    PieceIndex,
+    indexed_true_peak,
+)
+
+
+def _indexed(x, chunk):
+    index = PieceIndex()
+    for start in range(0, len(x), chunk):
+        index.add(x[start:start + chunk])
+    return indexed_true_peak(index.peaks(), lambda a, b: x[a:b], len(x), x.shape[1])
+
+
+def _taps_over_a_bed(rng, seconds=3.0):
+    # ASMR-like: a quiet noise bed, a few loud clicks and one tone burst
+    x = 0.01 * rng.standard_normal((int(seconds * RATE), 2))
+    for at in rng.integers(0, len(x) - 400, 12):
+        x[at:at + 5] += rng.uniform(-0.6, 0.6, (5, 2))
+    t = np.arange(2000) / RATE
+    x[40000:42000, 1] += 0.4 * np.hanning(2000) * np.sin(2 * np.pi * 15000 * t)
+    return x
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_indexed_true_peak_agrees_with_resample_poly_at_16x(seed):
+    rng = np.random.default_rng(seed)
+    for x in (0.2 * rng.standard_normal((RATE, 2)), _taps_over_a_bed(rng)):
+        assert db(_indexed(x, 65536)) == pytest.approx(db(peak_16x_poly(x)), abs=0.05)
+
+
+@pytest.mark.parametrize("chunk", [1, 777, SKIP, SKIP + 1, 65536])
+def test_indexed_true_peak_is_the_streamed_meters_bit_for_bit(chunk, rng):
+    signals = [_taps_over_a_bed(rng, 1.0), rng.standard_normal((5000, 2)),
+               rng.standard_normal((7, 2))]
+    for at in (0, SKIP - 1, SKIP, 3 * SKIP + 5, 5 * SKIP - 1):  # a click at a piece's edge
+        click = np.zeros((5 * SKIP, 2))
+        click[at] = [0.9, -0.4]
+        signals.append(click)
+    for x in signals:
+        meter = TruePeakMeter()
+        meter.add(x)
+        assert _indexed(x, chunk) == meter.peak
+
+
+def test_indexed_true_peak_of_nothing_or_silence_is_zero():
+    assert indexed_true_peak(np.zeros(0), None, 0) == 0.0
+    assert _indexed(np.zeros((3 * SKIP, 2)), 1000) == 0.0

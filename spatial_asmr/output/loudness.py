@@ -6,9 +6,10 @@ __all__ = ["LoudnessMeter", "integrated_loudness"]
 
 import math
 
+import numba
 import numpy as np
 
-from ..dsp.iir import sosfilt
+from ..dsp.iir import FLUSH
 from .audio_checks import (
     BLOCK,
     check_audio,
@@ -32,6 +33,73 @@ _CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)
 _ABSOLUTE_GATE = -70.0
 _RELATIVE_GATE = -10.0
 _STEPS_PER_BLOCK = 4  # 400 ms blocks in 100 ms steps (75 % overlap)
+
+
+_RUN = 64  # samples between flushes of the filter states (see dsp.iir)
+
+
+@numba.njit("void(float64[:, ::1], float64[:, ::1], float64[:, :, ::1], int64[::1], "
+            "float64[:, ::1])", cache=True, nogil=True)
+def _weighted_energy(x, sos, zi, bounds, sums):  # pragma: no cover - compiled
+    # sums[j, c]: energy of channel c of x, K-weighted by the two sections
+    # sos (a0 = 1; state zi (2, 2, channels), updated), over samples
+    # bounds[j] .. bounds[j + 1].  Both sections run per sample, two
+    # channels at a time (independent recursions keep the pipeline busy);
+    # the arithmetic per section is that of dsp.iir.sosfilt.
+    n, channels = x.shape
+    b00, b01, b02, a01, a02 = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
+    b10, b11, b12, a11, a12 = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
+    sums[:, :] = 0.0
+    c = 0
+    while c < channels:
+        d = min(c + 1, channels - 1)
+        p0, p1, q0, q1 = zi[0, 0, c], zi[0, 1, c], zi[1, 0, c], zi[1, 1, c]
+        r0, r1, t0, t1 = zi[0, 0, d], zi[0, 1, d], zi[1, 0, d], zi[1, 1, d]
+        for j in range(bounds.shape[0] - 1):
+            eu = 0.0
+            ev = 0.0
+            for i0 in range(bounds[j], bounds[j + 1], _RUN):
+                i1 = min(i0 + _RUN, bounds[j + 1])
+                for i in range(i0, i1):
+                    u = x[i, c]
+                    v = x[i, d]
+                    yu = b00 * u + p0
+                    yv = b00 * v + r0
+                    p0 = b01 * u - a01 * yu + p1
+                    r0 = b01 * v - a01 * yv + r1
+                    p1 = b02 * u - a02 * yu
+                    r1 = b02 * v - a02 * yv
+                    zu = b10 * yu + q0
+                    zv = b10 * yv + t0
+                    q0 = b11 * yu - a11 * zu + q1
+                    t0 = b11 * yv - a11 * zv + t1
+                    q1 = b12 * yu - a12 * zu
+                    t1 = b12 * yv - a12 * zv
+                    eu += zu * zu
+                    ev += zv * zv
+                if abs(p0) < FLUSH:
+                    p0 = 0.0
+                if abs(p1) < FLUSH:
+                    p1 = 0.0
+                if abs(q0) < FLUSH:
+                    q0 = 0.0
+                if abs(q1) < FLUSH:
+                    q1 = 0.0
+                if abs(r0) < FLUSH:
+                    r0 = 0.0
+                if abs(r1) < FLUSH:
+                    r1 = 0.0
+                if abs(t0) < FLUSH:
+                    t0 = 0.0
+                if abs(t1) < FLUSH:
+                    t1 = 0.0
+            sums[j, c] = eu
+            if d != c:
+                sums[j, d] = ev
+        zi[0, 0, c], zi[0, 1, c], zi[1, 0, c], zi[1, 1, c] = p0, p1, q0, q1
+        if d != c:
+            zi[0, 0, d], zi[0, 1, d], zi[1, 0, d], zi[1, 1, d] = r0, r1, t0, t1
+        c += 2
 
 
 def _k_weighting(sample_rate):
@@ -92,6 +160,7 @@ class LoudnessMeter:
         self.channels = check_channels(channels, len(_CHANNEL_WEIGHTS))
         self.sos = _k_weighting(self.sample_rate)
         self._weights = np.array(_CHANNEL_WEIGHTS[:self.channels])
+        self._sos = np.ascontiguousarray(self.sos / self.sos[:, 3:4])
         self._zi = np.zeros((2, 2, self.channels))
         self._samples = 0
         self._sums = np.zeros((64, self.channels))  # completed 100 ms steps
@@ -114,9 +183,6 @@ class LoudnessMeter:
         n = len(chunk)
         if n == 0:
             return
-        # a numba biquad (scipy.signal's sosfilt would cost a second to import)
-        weighted = sosfilt(self.sos, chunk, zi=self._zi)
-        energy = weighted * weighted
         start = self._samples
         end = start + n
         # cut the chunk where 100 ms steps begin
@@ -125,24 +191,21 @@ class LoudnessMeter:
         while self._boundary(step) < end:
             cuts.append(self._boundary(step) - start)
             step += 1
-        if not cuts:
-            self._partial += energy.sum(axis=0)
-        else:
-            if cuts[0] == 0:
-                # the chunk begins a step: the partial one is complete as it is
-                pieces = np.vstack([np.zeros((1, self.channels)),
-                                    np.add.reduceat(energy, np.array(cuts), axis=0)])
-            else:
-                pieces = np.add.reduceat(energy, np.array([0] + cuts), axis=0)
-            completed = len(cuts)
-            if self._steps + completed > len(self._sums):
-                grown = np.zeros((2 * (self._steps + completed), self.channels))
-                grown[:self._steps] = self._sums[:self._steps]
-                self._sums = grown
-            pieces[0] += self._partial
-            self._sums[self._steps:self._steps + completed] = pieces[:completed]
-            self._steps += completed
-            self._partial = pieces[completed].copy()
+        # energies of the K-weighted chunk between the cuts (a numba kernel:
+        # scipy.signal's sosfilt would cost a second to import)
+        bounds = np.array([0] + cuts + [n], dtype=np.int64)
+        pieces = np.empty((len(cuts) + 1, self.channels))
+        _weighted_energy(np.ascontiguousarray(chunk, dtype=np.float64), self._sos, self._zi,
+                         bounds, pieces)
+        completed = len(cuts)
+        if self._steps + completed > len(self._sums):
+            grown = np.zeros((2 * (self._steps + completed), self.channels))
+            grown[:self._steps] = self._sums[:self._steps]
+            self._sums = grown
+        pieces[0] += self._partial
+        self._sums[self._steps:self._steps + completed] = pieces[:completed]
+        self._steps += completed
+        self._partial = pieces[completed].copy()
         self._samples = end
 
     def integrated(self, gain_db=0.0):

@@ -20,6 +20,7 @@ with ``gain_db``), with no filtering or oversampling of the same signal again.
 
 __all__ = ["StreamMastering", "Spool", "db", "READ_BACK"]
 
+import bisect
 import math
 import os
 import tempfile
@@ -29,6 +30,7 @@ import numpy as np
 
 from .files import writing
 from .mastering import CEILING_DB, Limiter, LimiterReport, LoudnessMeter, TruePeakMeter
+from .truepeak import PieceIndex, indexed_true_peak
 
 READ_BACK = 1 << 16
 """int : Frames per chunk read back from the spool."""
@@ -56,6 +58,7 @@ class Spool:
         self._output = output
         if output is None:
             self._pieces = []
+            self._starts = []  # the frame each piece begins at
             return
         folder = output.parent if str(output.parent) else Path(".")
         with writing(output):
@@ -65,12 +68,28 @@ class Spool:
 
     def write(self, chunk):
         chunk = np.ascontiguousarray(chunk, dtype=self.dtype)
-        self.frames += len(chunk)
         if self._pieces is not None:
+            self._starts.append(self.frames)
             self._pieces.append(chunk)
-            return
+        else:
+            with writing(self._output):
+                self._file.write(chunk.tobytes())
+        self.frames += len(chunk)
+
+    def read(self, start, stop):
+        """Frames ``[start, stop)`` of what was written, shape (stop - start, 2)."""
+        if self._pieces is not None:
+            first = bisect.bisect_right(self._starts, start) - 1
+            last = bisect.bisect_left(self._starts, stop)
+            parts = [piece[max(start - at, 0):stop - at] for piece, at in
+                     zip(self._pieces[first:last], self._starts[first:last], strict=True)]
+            return parts[0] if len(parts) == 1 else np.concatenate(parts)
+        frame = 2 * self.dtype.itemsize
         with writing(self._output):
-            self._file.write(chunk.tobytes())
+            self._file.flush()
+            self._file.seek(start * frame)
+            data = self._file.read((stop - start) * frame)
+        return np.frombuffer(data, dtype=self.dtype).reshape(-1, 2)
 
     def chunks(self):
         if self._pieces is not None:
@@ -78,8 +97,8 @@ class Spool:
             return
         with writing(self._output):
             self._file.flush()
-        self._file.seek(0)
         frame = 2 * self.dtype.itemsize
+        self._file.seek(0)
         while True:
             data = self._file.read(READ_BACK * frame)
             if not data:
@@ -154,21 +173,23 @@ class StreamMastering:
         kind, target = self.normalize.kind, self.normalize.target
         if kind not in ("peak", "loudness"):
             raise ValueError(f"normalize is {kind!r} but must be 'peak' or 'loudness'")
-        peak, loudness = TruePeakMeter(), LoudnessMeter(self.sample_rate)
+        index, loudness = PieceIndex(), LoudnessMeter(self.sample_rate)
         self._store = Spool(self._spool, self._dtype)
         for chunk in self._chunks:
             # one contiguous copy at the mix's precision (what the spool
-            # keeps), one in float64 (what both meters read)
+            # keeps and the piece index reads), one in float64 (the loudness's)
             chunk = np.ascontiguousarray(chunk, dtype=self._store.dtype)
             self._store.write(chunk)
-            chunk = chunk.astype(np.float64)
-            peak.add(chunk)
-            loudness.add(chunk)
+            index.add(chunk)
+            loudness.add(chunk.astype(np.float64))
+        # the true peak from the spool: only the pieces that can hold it
+        # are oversampled (TruePeakMeter's value, bit for bit)
+        peak = indexed_true_peak(index.peaks(), self._store.read, self._store.frames)
         self._raw = peak, loudness
         integer = self.ceiling is not None
         if kind == "peak":
-            if peak.peak > 0:
-                self.gain_db = target - db(peak.peak)
+            if peak > 0:
+                self.gain_db = target - db(peak)
             self.ceiling = min(target, CEILING_DB) if integer else target
         else:
             measured = loudness.integrated()
@@ -188,19 +209,20 @@ class StreamMastering:
         if self.ceiling is None:
             return True
         ceiling = 10.0 ** (self.ceiling / 20.0)
-        return self._raw[0].peak * 10.0 ** (self.gain_db / 20.0) < ceiling * (1.0 - 1e-9)
+        return self._raw[0] * 10.0 ** (self.gain_db / 20.0) < ceiling * (1.0 - 1e-9)
 
     def chunks(self):
         """The finished mix, metered (true peak and loudness), float64."""
         source = self._store.chunks() if self._store is not None else self._chunks
         gain = 10.0 ** (self.gain_db / 20.0)
         if self._settled():
-            self.peak = _Gained(self._raw[0].peak * gain, self._raw[1], self.gain_db)
+            self.peak = _Gained(self._raw[0] * gain, self._raw[1], self.gain_db)
             self.loudness = self.peak
             self.limiter = LimiterReport(False, 0.0, 0.0)
             for chunk in source:
-                chunk = np.asarray(chunk, dtype=np.float64)
-                yield chunk * gain if self.gain_db else chunk
+                # float64 and gained in one pass
+                yield (np.multiply(chunk, gain, dtype=np.float64) if self.gain_db
+                       else np.asarray(chunk, dtype=np.float64))
             return
         self.peak, self.loudness = TruePeakMeter(), LoudnessMeter(self.sample_rate)
         limiter = Limiter(self.sample_rate, self.ceiling) if self.ceiling is not None else None

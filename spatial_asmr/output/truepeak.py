@@ -2,7 +2,8 @@
 parabola through each local maximum.
 """
 
-__all__ = ["TruePeakMeter", "true_peak", "Oversampled", "FACTOR", "TAPS"]
+__all__ = ["TruePeakMeter", "true_peak", "Oversampled", "PieceIndex", "indexed_true_peak",
+           "FACTOR", "TAPS"]
 
 
 import functools
@@ -24,6 +25,7 @@ _BETA = 5.0
 _PHASES = None
 SKIP = 2048
 """int : Input samples per piece that :meth:`Oversampled.levels` may skip."""
+_FIRST = 4  # pieces indexed_true_peak oversamples before it bounds the rest
 
 
 def _phases():
@@ -285,3 +287,114 @@ def true_peak(audio):
     meter = TruePeakMeter(audio.shape[1])
     meter.add(audio)
     return meter.peak
+
+
+class PieceIndex:
+    """The largest sample magnitude of every :data:`SKIP`-sample piece of a stream.
+
+    What a first pass keeps so that :func:`indexed_true_peak` can find the
+    true peak afterwards by oversampling only the pieces that can hold it.
+    One float per piece (1.4 MB for an hour at 48 kHz).
+    """
+
+    def __init__(self):
+        self._done = []        # arrays of completed pieces' peaks
+        self._open = 0.0       # the piece being filled
+        self._filled = 0       # its samples so far
+        self.frames = 0
+
+    def add(self, chunk):
+        """Index the next chunk, shape (n, channels), float32 or float64."""
+        n = len(chunk)
+        if n == 0:
+            return
+        # one flat run of magnitudes, so that each piece's maximum is a
+        # reduction over a long contiguous axis (a reduction over the
+        # channel axis of every sample costs ten times more)
+        width = chunk.shape[1] if chunk.ndim == 2 else 1
+        level = np.abs(np.ascontiguousarray(chunk)).reshape(-1)
+        self.frames += n
+        head = min(SKIP - self._filled, n)
+        self._open = max(self._open, float(level[:head * width].max()))
+        self._filled += head
+        if self._filled < SKIP:
+            return
+        self._done.append(np.array([self._open]))
+        whole = (n - head) // SKIP
+        body = level[head * width:(head + whole * SKIP) * width]
+        if whole:
+            self._done.append(body.reshape(whole, SKIP * width).max(axis=1).astype(np.float64))
+        rest = level[(head + whole * SKIP) * width:]
+        self._open = float(rest.max()) if len(rest) else 0.0
+        self._filled = n - head - whole * SKIP
+
+    def peaks(self):
+        """ndarray, shape (ceil(frames / SKIP),): each piece's largest magnitude."""
+        parts = self._done + ([np.array([self._open])] if self._filled else [])
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _span_level(read, frames, channels, a, b):
+    """The largest level of the stream at times in pieces ``a .. b - 1``: input
+    samples ``[a, b) * SKIP`` (the first piece from the start of the level
+    stream, the last to its end, the ringing after the signal included)."""
+    lo, hi = a * SKIP, min(b * SKIP, frames)
+    first = max(lo - 2 * TAPS, 0)
+    last = min(hi + 2 * TAPS, frames)
+    x = np.asarray(read(first, last), dtype=np.float64).reshape(-1, channels)
+    if last == frames:  # the ringing after the last sample, as TruePeakMeter.peak has it
+        x = np.concatenate([x, np.zeros((TAPS // 2 + 1, channels))])
+    # from `first` on the filter history is zeros: the signal's own at the
+    # start, and more than a filter's reach before `lo` elsewhere, so every
+    # level of the span is the streamed meter's, bit for bit.  Level j
+    # belongs to time first - TAPS / 2 + (j - 1) / FACTOR.
+    levels = Oversampled(channels).levels(np.ascontiguousarray(x))
+    start = FACTOR * (lo - first + TAPS // 2) + 1 if a > 0 else 0
+    stop = FACTOR * (hi - first + TAPS // 2) + 1 if hi < frames else len(levels)
+    return float(levels[start:stop].max()) if stop > start else 0.0
+
+
+def indexed_true_peak(peaks, read, frames, channels=2):
+    """The true peak of a stream from its :class:`PieceIndex` and random access to it.
+
+    Equal to :attr:`TruePeakMeter.peak` of the same stream (the same levels,
+    bit for bit), but only pieces whose levels can exceed the largest level
+    found so far are oversampled, the most promising first: a piece's levels
+    are at most 1.25 times the phase filters' largest sum of absolute taps
+    times the largest magnitude of it and its two neighbours (the filter
+    reaches 10 samples, the parabola a quarter of a maximum, see
+    :func:`_piece_bounds`).  On a mix whose loud moments are rare (ASMR:
+    taps over a quiet bed) that is a few pieces in a hundred.
+
+    Parameters
+    ----------
+    peaks : ndarray
+        :meth:`PieceIndex.peaks` of the stream.
+    read : callable
+        ``read(start, stop)``: frames ``[start, stop)`` of the stream,
+        shape (stop - start, channels).
+    frames : int
+        Length of the stream.
+    channels : int, optional
+
+    Returns
+    -------
+    float
+        Linear.
+    """
+    if frames == 0:
+        return 0.0
+    padded = np.concatenate([[0.0], peaks, [0.0]])
+    window = np.maximum(np.maximum(padded[:-2], padded[1:-1]), padded[2:])
+    bound = 1.25 * _gain() * window
+    # the most promising pieces first, then every run of pieces that may
+    # still hold more (one oversampling per run: few calls)
+    best = 0.0
+    for k in np.argsort(-bound, kind="stable")[:_FIRST]:
+        if bound[k] > best:
+            best = max(best, _span_level(read, frames, channels, int(k), int(k) + 1))
+    open_ = np.concatenate([[False], bound > best, [False]])
+    edges = np.flatnonzero(open_[1:] != open_[:-1])
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        best = max(best, _span_level(read, frames, channels, int(a), int(b)))
+    return best
