@@ -231,3 +231,25 @@ def test_left_out_kemar_directions_render_within_the_lsd_budget():
     rendered, measured = leave_one_out_responses(hrtf, held, "barycentric", engine="basis")
     lsd = log_spectral_distortion(rendered, measured, RATE).mean()
     assert lsd <= 1.50
+
+
+def test_the_mixing_ramps_each_coefficient_from_one_boundary_to_the_next():
+    from spatial_asmr.dsp.basis_convolution import _mix_blocks
+    from spatial_asmr.dsp.convolution import crossfade_ramp
+
+    rng = np.random.default_rng(4)
+    channels, size, block, blocks = 5, 6, 16, 7
+    x = rng.standard_normal((channels, block * blocks)).astype(np.float32)
+    a = rng.standard_normal((blocks + 1, channels, size)).astype(np.float32)
+    ramp = crossfade_ramp(block, np.float32)
+    u = np.empty((size, block * blocks), dtype=np.float32)
+    _mix_blocks(x, a, ramp, u)
+    # sample by sample, in float64: the coefficient at sample n of block j
+    expected = np.zeros((size, block * blocks))
+    for t in range(block * blocks):
+        j, n = divmod(t, block)
+        c = a[j].astype(np.float64) + (a[j + 1] - a[j].astype(np.float64)) * float(ramp[n])
+        expected[:, t] = c.T @ x[:, t]
+    np.testing.assert_allclose(u, expected, rtol=0, atol=1e-5 * np.abs(expected).max())
+    # the ramp reaches the next boundary's coefficients at the block's last sample
+    assert ramp[-1] == 1.0
