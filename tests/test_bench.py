@@ -53,17 +53,17 @@ def test_the_headline_search_finds_the_largest_count_at_the_threshold(monkeypatc
                                                                       expected):
     # a made-up engine whose real-time factor is 100 / n: the search alone
     monkeypatch.setattr(suite_module, "_probe",
-                        lambda ws, engine, n, seconds, repeat: 100.0 / n)
+                        lambda ws, engine, n, seconds, repeat: [100.0 / n] * repeat)
     found = suite_module.headline(None, "exact", threshold, limit=1024, tolerance=0)
     assert found["sources"] == expected
     assert found["next"] == expected + 1
     probes = {int(k): v for k, v in found["probes"].items()}
-    assert all((v >= threshold) == (k <= expected) for k, v in probes.items())
+    assert all((min(v) >= threshold) == (k <= expected) for k, v in probes.items())
 
 
 def test_the_search_stops_within_its_tolerance(monkeypatch):
     monkeypatch.setattr(suite_module, "_probe",
-                        lambda ws, engine, n, seconds, repeat: 1000.0 / n)
+                        lambda ws, engine, n, seconds, repeat: [1000.0 / n] * repeat)
     found = suite_module.headline(None, "exact", 1.0, tolerance=0.02)
     # 1000 at 1x: the bracket closes to within 2 % of the count that passed
     assert found["sources"] <= 1000 < found["next"]
@@ -71,10 +71,21 @@ def test_the_search_stops_within_its_tolerance(monkeypatch):
 
 
 def test_the_search_stops_at_its_limit(monkeypatch):
-    monkeypatch.setattr(suite_module, "_probe", lambda ws, engine, n, seconds, repeat: 1e9)
-    assert suite_module.headline(None, "basis", 1.0, limit=64) == {
-        "threshold": 1.0, "sources": 64, "next": None,
-        "probes": {str(n): 1e9 for n in (1, 2, 4, 8, 16, 32, 64)}}
+    monkeypatch.setattr(suite_module, "_probe",
+                        lambda ws, engine, n, seconds, repeat: [1e9] * repeat)
+    assert suite_module.headline(None, "basis", 1.0, limit=64, repeat=2) == {
+        "threshold": 1.0, "sources": 64, "next": None, "range": [64e9, 64e9],
+        "probes": {str(n): [1e9, 1e9] for n in (1, 2, 4, 8, 16, 32, 64)}}
+
+
+def test_the_headline_range_is_where_the_single_runs_put_the_crossing(monkeypatch):
+    # runs 10 % slower and faster than an engine at 300 / n: each implies its
+    # own crossing at 1x, 270 and 330 sources; the count found passes on the slowest
+    monkeypatch.setattr(suite_module, "_probe", lambda ws, engine, n, seconds, repeat:
+                        [0.9 * 300 / n, 300 / n, 1.1 * 300 / n])
+    found = suite_module.headline(None, "exact", 1.0, tolerance=0)
+    assert found["sources"] == 270 and found["next"] == 271
+    assert found["range"] == [270, 330]
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ def table(result):
             following = (f"; {f['next']} did not" if f["next"] is not None
                          else " (the search's limit)")
             lines.append(f"headline: {engine} engine renders {f['sources']} moving sources at "
-                         f">= {f['threshold']:g}x (block size 128){following}")
+                         f">= {f['threshold']:g}x (block size 128){following}{_range(f)}")
     q = result.get("quality")
     if q:
         lines.append(f"quality on {q['hrtf']} ({q['directions_left_out']} directions left out)")
@@ -160,7 +160,7 @@ def markdown(result, command="spatial-asmr bench --quality"):
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines.append("")
     for engine, figures in result.get("headline", {}).items():
-        parts = [f"{f['sources']} at >= {f['threshold']:g}x ({f['next']} not)"
+        parts = [f"{f['sources']} at >= {f['threshold']:g}x ({f['next']} not{_range(f, ', ')})"
                  for f in figures]
         lines.append(f"- Headline, {engine} engine: moving sources rendered in real time, "
                      + "; ".join(parts) + ".")
@@ -177,3 +177,10 @@ def markdown(result, command="spatial-asmr bench --quality"):
                      f"{a['magnitude_blend_log_lsd_db']:.2f} dB (log).")
     return "\n".join(lines)
 
+
+def _range(figure, lead="; "):
+    """What the runs around a headline count put it at, where measured."""
+    span = figure.get("range")
+    if not span:
+        return ""
+    return f"{lead}single runs put it at {span[0]}-{span[1]}"

@@ -35,9 +35,24 @@ def case_row(case, timing=None, skipped=None):
 
 
 def _probe(workspace, engine, n, seconds, repeat=3):
-    # the slowest of the runs: a count passes when every run reaches the threshold
+    """The real-time factor of each run of ``n`` moving sources."""
     case = Case("render", n, True, engine, block=HEADLINE_BLOCK, seconds=seconds)
-    return run_case(case, workspace, repeat).factors()[1]
+    timing = run_case(case, workspace, repeat)
+    return [timing.audio_seconds / t for t in timing.runs]
+
+
+def _crossing(probes, low, high, threshold):
+    """The source counts at ``threshold`` x that the runs at ``low`` and ``high`` imply.
+
+    Near the crossing a render's time grows in proportion to its sources
+    (hundreds of them; the fixed costs are a few percent), so a run of ``n``
+    sources at ``f`` x puts the crossing at ``n f / threshold``.  The range
+    over the runs at the two counts that bracket it says how far the
+    machine's noise moves the figure within the run.
+    """
+    counts = [n for n in (low, high) if n in probes and n > 0]
+    estimates = [n * f / threshold for n in counts for f in probes[n]]
+    return [round(min(estimates)), round(max(estimates))] if estimates else None
 
 
 def headline(workspace, engine, threshold, seconds=4.0, limit=1024, tolerance=0.02,
@@ -60,17 +75,21 @@ def headline(workspace, engine, threshold, seconds=4.0, limit=1024, tolerance=0.
     dict
         ``sources`` (0 if even one source is too slow), ``next`` (the count
         above it that was measured below the threshold, or None at the
-        limit), and the factors measured at each probe.
+        limit), ``range`` (the counts at the threshold that the single runs
+        at those two counts imply, :func:`_crossing`: how far the noise of
+        the run moves the figure) and the factors of each run at each probe.
     """
     probes = {}
 
     def done(sources, following):
         return {"threshold": threshold, "sources": sources, "next": following,
+                "range": _crossing(probes, sources, following, threshold),
                 "probes": {str(k): v for k, v in sorted(probes.items())}}
 
     def passes(n):
+        # a count passes when every run reaches the threshold (the slowest)
         probes[n] = _probe(workspace, engine, n, seconds, repeat)
-        return probes[n] >= threshold
+        return min(probes[n]) >= threshold
 
     if not passes(1):
         return done(0, 1)
