@@ -34,6 +34,8 @@ rounding (-150 dB).
 
 __all__ = ["BasisConvolver", "FRAME_FFT"]
 
+import functools
+
 import numba
 import numpy as np
 from scipy import fft
@@ -42,6 +44,14 @@ from .convolution import crossfade_ramp
 
 FRAME_FFT = 8192
 """int : FFT length of the basis convolution's overlap-save frames."""
+
+
+@functools.lru_cache(maxsize=1)
+def _blas():
+    """The process's BLAS thread pools (made once numpy's BLAS is loaded)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _mix_blocks(x, a, ramp, u):
@@ -195,11 +205,15 @@ class BasisConvolver:
                 _mix_blocks(chunk, self._coefficients(index, weights, rows, ear), self._ramp,
                             u[ear])
 
-        if workers is not None and workers > 1 and feeds[:, 0].any() and feeds[:, 1].any():
-            list(self._threads().map(mix, (0, 1)))
-        else:
-            mix(0)
-            mix(1)
+        # BLAS on one thread per ear: its own threads would compete with the
+        # other ear's and the render's (64 moving sources: 6.7x real time
+        # against 5.5x with OpenBLAS's two threads per product)
+        with _blas().limit(limits=1, user_api="blas"):
+            if workers is not None and workers > 1 and feeds[:, 0].any() and feeds[:, 1].any():
+                list(self._threads().map(mix, (0, 1)))
+            else:
+                mix(0)
+                mix(1)
         if not feeds.any() and not self._history.any():
             return np.zeros((2, T), dtype=self.dtype)
         return self._convolve(u, workers).astype(self.dtype, copy=False)
