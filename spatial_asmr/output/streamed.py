@@ -176,12 +176,12 @@ class StreamMastering:
         index, loudness = PieceIndex(), LoudnessMeter(self.sample_rate)
         self._store = Spool(self._spool, self._dtype)
         for chunk in self._chunks:
-            # one contiguous copy at the mix's precision (what the spool
-            # keeps and the piece index reads), one in float64 (the loudness's)
+            # one contiguous copy at the mix's precision: what the spool
+            # keeps and the meters read
             chunk = np.ascontiguousarray(chunk, dtype=self._store.dtype)
             self._store.write(chunk)
             index.add(chunk)
-            loudness.add(chunk.astype(np.float64))
+            loudness.add(chunk)
         # the true peak from the spool: only the pieces that can hold it
         # are oversampled (TruePeakMeter's value, bit for bit)
         peak = indexed_true_peak(index.peaks(), self._store.read, self._store.frames)
