@@ -1,9 +1,11 @@
 """The disk cache: data derived from input files, kept between runs.
 
-Two kinds of entry are kept: preprocessed HRTF sets (``hrtf``: a SOFA
+The kinds of entry kept: preprocessed HRTF sets (``hrtf``: a SOFA
 file's responses resampled to a render rate, their minimum-phase versions
-and onsets) and near-field tables (``nearfield``: the synthesised distance
-layers of such a set).  Each takes seconds to compute and comes out the same
+and onsets), near-field tables (``nearfield``: the synthesised distance
+layers of such a set), rigid-sphere tables (``sphere``) and the
+triangulations of dense sets' directions (``hull``, keyed by the directions
+themselves).  Each takes seconds to compute and comes out the same
 every time, so a render computes it once and later renders read it back.
 
 Where

@@ -110,3 +110,33 @@ def test_info_says_a_set_is_dense(dense_path, capsys):
     assert f"measurements {DIRECTIONS} (dense: preprocessed where a scene reads it" in out
     assert main(["info", "kemar"]) == 0
     assert "dense" not in capsys.readouterr().out
+
+
+def test_a_dense_layers_triangulation_is_cached_and_equals_a_fresh_hull(tmp_path, monkeypatch):
+    from scipy.spatial import ConvexHull
+
+    from spatial_asmr.hrtf import triangulation
+
+    monkeypatch.setenv("SPATIAL_ASMR_CACHE", str(tmp_path))
+    positions = _fibonacci(DIRECTIONS, 1.2)
+    first = triangulation.DistanceLayer(np.arange(DIRECTIONS), positions)
+    entries = list(tmp_path.glob("hull-*.npz"))
+    assert len(entries) == 1
+    again = triangulation.DistanceLayer(np.arange(DIRECTIONS), positions)  # read back
+    hull = ConvexHull(first.vectors)  # independently: qhull on the same directions
+    for layer in (first, again):
+        np.testing.assert_array_equal(layer.simplices, hull.simplices)
+        np.testing.assert_array_equal(layer.neighbors, hull.neighbors)
+        np.testing.assert_allclose(
+            np.einsum("tij,tjk->tik", layer.inverse,
+                      layer.vectors[layer.simplices].transpose(0, 2, 1)),
+            np.broadcast_to(np.eye(3), layer.inverse.shape), atol=1e-9)
+    # a damaged entry counts as missing: computed again and stored over it
+    entries[0].write_bytes(b"not a zip")
+    third = triangulation.DistanceLayer(np.arange(DIRECTIONS), positions)
+    np.testing.assert_array_equal(third.simplices, hull.simplices)
+    assert entries[0].stat().st_size > 1000
+    # a set of another shape is another entry; a small one is not cached
+    triangulation.DistanceLayer(np.arange(DIRECTIONS - 1), positions[:-1])
+    triangulation.DistanceLayer(np.arange(700), _fibonacci(700, 1.2))
+    assert len(list(tmp_path.glob("hull-*.npz"))) == 2
