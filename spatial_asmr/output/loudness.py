@@ -38,6 +38,12 @@ _STEPS_PER_BLOCK = 4  # 400 ms blocks in 100 ms steps (75 % overlap)
 _RUN = 64  # samples between flushes of the filter states (see dsp.iir)
 
 
+@numba.njit(inline="always")
+def _flushed(state):  # pragma: no cover - compiled
+    # a filter state too small to matter, set to zero (see dsp.iir.FLUSH)
+    return 0.0 if abs(state) < FLUSH else state
+
+
 @numba.njit("void(float32[:, ::1], float64[:, ::1], float64[:, :, ::1], int64[::1], "
             "float64[:, ::1])", cache=True, nogil=True)
 def _weighted_energy(x, sos, zi, bounds, sums):  # pragma: no cover - compiled
@@ -78,22 +84,8 @@ def _weighted_energy(x, sos, zi, bounds, sums):  # pragma: no cover - compiled
                     t1 = b12 * yv - a12 * zv
                     eu += zu * zu
                     ev += zv * zv
-                if abs(p0) < FLUSH:
-                    p0 = 0.0
-                if abs(p1) < FLUSH:
-                    p1 = 0.0
-                if abs(q0) < FLUSH:
-                    q0 = 0.0
-                if abs(q1) < FLUSH:
-                    q1 = 0.0
-                if abs(r0) < FLUSH:
-                    r0 = 0.0
-                if abs(r1) < FLUSH:
-                    r1 = 0.0
-                if abs(t0) < FLUSH:
-                    t0 = 0.0
-                if abs(t1) < FLUSH:
-                    t1 = 0.0
+                p0, p1, q0, q1 = _flushed(p0), _flushed(p1), _flushed(q0), _flushed(q1)
+                r0, r1, t0, t1 = _flushed(r0), _flushed(r1), _flushed(t0), _flushed(t1)
             sums[j, c] = eu
             if d != c:
                 sums[j, d] = ev
