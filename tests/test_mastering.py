@@ -478,3 +478,24 @@ def test_indexed_true_peak_is_the_streamed_meters_bit_for_bit(chunk, rng):
 def test_indexed_true_peak_of_nothing_or_silence_is_zero():
     assert indexed_true_peak(np.zeros(0), None, 0) == 0.0
     assert _indexed(np.zeros((3 * SKIP, 2)), 1000) == 0.0
+
+
+def test_indexed_true_peak_reads_a_steady_loud_mix_in_bounded_spans(rng):
+    # white noise leaves every piece open: it must still be read piece-run by
+    # piece-run, never whole
+    from spatial_asmr.output import truepeak
+
+    x = rng.standard_normal((200 * SKIP + 77, 2))
+    reads = []
+
+    def read(a, b):
+        reads.append(b - a)
+        return x[a:b]
+
+    index = PieceIndex()
+    index.add(x)
+    meter = TruePeakMeter()
+    meter.add(x)
+    assert indexed_true_peak(index.peaks(), read, len(x)) == meter.peak
+    assert max(reads) <= truepeak._SPAN * SKIP + 4 * truepeak.TAPS
+    assert sum(reads) >= len(x)  # every piece was looked at

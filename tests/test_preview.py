@@ -219,6 +219,17 @@ def test_a_mix_without_stems_is_inlined_and_the_buttons_are_off(browser, folder,
     assert browser.errors == []
 
 
+def test_names_that_look_like_the_pages_placeholders_stay_names(browser, folder, tmp_path):
+    scene = write_scene(folder, SCENE.replace("name: orbit", "name: __AUDIO__</script>")
+                        .replace("name: glide", "name: __DATA__"), "odd.yaml")
+    page = tmp_path / "odd.html"
+    write_preview(scene, page, audio=folder / "hum.wav")
+    browser.open(page.as_uri())
+    assert browser.evaluate("preview.data.sources.map(s => s.name)") == [
+        "__AUDIO__</script>", "__DATA__"]
+    assert browser.errors == []
+
+
 def test_bad_preview_arguments_are_clear_errors(folder, tmp_path):
     scene = write_scene(folder, SCENE)
     with pytest.raises(AudioFileError, match="audio file .*missing.wav.* does not exist"):
@@ -227,6 +238,9 @@ def test_bad_preview_arguments_are_clear_errors(folder, tmp_path):
     with pytest.raises(AudioFileError, match="lacks orbit.wav, glide.wav"):
         write_preview(scene, tmp_path / "p.html", audio=folder / "hum.wav",
                       stems=tmp_path / "empty")
+    sf.write(tmp_path / "empty.wav", np.zeros((0, 2)), RATE)
+    with pytest.raises(AudioFileError, match="empty.wav.* holds no samples"):
+        write_preview(scene, tmp_path / "p.html", audio=tmp_path / "empty.wav")
     with pytest.raises(OutputError, match="must be '.html'"):
         write_preview(scene, tmp_path / "p.txt", audio=folder / "hum.wav")
     run = subprocess.run([sys.executable, "-m", "spatial_asmr", "preview",

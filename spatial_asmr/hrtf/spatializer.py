@@ -290,7 +290,11 @@ class Spatializer:
             steps = np.linspace(0.0, 1.0, 8, endpoint=False)
             grid = np.concatenate([lo + steps * (hi - lo) for lo, hi in
                                    zip(log_d[:-1], log_d[1:], strict=True)] + [log_d[-1:]])
-            self._frontal = (grid, np.log(self.frontal_gain(np.exp(grid))))
+            # queried at these distances, tabulated at the effective ones the
+            # query clamps them to (the head's surface from a point at the centre)
+            raw = np.concatenate([[0.0], np.exp(grid)])
+            effective = np.log(effective_distance(raw, self.min_distance))
+            self._frontal = (effective, np.log(self.frontal_gain(raw)))
         grid, log_gain = self._frontal
         return np.exp(np.interp(np.log(np.asarray(distances, dtype=float)), grid, log_gain))
 

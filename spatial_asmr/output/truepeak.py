@@ -26,6 +26,7 @@ _PHASES = None
 SKIP = 2048
 """int : Input samples per piece that :meth:`Oversampled.levels` may skip."""
 _FIRST = 4  # pieces indexed_true_peak oversamples before it bounds the rest
+_SPAN = 32  # most pieces it reads and oversamples at once (65,536 frames)
 
 
 def _phases():
@@ -396,5 +397,8 @@ def indexed_true_peak(peaks, read, frames, channels=2):
     open_ = np.concatenate([[False], bound > best, [False]])
     edges = np.flatnonzero(open_[1:] != open_[:-1])
     for a, b in zip(edges[::2], edges[1::2], strict=True):
-        best = max(best, _span_level(read, frames, channels, int(a), int(b)))
+        # at most _SPAN pieces a read: a loud, steady mix leaves every piece
+        # open, and its run must not be read into memory whole
+        for lo in range(int(a), int(b), _SPAN):
+            best = max(best, _span_level(read, frames, channels, lo, min(lo + _SPAN, int(b))))
     return best

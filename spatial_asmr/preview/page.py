@@ -6,6 +6,7 @@ import base64
 import html
 import json
 import os
+import re
 import shutil
 import tempfile
 import urllib.parse
@@ -62,6 +63,8 @@ def _audio_file(path, what):
             raise AudioFileError(f"{what} {str(path)!r} is not a readable audio file: "
                                  f"{exc}") from None
         return path, None  # a format libsndfile does not read; the browser may
+    if info.frames == 0:
+        raise AudioFileError(f"{what} {str(path)!r} holds no samples")
     return path, info.frames / info.samplerate
 
 
@@ -166,9 +169,10 @@ def write_preview(scene, path, *, audio=None, stems=None, inline_limit=INLINE_LI
              "label": track.name, "src": _source(track, page_folder, inline)}
             for i, track in enumerate(tracks)]}
         template = resources.files(__package__).joinpath("page.html").read_text("utf-8")
-        text = (template.replace("__TITLE__", html.escape(data["title"]))
-                .replace("__DATA__", _script_json(data))
-                .replace("__AUDIO__", _script_json(listing)))
+        # one pass: a name holding a placeholder's text must not be filled in again
+        parts = {"TITLE": html.escape(data["title"]), "DATA": _script_json(data),
+                 "AUDIO": _script_json(listing)}
+        text = re.sub(r"__(TITLE|DATA|AUDIO)__", lambda m: parts[m[1]], template)
         from ..output.files import atomic_text
 
         with atomic_text(path) as fh:
