@@ -408,6 +408,7 @@ def _info_scene(args):
     print(f"  hrtf         {scene.hrtf}")
     for line in estimate.lines():
         print(line)
+    print(f"  levels       {_levels(scene)}")
     _info_engine(scene, estimate.moving)
     limit = default_max_memory()
     verdict = "within" if estimate.memory_bytes <= limit else "over"
@@ -417,6 +418,23 @@ def _info_scene(args):
         raise ArgumentError("--plot draws an HRTF set's grid; for a scene use "
                                "'spatial-asmr plot SCENE -o PNG'")
     return 0
+
+
+def _levels(scene):
+    """What a level in the scene means, in a line (see README "Levels")."""
+    render = scene.render
+    own = sorted({s.reference_distance for s in scene.sources
+                  if s.reference_distance is not None})
+    at = f"{render.reference_distance:g} m" + (
+        f" ({len(own)} source{'s at their' if len(own) != 1 else ' at its'} own: "
+        f"{', '.join(f'{d:g}' for d in own)} m)" if own else "")
+    where = f"straight ahead at {at}"
+    if not render.distance_gain:
+        where = "straight ahead at any distance (distance_gain: false)"
+    if render.hrtf_level == "measured":
+        return f"the HRTF file's own level (hrtf_level: measured); 1/r from {at}" \
+            if render.distance_gain else "the HRTF file's own level (hrtf_level: measured)"
+    return f"a source plays at its file's level {where}"
 
 
 def _info_engine(scene, moving):

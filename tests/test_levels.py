@@ -7,6 +7,7 @@ loudness meter and numpy energies of the input files.
 
 import shutil
 import subprocess
+import sys
 
 import netCDF4
 import numpy as np
@@ -169,3 +170,26 @@ def test_one_scenes_loudness_hardly_depends_on_the_hrtf_set(noise):
     assert max(frontal) - min(frontal) <= 1.0
     # the normalisation does it: the measured levels are far apart
     assert loudness["measured", "kemar"] - loudness["measured", quiet.name] > 10
+
+
+@pytest.mark.parametrize(("render", "own", "expected"), [
+    ("{}", "", "a source plays at its file's level straight ahead at 1 m"),
+    ("{reference_distance: 0.5}", "    reference_distance: 2\n",
+     "a source plays at its file's level straight ahead at 0.5 m (1 source at its own: 2 m)"),
+    ("{distance_gain: false}", "",
+     "a source plays at its file's level straight ahead at any distance (distance_gain: false)"),
+    ("{hrtf_level: measured, distance_gain: false}", "",
+     "the HRTF file's own level (hrtf_level: measured)"),
+])
+def test_info_says_what_a_level_in_the_scene_means(noise, render, own, expected):
+    path = noise / "info.yaml"
+    path.write_text(f"""
+render: {render}
+sources:
+  - file: a.wav
+{own}    position: {{azimuth: 0, elevation: 0, distance: 1}}
+""")
+    done = subprocess.run([sys.executable, "-m", "spatial_asmr", "info", str(path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"  levels       {expected}\n" in done.stdout
