@@ -202,6 +202,7 @@ def test_a_long_track_is_referenced_beside_the_page_and_still_plays(browser, fol
     time.sleep(0.6)
     assert browser.evaluate("preview.time()") > 0.3
     browser.evaluate("preview.stop()")
+    assert "no level meters" in browser.evaluate("document.getElementById('hint').textContent")
     assert browser.errors == []
     assert set(browser.requests) == {page.as_uri(), mix.as_uri()}
 
