@@ -186,12 +186,13 @@ def test_mute_and_solo_change_what_the_web_audio_graph_plays(browser, stems_page
 
 
 def test_a_long_track_is_referenced_beside_the_page_and_still_plays(browser, folder, tmp_path):
+    write_scene(folder, SCENE, "long.yaml")
     mix = tmp_path / "mix.flac"
     sf.write(mix, 0.1 * np.random.default_rng(1).standard_normal((4 * RATE, 2)), RATE,
              subtype="PCM_24")
     page = tmp_path / "long.html"
     run = subprocess.run([sys.executable, "-m", "spatial_asmr", "preview",
-                          str(folder / "scene.yaml"), "-o", str(page), "--audio", str(mix),
+                          str(folder / "long.yaml"), "-o", str(page), "--audio", str(mix),
                           "--inline-limit", "1K"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "beside the page" in run.stderr
@@ -232,7 +233,7 @@ def test_names_that_look_like_the_pages_placeholders_stay_names(browser, folder,
 
 
 def test_bad_preview_arguments_are_clear_errors(folder, tmp_path):
-    scene = write_scene(folder, SCENE)
+    scene = write_scene(folder, SCENE, "bad.yaml")
     with pytest.raises(AudioFileError, match="audio file .*missing.wav.* does not exist"):
         write_preview(scene, tmp_path / "p.html", audio=tmp_path / "missing.wav")
     (tmp_path / "empty").mkdir()
@@ -245,7 +246,7 @@ def test_bad_preview_arguments_are_clear_errors(folder, tmp_path):
     with pytest.raises(OutputError, match="must be '.html'"):
         write_preview(scene, tmp_path / "p.txt", audio=folder / "hum.wav")
     run = subprocess.run([sys.executable, "-m", "spatial_asmr", "preview",
-                          str(folder / "scene.yaml"), "-o", str(tmp_path / "p.html"),
+                          str(folder / "bad.yaml"), "-o", str(tmp_path / "p.html"),
                           "--audio", str(tmp_path / "missing.wav")],
                          capture_output=True, text=True)
     assert run.returncode == 1
