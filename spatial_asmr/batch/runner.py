@@ -458,6 +458,11 @@ def _render_entries(entries, pool, out_dir, shard, force, bit_depth, format, ann
                                       task["bit_depth_scene"])
                 except SpatialAsmrError as exc:
                     entry.error = str(exc)
+                except BaseException:
+                    # an interrupt while this scene is checked: no worker has
+                    # it, so nothing else would remove what the check made
+                    remove_temporaries(task["output"])
+                    raise
             if entry.error is not None:
                 finish(index, failed_record(task, entry.error))
                 continue

@@ -148,8 +148,8 @@ def atomic_path(path):
     folder = path.parent if str(path.parent) else Path(".")
     with writing(path):
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
-    os.close(fd)
     try:
+        os.close(fd)
         yield tmp
         with writing(path):
             # mkstemp makes the file private (0600)

@@ -186,8 +186,10 @@ def check_destination(path, bit_depth):
         raise OutputError(f"output file {str(path)!r} is a folder but must be a file")
     with writing(path):  # can a file be made there? (permissions, a read-only disk)
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
+        try:
+            os.close(fd)
+        finally:  # an interrupt here must not leave the probe behind
+            os.unlink(probe)
     return path, bit_depth, fmt
 
 
