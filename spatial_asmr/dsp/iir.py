@@ -16,14 +16,29 @@ operation on x86; a state below 1e-200 contributes nothing a float32 or
 float64 signal of audio level can hold.
 """
 
-__all__ = ["butter_sos", "sosfilt", "lfilter2", "FLUSH"]
+__all__ = ["butter_sos", "sosfilt", "lfilter2", "biquad", "flushed", "FLUSH", "RUN"]
 
 import numba
 import numpy as np
 
 FLUSH = 1e-200
 """float : Filter states smaller than this (in magnitude) are set to zero."""
-_RUN = 64  # samples between flushes
+RUN = 64
+"""int : Samples between flushes of the filter states (see :data:`FLUSH`)."""
+
+
+@numba.njit(inline="always")
+def biquad(u, b0, b1, b2, a1, a2, s0, s1):  # pragma: no cover - compiled
+    """One sample through a second-order section (transposed direct form II,
+    ``a0 = 1``): the output and the section's two new states."""
+    y = b0 * u + s0
+    return y, b1 * u - a1 * y + s1, b2 * u - a2 * y
+
+
+@numba.njit(inline="always")
+def flushed(state):  # pragma: no cover - compiled
+    """A filter state, or zero where it is too small to matter (:data:`FLUSH`)."""
+    return 0.0 if abs(state) < FLUSH else state
 
 
 @numba.njit("void(float64[:, ::1], float64[:, ::1], float64[:, :, ::1], float64[:, ::1])",
@@ -32,7 +47,7 @@ def _sosfilt(x, sos, zi, out):  # pragma: no cover - compiled
     # x, out: (n, channels); sos: (sections, 6), a0 = 1; zi: (sections, 2,
     # channels), updated.  Channels are filtered two at a time: two
     # independent recursions keep the pipeline busy where one waits on its
-    # own previous result.  States are flushed once per _RUN samples, so the
+    # own previous result.  States are flushed once per RUN samples, so the
     # inner loop has no branches.
     n, channels = x.shape
     for s in range(sos.shape[0]):
@@ -44,35 +59,16 @@ def _sosfilt(x, sos, zi, out):  # pragma: no cover - compiled
             d = min(c + 1, channels - 1)
             p0, p1 = zi[s, 0, c], zi[s, 1, c]
             q0, q1 = zi[s, 0, d], zi[s, 1, d]
-            for i0 in range(0, n, _RUN):
-                i1 = min(i0 + _RUN, n)
+            for i0 in range(0, n, RUN):
+                i1 = min(i0 + RUN, n)
                 if d == c:
                     for i in range(i0, i1):
-                        u = src[i, c]
-                        yu = b0 * u + p0
-                        p0 = b1 * u - a1 * yu + p1
-                        p1 = b2 * u - a2 * yu
-                        out[i, c] = yu
+                        out[i, c], p0, p1 = biquad(src[i, c], b0, b1, b2, a1, a2, p0, p1)
                 else:
                     for i in range(i0, i1):
-                        u = src[i, c]
-                        v = src[i, d]
-                        yu = b0 * u + p0
-                        yv = b0 * v + q0
-                        p0 = b1 * u - a1 * yu + p1
-                        q0 = b1 * v - a1 * yv + q1
-                        p1 = b2 * u - a2 * yu
-                        q1 = b2 * v - a2 * yv
-                        out[i, c] = yu
-                        out[i, d] = yv
-                if abs(p0) < FLUSH:
-                    p0 = 0.0
-                if abs(p1) < FLUSH:
-                    p1 = 0.0
-                if abs(q0) < FLUSH:
-                    q0 = 0.0
-                if abs(q1) < FLUSH:
-                    q1 = 0.0
+                        out[i, c], p0, p1 = biquad(src[i, c], b0, b1, b2, a1, a2, p0, p1)
+                        out[i, d], q0, q1 = biquad(src[i, d], b0, b1, b2, a1, a2, q0, q1)
+                p0, p1, q0, q1 = flushed(p0), flushed(p1), flushed(q0), flushed(q1)
             zi[s, 0, c], zi[s, 1, c] = p0, p1
             if d != c:
                 zi[s, 0, d], zi[s, 1, d] = q0, q1

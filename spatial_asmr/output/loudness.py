@@ -9,7 +9,7 @@ import math
 import numba
 import numpy as np
 
-from ..dsp.iir import FLUSH
+from ..dsp.iir import RUN, biquad, flushed
 from .audio_checks import (
     BLOCK,
     check_audio,
@@ -35,15 +35,6 @@ _RELATIVE_GATE = -10.0
 _STEPS_PER_BLOCK = 4  # 400 ms blocks in 100 ms steps (75 % overlap)
 
 
-_RUN = 64  # samples between flushes of the filter states (see dsp.iir)
-
-
-@numba.njit(inline="always")
-def _flushed(state):  # pragma: no cover - compiled
-    # a filter state too small to matter, set to zero (see dsp.iir.FLUSH)
-    return 0.0 if abs(state) < FLUSH else state
-
-
 @numba.njit("void(float32[:, ::1], float64[:, ::1], float64[:, :, ::1], int64[::1], "
             "float64[:, ::1])", cache=True, nogil=True)
 def _weighted_energy(x, sos, zi, bounds, sums):  # pragma: no cover - compiled
@@ -65,27 +56,17 @@ def _weighted_energy(x, sos, zi, bounds, sums):  # pragma: no cover - compiled
         for j in range(bounds.shape[0] - 1):
             eu = 0.0
             ev = 0.0
-            for i0 in range(bounds[j], bounds[j + 1], _RUN):
-                i1 = min(i0 + _RUN, bounds[j + 1])
+            for i0 in range(bounds[j], bounds[j + 1], RUN):
+                i1 = min(i0 + RUN, bounds[j + 1])
                 for i in range(i0, i1):
-                    u = x[i, c]
-                    v = x[i, d]
-                    yu = b00 * u + p0
-                    yv = b00 * v + r0
-                    p0 = b01 * u - a01 * yu + p1
-                    r0 = b01 * v - a01 * yv + r1
-                    p1 = b02 * u - a02 * yu
-                    r1 = b02 * v - a02 * yv
-                    zu = b10 * yu + q0
-                    zv = b10 * yv + t0
-                    q0 = b11 * yu - a11 * zu + q1
-                    t0 = b11 * yv - a11 * zv + t1
-                    q1 = b12 * yu - a12 * zu
-                    t1 = b12 * yv - a12 * zv
+                    yu, p0, p1 = biquad(x[i, c], b00, b01, b02, a01, a02, p0, p1)
+                    yv, r0, r1 = biquad(x[i, d], b00, b01, b02, a01, a02, r0, r1)
+                    zu, q0, q1 = biquad(yu, b10, b11, b12, a11, a12, q0, q1)
+                    zv, t0, t1 = biquad(yv, b10, b11, b12, a11, a12, t0, t1)
                     eu += zu * zu
                     ev += zv * zv
-                p0, p1, q0, q1 = _flushed(p0), _flushed(p1), _flushed(q0), _flushed(q1)
-                r0, r1, t0, t1 = _flushed(r0), _flushed(r1), _flushed(t0), _flushed(t1)
+                p0, p1, q0, q1 = flushed(p0), flushed(p1), flushed(q0), flushed(q1)
+                r0, r1, t0, t1 = flushed(r0), flushed(r1), flushed(t0), flushed(t1)
             sums[j, c] = eu
             if d != c:
                 sums[j, d] = ev
