@@ -97,8 +97,8 @@ class Spool:
             return
         with writing(self._output):
             self._file.flush()
-        frame = 2 * self.dtype.itemsize
         self._file.seek(0)
+        frame = 2 * self.dtype.itemsize
         while True:
             data = self._file.read(READ_BACK * frame)
             if not data:

@@ -391,10 +391,13 @@ def indexed_true_peak(peaks, read, frames, channels=2):
     # the most promising pieces first, then every run of pieces that may
     # still hold more (one oversampling per run: few calls)
     best = 0.0
-    for k in np.argsort(-bound, kind="stable")[:_FIRST]:
+    first = np.argsort(-bound, kind="stable")[:_FIRST]
+    for k in first:
         if bound[k] > best:
             best = max(best, _span_level(read, frames, channels, int(k), int(k) + 1))
-    open_ = np.concatenate([[False], bound > best, [False]])
+    still = bound > best
+    still[first] = False  # measured already
+    open_ = np.concatenate([[False], still, [False]])
     edges = np.flatnonzero(open_[1:] != open_[:-1])
     for a, b in zip(edges[::2], edges[1::2], strict=True):
         # at most _SPAN pieces a read: a loud, steady mix leaves every piece
