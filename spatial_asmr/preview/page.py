@@ -88,7 +88,7 @@ def _stem_files(scene, stems):
         raise AudioFileError(f"stems folder {str(folder)!r} lacks {', '.join(missing)}: render "
                              "the stems with 'spatial-asmr render SCENE -o MIX --stems DIR', or "
                              "leave out --audio to render them here")
-    return [_audio_file(folder / name, "stem")[0] for name in stem_names(scene)]
+    return [_audio_file(folder / name, "stem") for name in stem_names(scene)]
 
 
 def write_preview(scene, path, *, audio=None, stems=None, inline_limit=INLINE_LIMIT,
@@ -150,18 +150,20 @@ def write_preview(scene, path, *, audio=None, stems=None, inline_limit=INLINE_LI
             suffix = ".wav" if scene.output.bit_depth == "float" else ".flac"
             mix = scratch / f"{path.stem}{suffix}"
             render_to_file(scene, mix, progress=progress, stems=stems)
-            if stems is not None:
-                rendered += _stem_files(scene, stems)
+            mix = _audio_file(mix, "audio file")
         else:
-            mix, _ = _audio_file(audio, "audio file")
-        tracks = _stem_files(scene, stems) if stems is not None else [mix]
-        lengths = [_audio_file(t, "audio file")[1] for t in tracks]
+            mix = _audio_file(audio, "audio file")
+        # (path, seconds or None) of what the page plays
+        found = _stem_files(scene, stems) if stems is not None else [mix]
+        tracks = [track for track, _ in found]
+        if audio is None and stems is not None:
+            rendered += tracks
         inline = sum(t.stat().st_size for t in tracks) <= inline_limit
         if not inline and audio is None and stems is None:  # kept beside the page
-            kept = page_folder / mix.name
-            os.replace(mix, kept)
+            kept = page_folder / tracks[0].name
+            os.replace(tracks[0], kept)
             tracks, rendered = [kept], [kept]
-        known = [s for s in lengths if s is not None]
+        known = [seconds for _, seconds in found if seconds is not None]
         data = preview_data(scene, duration=max(known) if known else None)
         names = [s["name"] for s in data["sources"]]
         listing = {"mode": "stems" if stems is not None else "mix", "tracks": [
