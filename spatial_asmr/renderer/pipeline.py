@@ -34,13 +34,12 @@ import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import OutputError
 from ..output.files import check_space, remove_temporaries
-from ..output.limiter import LimiterReport
-from ..output.streamed import StreamMastering, db
 from ..output.writing import (
     Quantiser,
     _parse_bit_depth,
@@ -50,6 +49,24 @@ from ..output.writing import (
 )
 from ..scene.model import Normalize
 from .estimate import check_scene_memory
+
+if TYPE_CHECKING:
+    from ..output.limiter import LimiterReport
+
+
+def _no_limiting():
+    # imported here, as the other mastering modules are: importing them
+    # compiles their kernels, which a first render compiles beside the HRTF
+    # set's preprocessing (spatial_asmr.kernels)
+    from ..output.limiter import LimiterReport
+
+    return LimiterReport(False, 0.0, 0.0)
+
+
+def _mastering(*args):
+    from ..output.streamed import StreamMastering
+
+    return StreamMastering(*args)
 
 
 @dataclass(frozen=True)
@@ -93,7 +110,7 @@ class RenderReport:
     loudness_lufs: float
     normalize: Normalize | None
     gain_db: float
-    limiter: LimiterReport = field(default_factory=lambda: LimiterReport(False, 0.0, 0.0))
+    limiter: "LimiterReport" = field(default_factory=_no_limiting)
     wall_seconds: float = 0.0
     container: str | None = None
     stems: tuple = ()
@@ -136,6 +153,27 @@ def _prepare(scene, progress, dtype, threads):
     if progress is not None:
         chunks = _progress(chunks, progress, plan.n_samples, plan.sample_rate)
     return plan, chunks
+
+
+def _plan(scene, dtype, threads):
+    """The render plan; where the kernels are not compiled yet, a second
+    process compiles them while this one preprocesses the HRTF set."""
+    from .plan import RenderPlan
+
+    helper = None
+    if dtype == np.float32:
+        from .. import kernels
+        from .engines import BASIS_FROM
+
+        units = kernels.UNITS
+        if scene.render.engine == "basis" or (scene.render.engine == "auto"
+                                              and len(scene.sources) >= BASIS_FROM):
+            units += (kernels.BASIS_UNIT,)
+        helper = kernels.start_helper(units)
+    plan = RenderPlan(scene, dtype, threads=threads)
+    if helper is not None:
+        helper.finish()
+    return plan
 
 
 def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float32,
@@ -196,9 +234,7 @@ def render_to_file(scene, path, *, bit_depth=None, progress=None, dtype=np.float
     depth = bit_depth if bit_depth is not None else scene.output.bit_depth
     check_destination(path, depth)
     check_scene_memory(scene, max_memory, dtype=dtype, threads=threads)
-    from .plan import RenderPlan
-
-    plan = RenderPlan(scene, dtype, threads=threads)
+    plan = _plan(scene, dtype, threads)
     report = render_plan_to_file(plan, path, bit_depth=bit_depth, progress=progress,
                                  started=started)
     if stems is not None:
@@ -232,7 +268,7 @@ def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=No
     chunks = plan.chunks()
     if progress is not None:
         chunks = _progress(chunks, progress, plan.n_samples, plan.sample_rate)
-    mastering = StreamMastering(chunks, plan.sample_rate, scene.output.normalize, depth != "float",
+    mastering = _mastering(chunks, plan.sample_rate, scene.output.normalize, depth != "float",
                            path, plan.dtype)
     try:
         for finished in mastering.passes():
@@ -254,6 +290,8 @@ def _check_space(plan, path, depth, fmt):
 
 
 def _report(path, frames, plan, depth, scene, mastering, started, container=None):
+    from ..output.streamed import db
+
     return RenderReport(
         path=path, seconds=frames / plan.sample_rate, sample_rate=plan.sample_rate,
         bit_depth=depth, peak_dbtp=db(mastering.peak.peak),
@@ -314,7 +352,7 @@ def render(scene, dtype=np.float32, *, master=True, bit_depth=None, progress=Non
         audio = np.concatenate(pieces, axis=0) if pieces else np.zeros((0, 2), plan.dtype)
         return audio, plan.sample_rate
     depth = _parse_bit_depth(bit_depth if bit_depth is not None else scene.output.bit_depth)
-    mastering = StreamMastering(chunks, plan.sample_rate, scene.output.normalize, depth != "float",
+    mastering = _mastering(chunks, plan.sample_rate, scene.output.normalize, depth != "float",
                            None, plan.dtype)
     try:
         for finished in mastering.passes():
