@@ -99,24 +99,39 @@ def sphere_transfer(frequency, distance, angle, radius=HEAD_RADIUS,
     p_prev = np.ones_like(cos_t)
     p_cur = cos_t
     total = term0[None, :] * p_prev
+    done = np.empty_like(total)
+    # the frequencies still summed: a low one converges in far fewer orders
+    # than the highest, and leaves the working arrays when it has
+    active = np.arange(len(mu))
+    mu_a, x_a = mu, x_src
     small = np.zeros_like(mu, dtype=int)
     m = 0
     while True:
         m += 1
         if m > 1:
-            q_mu = (2 * m - 1) / mu - 1.0 / q_mu
-            q_src = (2 * m - 1) / x_src - 1.0 / q_src
+            q_mu = (2 * m - 1) / mu_a - 1.0 / q_mu
+            q_src = (2 * m - 1) / x_a - 1.0 / q_src
             p_prev, p_cur = p_cur, ((2 * m - 1) * cos_t * p_cur - (m - 1) * p_prev) / m
         ratio_h = ratio_h * (q_src / q_mu)
-        term = (2 * m + 1) * ratio_h / (1.0 / q_mu - (m + 1) / mu)
-        contribution = term[None, :] * p_cur
-        total = total + contribution
-        size = np.abs(term) * (2 * m + 1) ** 0  # |P_m| <= 1
-        below = size <= tol * np.abs(total).max(axis=0)
-        small = np.where(below & (m > x_src + 10), small + 1, 0)
-        if (small >= 4).all() or m >= max_order:
-            break
-    h = -(rho / mu) * np.exp(-1j * x_src) * total
+        term = (2 * m + 1) * ratio_h / (1.0 / q_mu - (m + 1) / mu_a)
+        total += term[None, :] * p_cur
+        # |P_m| <= 1; the test only where the series may stop (m > x + 10)
+        ready = np.nonzero(m > x_a + 10)[0]
+        below = np.abs(term[ready]) <= tol * np.abs(total[:, ready]).max(axis=0)
+        counted = np.where(below, small[ready] + 1, 0)
+        small = np.zeros_like(small)
+        small[ready] = counted
+        converged = small >= 4
+        if m >= max_order:
+            converged[:] = True
+        if converged.any():
+            done[:, active[converged]] = total[:, converged]
+            keep = ~converged
+            if not keep.any():
+                break
+            active, mu_a, x_a, small = active[keep], mu_a[keep], x_a[keep], small[keep]
+            q_mu, q_src, ratio_h, total = q_mu[keep], q_src[keep], ratio_h[keep], total[:, keep]
+    h = -(rho / mu) * np.exp(-1j * x_src) * done
     return np.conj(h)
 
 
