@@ -41,3 +41,16 @@ def test_a_render_does_not_import_scipy_signal(tmp_path):
         f"{str(tmp_path / 'out.wav')!r})")
     assert "spatial_asmr.renderer.plan" in loaded
     assert "scipy.signal" not in loaded
+
+
+def test_preparing_a_render_leaves_the_mastering_kernels_to_the_mastering():
+    # importing a mastering module compiles its kernels: a first render
+    # compiles them in a second process while it preprocesses the HRTF set
+    loaded = _modules_after(
+        "from spatial_asmr import load_scene\n"
+        "from spatial_asmr.renderer.pipeline import _plan\n"
+        "import numpy as np\n"
+        f"_plan(load_scene({str(SCENES / 'whisper_orbit.yaml')!r}), np.float32, None)")
+    assert "spatial_asmr.renderer.plan" in loaded
+    assert not {"spatial_asmr.output.loudness", "spatial_asmr.output.truepeak",
+                "spatial_asmr.output.limiter"} & loaded
