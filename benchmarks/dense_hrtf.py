@@ -3,7 +3,9 @@
 A densely measured or simulated set has tens of thousands of directions (an ARI set
 41,527 at 256 taps).  This writes such a set: 41,527 directions on a Fibonacci sphere
 at 1.2 m, each the bundled KEMAR response of the nearest measured direction at 48 kHz,
-cut to 256 taps with a half-Hann tail (the grid and size are what matter here), then
+cut to 256 taps with a half-Hann tail, its level raised by 1e-6 dB per direction (so
+that no two are alike, as in a measured set: identical responses are preprocessed
+once); the grid and size are what matter here. Then it
 renders a 0.2 s scene with one source circling at 0.5 m (near field on) twice with
 ``spatial-asmr render`` under ``/usr/bin/time -v``: once with empty HRTF and numba
 caches, once cached.  Targets (issue 12): first <= 15 s, cached <= 3 s, peak RSS <= 1 GB.
@@ -47,6 +49,9 @@ def dense_set(path, directions, taps=256, rate=48000):
     fade = np.hanning(64)[32:]
     ir = kemar.raw[index, :, :taps].copy()
     ir[..., -32:] *= fade
+    # a level step of 1e-6 dB per direction: a measured set has no two
+    # responses alike, and identical ones are preprocessed once
+    ir *= 10 ** (1e-6 * k / 20)[:, None, None]
     write_sofa(path, ir, positions, rate, title="dense benchmark set")
 
 

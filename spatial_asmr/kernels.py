@@ -19,7 +19,9 @@ basis engine's) compile when their module is imported.
 
 ``python -m spatial_asmr.kernels [MODULE ...]`` compiles them (all by
 default), printing each unit's position as it starts it: what the helper
-runs, and what an image build can run to ship compiled kernels.
+runs (with ``--helper``: it stops before the first unit the render claims
+on its standard input), and what an image build can run to ship compiled
+kernels.
 """
 
 __all__ = ["UNITS", "BASIS_UNIT", "Helper", "cold", "compile_unit", "compile_kernels",
@@ -94,7 +96,7 @@ def compile_unit(unit):
         getattr(module, kernel).compile(_argument_types(types))
 
 
-def compile_kernels(units=UNITS, report=None):
+def compile_kernels(units=UNITS, report=None, stop=None):
     """Compile every kernel of ``units``, in order.
 
     Parameters
@@ -103,8 +105,13 @@ def compile_kernels(units=UNITS, report=None):
         Entries of :data:`UNITS` (default all).
     report : callable, optional
         Called with each unit's position before it is compiled.
+    stop : callable, optional
+        Asked before each unit: no unit from the position it returns on
+        is compiled.
     """
     for i, unit in enumerate(units):
+        if stop is not None and i >= stop():
+            break
         if report is not None:
             report(i)
         compile_unit(unit)
@@ -154,13 +161,24 @@ class Helper:
 
     def finish(self, timeout=600.0):
         """Compile, from the first unit on, the units the helper has not
-        started; then wait for it (at most ``timeout`` seconds; then it is
+        started, claiming each first (the helper stops before a claimed
+        one); then wait for it (at most ``timeout`` seconds; then it is
         stopped).  Whatever it did not get to compiles as the render calls it.
         """
+        last = len(self.units) - 1
         for i, unit in enumerate(self.units):
+            try:  # in the helper's order: its position last - i
+                self._process.stdin.write(f"{last - i}\n")
+                self._process.stdin.flush()
+            except OSError:  # it has finished (or failed)
+                pass
             if i >= self._reached or self._process.poll() is not None:
                 break
             compile_unit(unit)
+        try:
+            self._process.stdin.close()
+        except OSError:
+            pass
         try:
             self._process.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -193,29 +211,44 @@ def start_helper(units=UNITS):
     names = [name for name, _ in reversed(units)]
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "spatial_asmr.kernels", *names], stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            [sys.executable, "-m", "spatial_asmr.kernels", "--helper", *names],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     except OSError:
         return None
     return Helper(process, units)
 
 
 def _main(argv):
+    # --helper: started by a render (start_helper), which claims units on
+    # this process's standard input as it compiles them itself; this stops
+    # before the first claimed one
+    helper = argv[:1] == ["--helper"]
     known = dict(UNITS + (BASIS_UNIT,))
-    names = argv or list(known)
+    names = argv[1:] if helper else argv
+    names = names or list(known)
     unknown = [name for name in names if name not in known]
     if unknown:
         print(f"error: no kernels in {', '.join(unknown)}; modules: {', '.join(known)}",
               file=sys.stderr)
         return 2
+    claimed = [len(names)]
+    if helper:
+        def listen():
+            for line in sys.stdin:
+                try:
+                    claimed[0] = min(claimed[0], int(line))
+                except ValueError:
+                    pass
 
-    def report(i):
+        threading.Thread(target=listen, daemon=True).start()
+
+    def report(position):
         try:
-            print(i, flush=True)
+            print(position, flush=True)
         except OSError:  # the render that started this one has gone: go on
             pass
 
-    compile_kernels([(name, known[name]) for name in names], report)
+    compile_kernels([(name, known[name]) for name in names], report, lambda: claimed[0])
     return 0
 
 
