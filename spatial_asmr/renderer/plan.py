@@ -57,6 +57,16 @@ class _Muted:
         return out
 
 
+def _frames(y, n):
+    """The first ``n`` samples of ear rows ``y`` (2, >= n) as C-contiguous
+    frames (n, 2), what every consumer of the mix reads (written a column at
+    a time: 6 times faster than numpy's copy of the transposed view)."""
+    out = np.empty((n, 2), dtype=y.dtype)
+    out[:, 0] = y[0, :n]
+    out[:, 1] = y[1, :n]
+    return out
+
+
 @dataclass
 class _Source:
     stream: object  # signals.SourceStream
@@ -423,7 +433,7 @@ class RenderPlan:
                 y += beside.result()
             n = min(k_n * B, self.n_samples - done)
             done += n
-            return y[:, :n].T
+            return _frames(y, n)
 
         try:
             for k0 in range(0, n_blocks, K):
@@ -550,7 +560,7 @@ class RenderPlan:
         def piece(k0, x):
             y = engine.process(x, workers=1)
             n = min((x.shape[1] // B - 1) * B, self.n_samples - k0 * B)
-            return y[:, :n].T
+            return _frames(y, n)
 
         workers = self.threads
         with ThreadPoolExecutor(workers) as pool:
