@@ -12,6 +12,11 @@ Cases (``--only NAME`` runs one; default all):
     ``spatial-asmr render scenes/sleep.yaml`` end to end (process start to file
     written), warm, and in one process the render loop alone and the mastering of its
     mix alone.  Targets: >= 100x real time end to end; mastering <= 10 % of the render.
+``hour``
+    A 60-minute scene of the same kind as ``sleep.yaml``: its four sources again
+    every 4 minutes (60 in all, each sounding about 70 s, new seeds), the listener
+    still but for the same short turn in the last 4 minutes; end to end, with its
+    peak RSS.  Target: <= 40 s, within the memory bound.
 ``activity``
     A scene of 4 moving sources that each sound for a quarter of 120 s, against the same
     sources sounding throughout (the first should cost about a quarter); and a static
@@ -22,7 +27,7 @@ two-ear response of the HRTF's length (the static-scene floor).
 
 Usage::
 
-    python benchmarks/speed.py [--only startup|first|sleep|activity] [--repeat 5]
+    python benchmarks/speed.py [--only startup|first|sleep|hour|activity] [--repeat 5]
 
 Medians with min and max; the load (``uptime``) is printed first: the machine is
 shared, so compare figures of one run.
@@ -151,6 +156,52 @@ def sleep(repeat):
     print(f"oaconvolve of its sources  {_stats(floor)}")
 
 
+def _sleep_hour(folder, segments=15):
+    """sleep.yaml's sources every 4 minutes for an hour (its turn in the last 4)."""
+    import copy
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe")
+    base = yaml.load((SCENES / "sleep.yaml").read_text())
+    sources = []
+    for k in range(segments):
+        shift = 240 * k
+        for spec in base["sources"]:
+            s = copy.deepcopy(spec)
+            s["name"] = f"{spec['name']}-{k}"
+            s["generator"]["seed"] += 100 * k
+            s["start"] = spec.get("start", 0) + shift
+            path = s["trajectory"]
+            if "offset" in path:
+                path["offset"]["start"] += shift
+            else:
+                s["trajectory"] = {"offset": {"start": s["start"], "path": path}}
+            sources.append(s)
+    turn = base["listener"]["orientation"]
+    base["listener"]["orientation"] = [dict(turn[0])] + [
+        dict(key, time=key["time"] + 240 * (segments - 1)) for key in turn[1:]]
+    scene = dict(base, duration=240 * segments, sources=sources)
+    path = folder / "sleep_hour.yaml"
+    with open(path, "w") as fh:
+        yaml.dump(scene, fh)
+    return path
+
+
+def hour(repeat):
+    import resource
+
+    with tempfile.TemporaryDirectory() as tmp:
+        scene = _sleep_hour(Path(tmp))
+        _run(_cli() + ["validate", str(scene)])
+        start = time.perf_counter()
+        _run(_cli() + ["render", str(scene), "-o", str(Path(tmp) / "h.wav"), "-q"])
+        wall = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"60-minute sleep scene end to end {wall:.1f} s   {3600 / wall:.1f}x real time; "
+          f"peak RSS {rss:.0f} MiB; target <= 40 s")
+
+
 ACTIVITY = """\
 sample_rate: 48000
 duration: 120
@@ -210,7 +261,8 @@ def activity(repeat):
           f"ratio {np.median(turned) / np.median(still):.2f}; target: the turn's cost only")
 
 
-CASES = {"startup": startup, "first": first, "sleep": sleep, "activity": activity}
+CASES = {"startup": startup, "first": first, "sleep": sleep, "hour": hour,
+         "activity": activity}
 
 
 def main():

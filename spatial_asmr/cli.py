@@ -409,7 +409,7 @@ def _info_scene(args):
     for line in estimate.lines():
         print(line)
     print(f"  levels       {_levels(scene)}")
-    _info_engine(scene, estimate.moving)
+    _info_engine(scene, estimate.moving_at_once)
     limit = default_max_memory()
     verdict = "within" if estimate.memory_bytes <= limit else "over"
     print(f"  limit        {format_size(limit)} by default (half of this machine's memory): "
@@ -443,7 +443,7 @@ def _info_engine(scene, moving):
     engine = choose_engine(scene.render.engine, moving)
     why = ""
     if scene.render.engine == "auto":
-        why = (f" (auto: {moving} moving source{'s' if moving != 1 else ''}; "
+        why = (f" (auto: {moving} moving source{'s' if moving != 1 else ''} at once; "
                f"basis from {BASIS_FROM})")
     print(f"  engine       {engine}{why}")
     if engine != "basis" or not moving:

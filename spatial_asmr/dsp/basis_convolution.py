@@ -164,7 +164,7 @@ class BasisConvolver:
         _blend(self._table, index, weights, rows, ear, out)
         return out
 
-    def process(self, x, index, weights, workers=None, active=None):
+    def process(self, x, index, weights, workers=None, active=None, rows=None):
         """Convolve one chunk.
 
         Parameters
@@ -181,11 +181,18 @@ class BasisConvolver:
             Threads (the two ears are mixed on two; the FFTs use ``workers``).
         active : ndarray of bool, shape (n_channels,), optional
             Channels whose input may be non-zero in this chunk; default all.
+        rows : ndarray of int, optional
+            The channels whose weights may be non-zero in this chunk; the
+            others are silent and apply no filter (as
+            :meth:`spatial_asmr.dsp.convolution.PartitionedConvolver.process`).
 
         Returns
         -------
         y : ndarray, shape (2, K * B)
         """
+        if rows is not None and len(rows) < x.shape[0]:
+            x, index, weights = x[rows], index[rows], weights[rows]
+            active = None if active is None else np.asarray(active)[rows]
         B = self.block_size
         T = x.shape[1] - B
         K = self.basis.size

@@ -312,6 +312,7 @@ class PartitionedConvolver:
         weakref.finalize(self, self._pool.release, self._own)
         self.n_channels = n_channels
         self._history = np.zeros((n_channels, P - 1, self.n_bins), dtype=self.cdtype)
+        self._held = np.ones(n_channels, dtype=bool)  # history rows that may be non-zero
         self._ramp = crossfade_ramp(B, self.dtype)
         self._ears = None  # two threads, one per ear, made on first use
 
@@ -361,7 +362,7 @@ class PartitionedConvolver:
                     else:
                         self._own.extend(slots.tolist())
 
-    def process(self, x, index, weights, workers=None, active=None):
+    def process(self, x, index, weights, workers=None, active=None, rows=None):
         """Convolve one chunk.
 
         Parameters
@@ -381,6 +382,12 @@ class PartitionedConvolver:
             are taken as silent (their input is not transformed).  A silent
             channel costs nothing where its weights are zero too.  Default:
             all.
+        rows : ndarray of int, optional
+            The channels whose weights may be non-zero in this chunk (the
+            active ones among them); the others apply no filter and are
+            silent, and the chunk costs nothing for them: a long scene of
+            many sources, a few sounding at a time, costs what those few
+            do.  Default: all.
 
         Returns
         -------
@@ -393,20 +400,28 @@ class PartitionedConvolver:
             # next chunk's partitions reach back to are silent
             K = x.shape[1] // B - 1
             self._history[:] = 0
+            self._held[:] = False
             return np.zeros((2, K * B), dtype=self.dtype)
+        n_ch = x.shape[0]
+        every = rows is None or len(rows) == n_ch
+        if not every:  # the chunk's channels only, in order
+            rows = np.asarray(rows, dtype=np.int64)
+            x, index, weights = x[rows], index[rows], weights[rows]
+            active = None if active is None else active[rows]
         if active is None or np.all(active):
             spectra = _input_spectra(x, B, N, self.dtype, workers)
         else:
-            rows = np.flatnonzero(active)
+            on = np.flatnonzero(active)
             spectra = np.zeros((x.shape[0], x.shape[1] // B - 1, self.n_bins), self.cdtype)
-            if len(rows):
-                spectra[rows] = _input_spectra(x[rows], B, N, self.dtype, workers)
+            if len(on):
+                spectra[on] = _input_spectra(x[on], B, N, self.dtype, workers)
         spectra = spectra.astype(self.cdtype, copy=False)
         K = spectra.shape[1]
         P = self.n_partitions
         y = np.zeros((6, 2, K, self.n_bins), dtype=self.dtype)
         moving = np.zeros((2, K), dtype=np.bool_)
         spectra = np.ascontiguousarray(spectra)
+        history = self._history if every else np.ascontiguousarray(self._history[rows])
         index = np.asarray(index, dtype=np.int64)
         slots = self._slot[index]
         missing = slots < 0
@@ -416,7 +431,7 @@ class PartitionedConvolver:
         weights = np.ascontiguousarray(weights, dtype=self.dtype)
 
         def ear(e):
-            _accumulate(self._history, spectra, self._pool.re, self._pool.im, slots, weights,
+            _accumulate(history, spectra, self._pool.re, self._pool.im, slots, weights,
                         y, moving, e)
 
         if workers is not None and workers > 1:
@@ -427,8 +442,24 @@ class PartitionedConvolver:
         moving = moving[0] | moving[1]
         if P > 1:
             # the last P - 1 frames, from this chunk and, if it is short, before it
-            recent = spectra if K >= P - 1 else np.concatenate([self._history, spectra], axis=1)
-            self._history = recent[:, -(P - 1):].copy()
+            recent = spectra if K >= P - 1 else np.concatenate([history, spectra], axis=1)
+            if every:
+                self._history = recent[:, -(P - 1):].copy()
+                self._held[:] = True
+            else:
+                # the others were silent in this chunk: their frames shift out
+                # (those still held are all zero once this chunk is as long)
+                others = np.ones(n_ch, dtype=bool)
+                others[rows] = False
+                held = others & self._held
+                if held.any():
+                    old = self._history[held]
+                    self._history[held] = (0 if K >= P - 1 else np.concatenate(
+                        [old, np.zeros_like(old[:, :K])], axis=1)[:, -(P - 1):])
+                self._history[rows] = recent[:, -(P - 1):]
+                self._held[rows] = True
+                if K >= P - 1:
+                    self._held[others] = False
         # Blocks where some filter changes crossfade from the old filters'
         # output to the new ones'; the unchanging channels' sum (y[0], y[1])
         # is added to both sides in the frequency domain, so those blocks

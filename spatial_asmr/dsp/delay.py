@@ -218,7 +218,7 @@ class DelayBank:
         self._pool_size = 0
 
     def read(self, windows, offset, start, n_out, delays, block_size, out=None, groups=None,
-             workers=1):
+             workers=1, fill=True):
         """Read ``n_out`` samples from output time ``start`` for every channel.
 
         Parameters
@@ -238,10 +238,13 @@ class DelayBank:
             C-contiguous, ``dtype``.
         groups : sequence of int, optional
             Read only these groups; the other channels' rows are set to zero
-            (a source known to be silent over the read).  Default: all.
+            (a source known to be silent over the read), or with
+            ``fill=False`` left as they are.  Default: all.
         workers : int, optional
             Threads reading groups at the same time (the kernels release
             the GIL); the output does not depend on it.
+        fill : bool, optional
+            Whether the rows of the groups not read are zeroed.
 
         Returns
         -------
@@ -258,7 +261,7 @@ class DelayBank:
         start = int(start) - int(offset)
         block_size = int(block_size)
         todo = range(self.n_groups) if groups is None else sorted(set(groups))
-        if groups is not None:
+        if groups is not None and fill:
             skipped = np.ones(self.n_channels, dtype=bool)
             for g in todo:
                 skipped[self._channels[g]] = False

@@ -2,14 +2,16 @@
 
 ``render.engine: auto`` takes the basis engine
 (:class:`~spatial_asmr.dsp.basis_convolution.BasisConvolver`) from
-:data:`BASIS_FROM` moving sources on, and the exact engine
+:data:`BASIS_FROM` moving sources sounding at once on, and the exact engine
 (:class:`~spatial_asmr.dsp.convolution.PartitionedConvolver`) below: the
-basis engine's fixed cost (``2 K`` convolutions of its basis signals) pays
-off only once enough sources share it.  The crossover is measured by
-``benchmarks/basis_engine.py --crossover``.
+basis engine's fixed cost (``2 K`` convolutions of its basis signals, all
+the time) pays off only once enough sources share it, and both engines skip
+a source where it is silent, so what counts is how many sound together (an
+hour of 60 sources, a few at a time, is a few-source scene).  The crossover
+is measured by ``benchmarks/basis_engine.py --crossover``.
 """
 
-__all__ = ["BASIS_FROM", "ENGINES", "choose_engine"]
+__all__ = ["BASIS_FROM", "ENGINES", "choose_engine", "most_at_once"]
 
 ENGINES = ("auto", "exact", "basis")
 """tuple : The values of ``render.engine``."""
@@ -29,3 +31,26 @@ def choose_engine(setting, n_moving):
     if setting == "auto":
         return "basis" if n_moving >= BASIS_FROM else "exact"
     return setting
+
+
+def most_at_once(spans):
+    """The most of ``spans`` that overlap at one time.
+
+    Parameters
+    ----------
+    spans : iterable of (float, float)
+        ``(start, end)`` of each, end excluded; empty ones count for none.
+
+    Returns
+    -------
+    int
+    """
+    events = []
+    for start, end in spans:
+        if end > start:
+            events += [(start, 1), (end, -1)]
+    count = most = 0
+    for _, step in sorted(events):  # an end before a start at the same time
+        count += step
+        most = max(most, count)
+    return most

@@ -93,6 +93,9 @@ class RenderEstimate:
     sources : int
     moving : int
         Sources whose filter changes (they move, or the listener turns).
+    moving_at_once : int
+        The most of those that sound at the same time (what ``render.engine:
+        auto`` goes by).
     parts : tuple of Part
         The memory estimate, term by term.
     render_seconds : float
@@ -110,6 +113,7 @@ class RenderEstimate:
     sources: int
     moving: int
     parts: tuple = field(default_factory=tuple)
+    moving_at_once: int = 0
     render_seconds: float = 0.0
     output_bytes: int = 0
     spool_bytes: int = 0
@@ -123,6 +127,10 @@ class RenderEstimate:
         """Part : The term that needs the most memory."""
         return max(self.parts, key=lambda p: p.bytes)
 
+    def _at_once(self):
+        return (f", at most {self.moving_at_once} at once"
+                if self.moving_at_once < self.moving else "")
+
     def lines(self):
         """The estimate as ``info SCENE`` prints it.
 
@@ -132,7 +140,7 @@ class RenderEstimate:
         """
         out = [f"  length       {self.seconds:.1f} s at {self.sample_rate} Hz "
                f"({self.sources} source{'s' if self.sources != 1 else ''}, "
-               f"{self.moving} moving)",
+               f"{self.moving} moving{self._at_once()})",
                f"  memory       about {format_size(self.memory_bytes)}"]
         for p in sorted(self.parts, key=lambda p: -p.bytes):
             count = f"{p.count} x {format_size(p.each)}" if p.count != 1 else ""
@@ -194,7 +202,7 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     from ..sources.sounds import FILE_BLOCK
     from ..sources.stream import LOOP_IN_MEMORY, SourceStream
     from .blocks import STATIC_CHUNK_SAMPLES, chunk_samples
-    from .engines import choose_engine
+    from .engines import choose_engine, most_at_once
 
     item = np.dtype(dtype).itemsize
     sr = int(scene.sample_rate)
@@ -208,6 +216,8 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     spans = [still_spans(spec.motion, scene.listener) for spec in scene.sources]
     moving = [s != [(-np.inf, np.inf)] for s in spans]
     n_moving = sum(moving)
+    at_once = most_at_once((0, np.inf) if stream is None else (stream.start, stream.length)
+                           for stream, moves in zip(once, moving, strict=True) if moves)
     n_still = sum(len(s) for s, moves in zip(spans, moving, strict=True) if moves)
     B = int(scene.render.block_size)
     hrtf_file = _hrtf_file(scene)  # its header read once
@@ -266,7 +276,7 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
         channel = (K + 1) * B * item * 5 + (K + 1) * 2 * BLEND * (8 + item) * 2
         parts.append(Part("render.block_size", f"engine buffers (block size {B})", channels,
                           channel))
-        if choose_engine(scene.render.engine, n_moving) == "basis":
+        if choose_engine(scene.render.engine, at_once) == "basis":
             # per ear and basis filter: its signal over the chunk, the frames
             # that convolve it and their spectra (K unknown before the fit
             # for 'auto': 48, more than the bundled sets take)
@@ -288,7 +298,7 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     render_seconds = start + seconds * cost / max(1.0, min(threads, 2) * 0.6)
     spool = n * 2 * item if scene.output.normalize is not None else 0
     return RenderEstimate(seconds=seconds, sample_rate=sr, sources=len(scene.sources),
-                          moving=n_moving, parts=tuple(parts),
+                          moving=n_moving, moving_at_once=at_once, parts=tuple(parts),
                           render_seconds=render_seconds, output_bytes=n * 6 + 44,
                           spool_bytes=spool)
 

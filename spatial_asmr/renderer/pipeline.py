@@ -146,9 +146,7 @@ def _progress(chunks, progress, total, sample_rate):
 
 
 def _prepare(scene, progress, dtype, threads):
-    from .plan import RenderPlan
-
-    plan = RenderPlan(scene, dtype, threads=threads)
+    plan = _plan(scene, dtype, threads)
     chunks = plan.chunks()
     if progress is not None:
         chunks = _progress(chunks, progress, plan.n_samples, plan.sample_rate)

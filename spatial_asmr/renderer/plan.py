@@ -40,7 +40,7 @@ from ..hrtf.sphere import SPEED_OF_SOUND
 from ..motion.listener import head_frame, still_spans
 from ..sources.stream import SourceStream
 from .blocks import CONTROL_CHUNKS, STATIC_CHUNK_SAMPLES, STATIC_FFT, chunk_samples
-from .engines import choose_engine
+from .engines import choose_engine, most_at_once
 from .gates import ALWAYS, moving_part, moving_span, still_gates, still_part
 
 STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
@@ -172,8 +172,12 @@ class RenderPlan:
             for ear in ears:
                 self.channels.append((i, ear, None))
                 self.gates.append(None)
-        n_moving = sum(not still for still in everywhere)
-        self.engine = choose_engine(settings.engine, n_moving)
+        # the moving sources that sound at once (from their first sample to
+        # the end of their sound): what the engines' costs follow
+        self.moving_at_once = most_at_once(
+            (self.sources[i].stream.start, self.sources[i].stream.length)
+            for i in range(len(self.sources)) if not everywhere[i])
+        self.engine = choose_engine(settings.engine, self.moving_at_once)
         n_taps = max([table.shape[-1]] + [f.shape[-1] for f in static_filters])
         # the filter table: the HRTF table (shared, not copied) and then one
         # row per static source
@@ -395,6 +399,9 @@ class RenderPlan:
         for c in moving:
             group_of.setdefault(self.channels[c][0], len(group_of))
         bank = DelayBank([group_of[self.channels[c][0]] for c in moving], self.dtype)
+        window_of = np.array([group_of[self.channels[c][0]] for c in moving], dtype=np.int64)
+        source_of_window = {g: s for s, g in group_of.items()}
+        static_rows = np.array(static, dtype=np.int64)
         reach = int(np.ceil(self.max_delay)) + 1 + MARGIN
         windows = np.zeros((len(group_of), (K + 1) * B + reach + 2 * MARGIN), self.dtype)
         # engine input and control, two sets used in turn: the engine
@@ -408,6 +415,7 @@ class RenderPlan:
         for c in controlled:
             row_of.setdefault(self.channels[c][0], len(row_of))
         first_block, last_block = self._input_blocks(B)
+        last_reads = self._last_reads(K, n_blocks, first_block, last_block, static)
         # a channel's filter is applied from its first input block until
         # its tail has left the engine's partitions (plus a boundary each
         # side, so that no crossfade from or to zero meets any sound)
@@ -445,10 +453,12 @@ class RenderPlan:
                 if static:
                     # read first: its window starts before the delay lines' (L > B + reach);
                     # it holds the chunk before, so a response's tail is in it
-                    on = np.array([first_block[c] <= k0 + K - 1 and last_block[c] >= k0 - K
-                                   for c in static])
+                    on = ((first_block[static_rows] <= k0 + K - 1)
+                          & (last_block[static_rows] >= k0 - K))
+                    # the rows that are off are neither read nor transformed
                     fixed_input = np.empty((len(static), 2 * L), dtype=self.dtype)
-                    for i, c in enumerate(static):
+                    for i in np.flatnonzero(on):
+                        c = static[i]
                         s = self.channels[c][0]
                         self.sources[s].stream.read(k0 * B - L, fixed_input[i])
                         if self.gates[c] is not None:
@@ -467,7 +477,16 @@ class RenderPlan:
                                                  last_boundary, np.arange(k0 - 1, last + 1))
                     j0 = k0 % span
                     idx, w, d = (a[:, j0:j0 + k_n + 2] for a in ctl)
-                    for m, c in enumerate(controlled):
+                    boundaries = np.arange(k0, k0 + k_n + 1)
+                    applied = ((boundaries >= first_block[ctl_rows, None])
+                               & (boundaries <= last_boundary[ctl_rows, None]))  # (C, k_n + 1)
+                    active = ((first_block[ctl_rows] <= k0 + k_n - 1)
+                              & (last_block[ctl_rows] >= k0 - 1))
+                    # the rows that apply no filter in this chunk keep what they
+                    # held, weighed by zero below (and their input is not read)
+                    applying = np.flatnonzero(applied.any(axis=1))
+                    for m in applying:
+                        c = controlled[m]
                         s, ear, _ = self.channels[c]
                         r = row_of[s]
                         ears = slice(None) if ear == BOTH else ear
@@ -480,28 +499,28 @@ class RenderPlan:
                         offset = start - reach
                         if d.size and (d.max() > self.max_delay + 0.5 or d.min() < -0.5):
                             raise AssertionError("a delay is outside the planned window")
-                        for s, g in group_of.items():
+                        # only sources whose delayed signal may be non-zero here
+                        # (moving channels are the engine's first rows)
+                        sounding = np.unique(window_of[active[:len(moving)]])
+                        for g in sounding:
+                            s = source_of_window[g]
                             self.sources[s].stream.read(offset, windows[g])
                             moving_part(windows[g], offset, self.still[s])
-                        # only sources whose delayed signal may be non-zero here
-                        sounding = [group_of[self.channels[c][0]] for c in moving
-                                    if first_block[c] <= k0 + k_n - 1 and last_block[c] >= k0 - 1]
-                        # moving channels come first: read straight into the engine's input
+                        # read straight into the engine's input; the rows of the
+                        # silent ones are left as they are (the engine skips them)
                         bank.read(windows, offset, start, (k_n + 1) * B, d, B,
-                                  out=x[:len(moving)], groups=sounding, workers=workers)
-                    for m in range(len(moving), C):
+                                  out=x[:len(moving)], groups=sounding, workers=workers,
+                                  fill=False)
+                    for m in len(moving) + np.flatnonzero(active[len(moving):]):
                         s = self.channels[controlled[m]][0]
                         self.sources[s].stream.read(start, x[m])
                         moving_part(x[m], start, self.still[s])
-                    boundaries = np.arange(k0, k0 + k_n + 1)
-                    applied = ((boundaries >= first_block[ctl_rows, None])
-                               & (boundaries <= last_boundary[ctl_rows, None]))  # (C, k_n + 1)
                     weights[:, :k_n + 1] *= applied[:, :, None, None]
-                    active = ((first_block[ctl_rows] <= k0 + k_n - 1)
-                              & (last_block[ctl_rows] >= k0 - 1))
                     convolved = ahead.submit(engine.process, x, index[:, :k_n + 1],
                                              weights[:, :k_n + 1], workers=workers,
-                                             active=active)
+                                             active=active, rows=applying)
+                for s in last_reads.pop(k0, ()):
+                    self.sources[s].stream.finish()  # read for the last time
                 if pending is not None:
                     yield finish(pending)
                 pending = (y, k_n, convolved, beside)
@@ -512,6 +531,24 @@ class RenderPlan:
                 if executor is not None:
                     executor.shutdown()
 
+
+    def _last_reads(self, K, n_blocks, first_block, last_block, static):
+        """The chunk (its first block) in which each source is read for the
+        last time: {chunk: [source, ...]}.  A static channel reads its
+        source's chunk and the one before (while ``last_block >= k0 - K``),
+        the others the chunk and a block before (while ``last_block >= k0 - 1``)."""
+        last = {}
+        static = set(static)
+        final = (n_blocks - 1) // K * K
+        for c, (s, _, _) in enumerate(self.channels):
+            if first_block[c] > last_block[c]:
+                continue  # never sounds: never read
+            reach = last_block[c] + (K if c in static else 1)
+            last[s] = max(last.get(s, 0), min(reach // K * K, final))
+        chunks = {}
+        for s, k0 in last.items():
+            chunks.setdefault(k0, []).append(s)
+        return chunks
 
     def _input_blocks(self, block):
         """First and last engine block of each channel's input that may be

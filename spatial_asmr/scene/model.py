@@ -95,7 +95,7 @@ class RenderSettings:
         ``basis_size`` principal-component filters per ear (cost nearly
         independent of the number of moving sources), ``'auto'`` takes the
         basis engine from :data:`~spatial_asmr.renderer.engines.BASIS_FROM`
-        moving sources on.
+        moving sources sounding at once on.
     basis_size : int or 'auto'
         Basis filters per ear of the basis engine (the mean included), 2 to
         256; ``'auto'``: the fewest that meet

@@ -183,8 +183,9 @@ SCENE_SCHEMA = {
                         "per ear and convolves only those, so each source costs "
                         "a mixing, not an FFT (output about -30 dB from the "
                         "exact engine's at 40 filters); 'auto' takes the basis "
-                        "engine from 32 moving sources on, where it measures "
-                        "faster."),
+                        "engine from 32 moving sources sounding at once on, "
+                        "where it measures faster (both skip a source where it "
+                        "is silent)."),
                     "enum": ["auto", "exact", "basis"],
                     "default": "auto",
                 },

@@ -250,6 +250,19 @@ class SourceStream:
             out[:] = 0
         return out
 
+    def finish(self):
+        """Let go of the samples held and the sound's state (a generator's
+        segment, an open file): the reader will read no more of the body.
+
+        A renderer calls it after a source's last read, so that a long
+        scene's many sources that have ended hold no memory.  A later read
+        gets zeros outside the body only.
+        """
+        self._buffer = self._buffer[:0]
+        if self._chunks is not None:
+            self._chunks.close()
+            self._chunks = iter(())
+
     def _advance(self, a, b):
         # Drop body samples before `a` (no later read needs them) and make
         # samples up to `b`, so that the buffer holds at least [a, b).
