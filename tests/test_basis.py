@@ -204,6 +204,32 @@ def test_auto_takes_the_basis_engine_from_its_source_count(tmp_path, rng):
         "basis"
 
 
+def test_auto_counts_the_moving_sources_that_sound_at_once(tmp_path, rng):
+    # BASIS_FROM moving sources one after another (0.1 s each, 0.05 s apart)
+    # are a one-source scene for the engines
+    _noise_files(tmp_path, BASIS_FROM, 0.1, rng)
+    lines = [f"duration: {0.15 * BASIS_FROM:.2f}", "sources:"]
+    lines += [f"  - {{file: noise{k}.wav, start: {0.15 * k:.2f}, "
+              f"trajectory: {{orbit: {{distance: 0.5, period: 1}}}}}}" for k in range(BASIS_FROM)]
+    scene = write_scene(tmp_path, "\n".join(lines) + "\n", "apart.yaml")
+    plan = RenderPlan(scene)
+    assert (plan.moving_at_once, plan.engine) == (1, "exact")
+    from spatial_asmr.renderer.estimate import estimate_render
+
+    estimate = estimate_render(scene)
+    assert (estimate.moving, estimate.moving_at_once) == (BASIS_FROM, 1)
+
+
+def test_most_at_once_counts_overlaps_and_not_spans_that_only_meet():
+    from spatial_asmr.renderer.engines import most_at_once
+
+    assert most_at_once([]) == 0
+    assert most_at_once([(0, 10), (10, 20), (20, 30)]) == 1  # each ends as the next starts
+    assert most_at_once([(0, 10), (5, 15), (9, 12), (14, 20)]) == 3
+    assert most_at_once([(0, 0), (3, 2), (1, 2)]) == 1  # empty spans count for none
+    assert most_at_once([(0, np.inf)] * 4 + [(1, 2)]) == 5
+
+
 @pytest.mark.parametrize("render, message", [
     ("{engine: fast}", "render.engine is 'fast' but must be one of 'auto', 'exact', 'basis'"),
     ("{basis_size: 1}", "render.basis_size is 1 but must be >= 2"),

@@ -305,3 +305,42 @@ def test_fixed_convolver_in_float32_agrees_with_float64_within_1e_minus_5(rng):
 def test_fixed_convolver_needs_blocks_at_least_as_long_as_the_filter():
     with pytest.raises(ValueError, match="n_fft is 100 but must be at least 119"):
         FixedConvolver(np.ones((1, 2, 60)), 100)
+
+
+@pytest.mark.parametrize("chunks", [[40], [5] * 8, [1, 2, 1, 3, 2, 1, 4, 6, 2, 1, 1, 7, 9],
+                                    [1, 2, 1, 3, 2, 1, 4, 6, 2, 4, 14]])
+def test_the_chunks_channels_alone_give_the_same_output_as_all_of_them(rng, chunks):
+    # four channels sounding in turn, each applying its filter from its first
+    # sound to the end of its tail (P = 4 partitions: chunks shorter than
+    # P - 1 blocks carry the history of channels that are not in them)
+    block, n_blocks = 32, 40
+    filters = rng.standard_normal((4, 2, 3 * block + 5))
+    signal = np.zeros((4, n_blocks * block))
+    index, weights = fixed_filter(4, n_blocks, [0, 1, 2, 3])
+    for c in range(4):
+        lo, hi = 8 * c + 1, 8 * c + 6
+        signal[c, lo * block:hi * block] = rng.standard_normal((hi - lo) * block)
+        weights[c, :lo] = 0
+        weights[c, hi + 5:] = 0
+    # the first sounds again after a gap; the third applies no filter for two
+    # blocks right after its sound (what it holds then is not silent) and then
+    # applies it again
+    signal[0, 33 * block:35 * block] = rng.standard_normal(2 * block)
+    weights[0, 33:, :, 0] = 1.0
+    weights[2, 22:25] = 0
+    weights[3, 23:25, :, 0] = 1.0  # before its sound: no chunk is silent throughout
+    full = PartitionedConvolver(filters, block, 4)
+    part = PartitionedConvolver(filters, block, 4)
+
+    def both(x, first, k):
+        w = weights[:, first:first + k + 1]
+        rows = np.flatnonzero(w.any(axis=(1, 2, 3)))
+        active = np.abs(x).max(axis=1) > 0
+        y = full.process(x, index[:, first:first + k + 1], w, active=active)
+        z = part.process(x, index[:, first:first + k + 1], w, active=active, rows=rows)
+        assert_array_equal(z, y)
+        return z
+
+    y = feed(both, block, signal, chunks)
+
+    assert np.abs(y).max() > 0

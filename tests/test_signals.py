@@ -258,6 +258,22 @@ def test_source_signal_is_the_whole_stream_in_float64_by_default(tmp_path, noise
 # -- reading --------------------------------------------------------------------------
 
 
+def test_a_finished_stream_holds_nothing_and_reads_silence_after_its_body(tmp_path, noise):
+    name = _write(tmp_path, "n.wav", noise[:RATE], RATE)
+    spec = _spec(tmp_path, file=name, start=0.25)
+    stream = SourceStream(spec, RATE)
+    whole = np.empty(stream.length)
+    stream.read(0, whole)
+    assert_array_equal(whole[RATE // 4:], noise[:RATE].astype(np.float32))
+    assert stream._buffer.nbytes > 0
+
+    stream.finish()
+
+    assert stream._buffer.nbytes == 0
+    later = np.full(1000, 7.0)
+    assert_array_equal(stream.read(stream.length, later), np.zeros(1000))
+
+
 def test_windows_wholly_before_the_start_or_after_the_end_are_silent(tmp_path, noise):
     name = _write(tmp_path, "n.wav", noise, RATE)
     stream = SourceStream(_spec(tmp_path, file=name, start=1), RATE)

@@ -384,7 +384,7 @@ class PartitionedConvolver:
             all.
         rows : ndarray of int, optional
             The channels whose weights may be non-zero in this chunk (the
-            active ones among them); the others apply no filter and are
+            active ones are added); the others apply no filter and are
             silent, and the chunk costs nothing for them: a long scene of
             many sources, a few sounding at a time, costs what those few
             do.  Default: all.
@@ -403,9 +403,11 @@ class PartitionedConvolver:
             self._held[:] = False
             return np.zeros((2, K * B), dtype=self.dtype)
         n_ch = x.shape[0]
-        every = rows is None or len(rows) == n_ch
-        if not every:  # the chunk's channels only, in order
-            rows = np.asarray(rows, dtype=np.int64)
+        every = rows is None or active is None or len(rows) == n_ch
+        if not every:  # the chunk's channels only, in order (the active ones among them)
+            rows = np.union1d(np.asarray(rows, dtype=np.int64), np.flatnonzero(active))
+            every = len(rows) == n_ch
+        if not every:
             x, index, weights = x[rows], index[rows], weights[rows]
             active = None if active is None else active[rows]
         if active is None or np.all(active):
