@@ -158,6 +158,9 @@ class Helper:
                 self._reached = min(self._reached, len(self.units) - 1 - int(line))
             except ValueError:
                 pass
+        # it has ended: its pipe closed and the process reaped, whoever waits
+        self._process.stdout.close()
+        self._process.wait()
 
     def finish(self, timeout=600.0):
         """Compile, from the first unit on, the units the helper has not
@@ -175,16 +178,21 @@ class Helper:
             if i >= self._reached or self._process.poll() is not None:
                 break
             compile_unit(unit)
-        try:
-            self._process.stdin.close()
-        except OSError:
-            pass
+        self.leave()
         try:
             self._process.wait(timeout)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
-        self._reader.join(1.0)
+        self._reader.join()
+
+    def leave(self):
+        """Claim nothing more (a render that failed before :meth:`finish`):
+        the helper compiles the rest on its own, its work kept in the cache."""
+        try:
+            self._process.stdin.close()
+        except OSError:
+            pass
 
 
 def _cores():

@@ -168,7 +168,12 @@ def _plan(scene, dtype, threads):
                                               and len(scene.sources) >= BASIS_FROM):
             units += (kernels.BASIS_UNIT,)
         helper = kernels.start_helper(units)
-    plan = RenderPlan(scene, dtype, threads=threads)
+    try:
+        plan = RenderPlan(scene, dtype, threads=threads)
+    except BaseException:
+        if helper is not None:
+            helper.leave()
+        raise
     if helper is not None:
         helper.finish()
     return plan
