@@ -32,6 +32,11 @@ _PROGRAM_BYTES = 215e6
 _GENERATOR_TEMPORARY = 70
 # soxr's VHQ resampler state and its output block, bytes per stream
 _RESAMPLER_BYTES = 2.5e6
+# per source, whether it sounds or not: its control at the block boundaries,
+# its reading windows and the filter spectra its path reaches (the hour-long
+# scene of benchmarks/speed.py, 60 sources: 522 MB at its peak, 151 MB over
+# the other parts; 4 minutes of it, 16 sources: 46 MB over)
+_SOURCE_BYTES = 2.4e6
 _FILE_TEMPORARY = 30e6
 # CPU seconds per second of audio, measured on the 2-core development
 # machine (2026): a generator's synthesis, by type; reading a file
@@ -51,6 +56,7 @@ _PREPROCESS_BYTES = 415e6
 # peak memory with an empty cache less that with a full one
 _COMPILE_BYTES = 125e6
 _START_MOVING_SECONDS = 4.5  # and the moving engine's kernels
+_CHANNEL_SECONDS = 9e-5  # per time-varying engine channel and second of audio
 
 
 @dataclass(frozen=True)
@@ -226,18 +232,24 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     generators = [s for s in scene.sources if s.generator is not None]
     files = [s for s in scene.sources if s.generator is None]
     segment = segment_samples(sr)
+    parts.append(Part("sources", "control, reading windows and filter spectra", len(scene.sources),
+                      _SOURCE_BYTES))
     if generators:
         # a sound of one segment is held once, in the render precision; a
         # longer one as the segment being read and the next one made (float64)
-        held, made = 0.0, 0
+        helds, spans, made = [], [], 0
         for spec, stream in zip(scene.sources, once, strict=True):
             if spec.generator is None:
                 continue
             length = segment if stream is None else stream._sound.length
-            held += length * item if length <= segment else segment * (12 + item)
+            helds.append(length * item if length <= segment else segment * (12 + item))
+            spans.append((0, np.inf) if stream is None else (stream.start, stream.length))
             made = max(made, min(length, segment))
-        parts.append(Part("sources", "generator segments held", len(generators),
-                          held / len(generators)))
+        # a stream lets go of its segment after its last read: the most that
+        # sound at once hold theirs (the largest ones, to be safe)
+        at_once_held = sorted(helds)[::-1][:max(1, most_at_once(spans))]
+        parts.append(Part("sources", "generator segments held", len(at_once_held),
+                          sum(at_once_held) / len(at_once_held)))
         parts.append(Part("sources", "a generator segment being made", 1,
                           made * _GENERATOR_TEMPORARY))
     if files:
@@ -288,14 +300,19 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
         parts.append(Part("duration", "the whole track in memory (render() returns it)", 1,
                           2 * n * 2 * width))
     start = _START_MOVING_SECONDS if n_moving else _START_SECONDS
-    cost = 0.0
-    for spec, moves in zip(scene.sources, moving, strict=True):
-        if spec.generator is not None:
-            cost += _GENERATOR_SECONDS.get(spec.generator[0], 0.01)
-        else:
-            cost += _FILE_SECONDS
-        cost += _MOVING_SECONDS_AT_128 * (128 / B) ** 0.45 if moves else _STATIC_SECONDS
-    render_seconds = start + seconds * cost / max(1.0, min(threads, 2) * 0.6)
+    cost = 0.0  # seconds of one core; a source costs where it sounds
+    for spec, moves, stream in zip(scene.sources, moving, once, strict=True):
+        each = (_GENERATOR_SECONDS.get(spec.generator[0], 0.01) if spec.generator is not None
+                else _FILE_SECONDS)
+        each += _MOVING_SECONDS_AT_128 * (128 / B) ** 0.45 if moves else _STATIC_SECONDS
+        sounding = seconds if stream is None else min(seconds, (stream.length - stream.start) / sr)
+        cost += each * sounding
+    render_seconds = start + cost / max(1.0, min(threads, 2) * 0.6)
+    if n_moving:
+        # the time-varying chunk loop's own work, per channel whether it
+        # sounds or not (the hour-long scene of benchmarks/speed.py, 180
+        # channels: 59 s of its 100 s)
+        render_seconds += seconds * channels * _CHANNEL_SECONDS
     spool = n * 2 * item if scene.output.normalize is not None else 0
     return RenderEstimate(seconds=seconds, sample_rate=sr, sources=len(scene.sources),
                           moving=n_moving, moving_at_once=at_once, parts=tuple(parts),
