@@ -32,11 +32,6 @@ _PROGRAM_BYTES = 215e6
 _GENERATOR_TEMPORARY = 70
 # soxr's VHQ resampler state and its output block, bytes per stream
 _RESAMPLER_BYTES = 2.5e6
-# per source, whether it sounds or not: its control at the block boundaries,
-# its reading windows and the filter spectra its path reaches (the hour-long
-# scene of benchmarks/speed.py, 60 sources: 522 MB at its peak, 151 MB over
-# the other parts; 4 minutes of it, 16 sources: 46 MB over)
-_SOURCE_BYTES = 2.4e6
 _FILE_TEMPORARY = 30e6
 # CPU seconds per second of audio, measured on the 2-core development
 # machine (2026): a generator's synthesis, by type; reading a file
@@ -232,24 +227,22 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
     generators = [s for s in scene.sources if s.generator is not None]
     files = [s for s in scene.sources if s.generator is None]
     segment = segment_samples(sr)
-    parts.append(Part("sources", "control, reading windows and filter spectra", len(scene.sources),
-                      _SOURCE_BYTES))
     if generators:
         # a sound of one segment is held once, in the render precision; a
         # longer one as the segment being read and the next one made (float64)
-        helds, spans, made = [], [], 0
+        # counted for every generator, although a stream lets go of its
+        # segment after its last read: what else a long scene's sources hold
+        # (the filter spectra their paths reach) is not counted apart, and an
+        # hour of sleep.yaml's kind (60 sources) peaks at 522 MB
+        held, made = 0.0, 0
         for spec, stream in zip(scene.sources, once, strict=True):
             if spec.generator is None:
                 continue
             length = segment if stream is None else stream._sound.length
-            helds.append(length * item if length <= segment else segment * (12 + item))
-            spans.append((0, np.inf) if stream is None else (stream.start, stream.length))
+            held += length * item if length <= segment else segment * (12 + item)
             made = max(made, min(length, segment))
-        # a stream lets go of its segment after its last read: the most that
-        # sound at once hold theirs (the largest ones, to be safe)
-        at_once_held = sorted(helds)[::-1][:max(1, most_at_once(spans))]
-        parts.append(Part("sources", "generator segments held", len(at_once_held),
-                          sum(at_once_held) / len(at_once_held)))
+        parts.append(Part("sources", "generator segments held", len(generators),
+                          held / len(generators)))
         parts.append(Part("sources", "a generator segment being made", 1,
                           made * _GENERATOR_TEMPORARY))
     if files:
