@@ -2,15 +2,16 @@
 
 Every kernel is compiled once per machine and kept in numba's disk cache
 (``cache=True``).  The first render after an install or an upgrade (which
-changes the sources the cache is keyed by) compiles all of them: about 9 s
-on 2 cores, while the HRTF set's preprocessing (:mod:`spatial_asmr.cache`)
-takes another 5.  The two do not depend on each other, so a render that
+changes the sources the cache is keyed by) compiles all of them: about 10 s
+of one core, while the HRTF set's preprocessing (:mod:`spatial_asmr.cache`)
+takes another 3 to 4.  The two do not depend on each other, so a render that
 finds the kernels uncompiled (:func:`cold`) has a second process compile
 them from the last one back (:func:`start_helper`: the mastering's first)
 while it prepares the render itself (the HRTF set, and the first kernels,
 which the plan calls); then it compiles, from the first one on, those the
-helper has not started, and waits for the helper (:meth:`Helper.finish`).  Compiled code
-is the same whichever process compiled it, so the output is too.
+helper has not started, and waits for the helper (:meth:`Helper.finish`).
+Compiled code is the same whichever process compiled it, so the output is
+too.
 
 The kernels, by module (:data:`UNITS`); with each module the one
 float32-render signature of each of its lazily typed kernels.  Kernels with

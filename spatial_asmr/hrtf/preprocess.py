@@ -40,7 +40,9 @@ def minimum_phase(ir, n_fft=None, chunk=64):
     n = ir.shape[-1]
     if n_fft is None:
         n_fft = fft.next_fast_len(64 * n, real=True)
-    flat, inverse = _distinct(ir.reshape(-1, n))
+    flat = ir.reshape(-1, n)
+    first, inverse = _distinct(flat)
+    flat = flat[first]
     out = np.empty_like(flat, dtype=np.float64)
     fold = np.zeros(n_fft)
     fold[0] = 1.0
@@ -57,25 +59,25 @@ def minimum_phase(ir, n_fft=None, chunk=64):
 
 
 def _distinct(rows):
-    """The distinct rows of ``rows`` (byte for byte) and, for each row, its
-    position among them.  A set whose ears mirror each other holds every
-    response twice (the bundled KEMAR does), and a row's result does not
-    depend on the rows beside it, so each is computed once."""
-    distinct, first, inverse = np.unique(rows, axis=0, return_index=True,
-                                         return_inverse=True)
+    """Where the distinct rows of ``rows`` (byte for byte) first stand, in
+    order, and for each row the position of its distinct row among them.
+    A set whose ears mirror each other holds every response twice (the
+    bundled KEMAR does), and a row's result does not depend on the rows
+    beside it, so each is computed once."""
+    _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
     # in the order the rows come (np.unique sorts them)
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    return rows[np.sort(first)], rank[inverse.reshape(-1)]
+    return first[order], rank[inverse.reshape(-1)]
 
 
 def onset_delays(ir, minphase, upsample=8):
     """Delay of each response relative to its minimum-phase version, samples."""
     shape = ir.shape[:-1]
     n = ir.shape[-1]
-    ir, inverse = _distinct(ir.reshape(-1, n))
-    minphase = minphase.reshape(-1, n)[_first_rows(inverse)]
+    first, inverse = _distinct(ir.reshape(-1, n))
+    ir, minphase = ir.reshape(-1, n)[first], minphase.reshape(-1, n)[first]
     n_fft = 1 << int(np.ceil(np.log2(2 * n)))
     cross = fft.rfft(ir, n_fft, axis=-1) * np.conj(fft.rfft(minphase, n_fft, axis=-1))
     cc = fft.irfft(cross, n_fft * upsample, axis=-1) * upsample
@@ -91,9 +93,3 @@ def onset_delays(ir, minphase, upsample=8):
         step = np.where(denom < 0, 0.5 * (y0 - y2) / denom, 0.0)
     step = np.where(k == kk, np.clip(step, -0.5, 0.5), 0.0)
     return ((k + step) / upsample)[inverse].reshape(shape)
-
-
-def _first_rows(inverse):
-    """The first row that has each distinct position, in order."""
-    _, first = np.unique(inverse, return_index=True)
-    return first

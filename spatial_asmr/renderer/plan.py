@@ -398,8 +398,8 @@ class RenderPlan:
         group_of = {}
         for c in moving:
             group_of.setdefault(self.channels[c][0], len(group_of))
-        bank = DelayBank([group_of[self.channels[c][0]] for c in moving], self.dtype)
         window_of = np.array([group_of[self.channels[c][0]] for c in moving], dtype=np.int64)
+        bank = DelayBank(window_of, self.dtype)
         source_of_window = {g: s for s, g in group_of.items()}
         static_rows = np.array(static, dtype=np.int64)
         reach = int(np.ceil(self.max_delay)) + 1 + MARGIN
