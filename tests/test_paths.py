@@ -499,6 +499,17 @@ def test_distance_range_is_exact_where_the_path_knows_it_and_sampled_elsewhere()
     assert exact - 1e-9 <= closest < exact + 1e-3
 
 
+def test_distance_range_covers_the_span_asked_for_only():
+    # cartesian keyframes: the path is closest near t = 2.5 s (0.37 m), farther
+    # on from 3 s; a span from 3.5 s on sees only its own closest point
+    straight = Keyframes(TIMES, CARTESIAN, coordinates="cartesian")
+    times = np.linspace(3.5, 5.0, 150001)
+    exact = np.linalg.norm(straight.positions(times), axis=-1).min()
+    closest, _ = straight.distance_range(5.0, start=3.5)
+    assert exact - 1e-9 <= closest < exact + 1e-3
+    assert closest > straight.distance_range(5.0)[0] + 0.05
+
+
 def test_paths_are_equal_by_type_and_parameters():
     assert Orbit(1.0, period=2.0) == Orbit(1, period=2)
     assert Orbit(1.0, period=2.0) != Orbit(1.0, period=3.0)

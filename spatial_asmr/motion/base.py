@@ -237,24 +237,30 @@ class SourcePath:
         """
         return []
 
-    def distance_range(self, seconds):
-        """Smallest and largest distance from the head centre from time 0 on.
+    def distance_range(self, seconds, start=0.0):
+        """Smallest and largest distance from the head centre over a span of time.
 
         Parameters
         ----------
         seconds : float
-            The span that matters, from time 0.
+            The end of the span that matters.
+        start : float, optional
+            Its start (default 0): a renderer asks for the span where a
+            source sounds, which in a long scene is a small part of it.
 
         Returns
         -------
         closest, farthest : float
             Metres.  ``farthest`` is :attr:`max_distance`; ``closest`` is
-            sampled every 5 ms over ``seconds``, a minute at a time (memory
-            does not grow with the span), unless a path knows it exactly.
+            sampled every 5 ms over ``[start, seconds]``, a minute at a time
+            (memory does not grow with the span), unless a path knows it
+            exactly.
         """
         closest = np.inf
-        for t0 in np.arange(0.0, max(seconds, 0.0) + 0.005, 60.0):
-            times = t0 + np.arange(0.0, min(60.0, max(seconds, 0.0) + 0.005 - t0), 0.005)
+        start = float(start)
+        end = max(float(seconds), start)
+        for t0 in np.arange(start, end + 0.005, 60.0):
+            times = t0 + np.arange(0.0, min(60.0, end + 0.005 - t0), 0.005)
             closest = min(closest, float(np.linalg.norm(self.positions(times), axis=-1).min()))
         return closest, float(self.max_distance)
 

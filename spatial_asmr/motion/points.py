@@ -66,7 +66,7 @@ class Fixed(SourcePath):
         """Always: ``[(-inf, inf)]`` (see :meth:`SourcePath.still_intervals`)."""
         return [(-np.inf, np.inf)]
 
-    def distance_range(self, seconds):
+    def distance_range(self, seconds, start=0.0):
         """The distance, twice: ``(d, d)`` (see :meth:`SourcePath.distance_range`)."""
         if self.coordinates == "spherical":
             return self.point[2], self.point[2]
@@ -198,13 +198,13 @@ class Keyframes(SourcePath):
         """str : ``"spherical"`` or ``"cartesian"``."""
         return self._coordinates
 
-    def distance_range(self, seconds):
+    def distance_range(self, seconds, start=0.0):
         """Exact for linear spherical keyframes, whose distance is linear between
         keyframes; else sampled (see :meth:`SourcePath.distance_range`)."""
         if self._coefficients is None and self._coordinates == "spherical":
             distance = self._values[:, 2]
             return float(distance.min()), float(distance.max())
-        return super().distance_range(seconds)
+        return super().distance_range(seconds, start)
 
     @staticmethod
     def _hermite(t, p):

@@ -45,6 +45,11 @@ from .gates import ALWAYS, moving_part, moving_span, still_gates, still_part
 
 STATIC, BOTH = -1, 2  # channel kinds besides the ears 0 (left) and 1 (right)
 
+RANGE_MARGIN = 1.0
+"""float : Seconds before a source's first sample and after its last over
+which its distances are looked at (with 4 blocks and the responses' length
+more): the span where its filter may apply."""
+
 
 class _Muted:
     """A source's stream in another source's stem: silence (no input block is active)."""
@@ -81,9 +86,9 @@ class _Source:
         """World positions (listener at the origin, unturned), shape (Q, 3)."""
         return self.spec.motion.positions(times)
 
-    def distance_range(self, seconds):
+    def distance_range(self, seconds, start=0.0):
         """Smallest and largest distance from the head centre over a time span."""
-        return self.spec.motion.distance_range(seconds)
+        return self.spec.motion.distance_range(seconds, start)
 
 
 class RenderPlan:
@@ -121,6 +126,7 @@ class RenderPlan:
             spec.reference_distance if spec.reference_distance is not None
             else scene.render.reference_distance for spec in scene.sources])
         self._lengths = [src.stream.length for src in self.sources]  # before a solo
+        starts = [src.stream.start for src in self.sources]
         if solo is not None:
             for i, src in enumerate(self.sources):
                 if i != solo:
@@ -128,7 +134,13 @@ class RenderPlan:
         settings = scene.render
         span = (scene.duration if scene.duration is not None
                 else max(self._lengths) / sr)
-        ranges = [src.distance_range(span) for src in self.sources]
+        # the distances where each source sounds (and its filter tail
+        # after): in a long scene of many sources in turn, a small part of
+        # the scene each
+        margin = RANGE_MARGIN + 4 * self.block_size / sr + self.hrtf.n_taps / sr
+        ranges = [src.distance_range(min(length / sr + margin, span),
+                                     min(max(start / sr - margin, 0.0), span))
+                  for src, start, length in zip(self.sources, starts, self._lengths)]
         closest = min(r[0] for r in ranges)
         if settings.distance_gain and settings.hrtf_level == "frontal":
             closest = min(closest, self._references.min())  # the layers of its gain
