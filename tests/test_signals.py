@@ -8,6 +8,7 @@ mixed sizes that overlap and run past both ends.
 """
 
 import json
+import threading
 import tracemalloc
 
 import numpy as np
@@ -138,9 +139,24 @@ def test_a_long_generator_source_is_the_same_bytes_however_it_is_read(tmp_path):
                  fade_in=1, fade_out=1)
     one = _read_all(SourceStream(spec, RATE))
     other = _read_all(SourceStream(spec, RATE), windows=[4999, 1, 250000], overlap=333)
+    # each segment made on a thread of its own while the one before is read
+    ahead = _read_all(SourceStream(spec, RATE, read_ahead=True), windows=[4999, 1, 250000])
     assert len(one) == 25 * RATE
     assert_array_equal(one, other)
+    assert_array_equal(one, ahead)
     assert_array_equal(one, source_signal(spec, RATE, dtype=np.float32))
+
+
+def test_a_stream_reading_ahead_that_finishes_early_leaves_no_thread(tmp_path):
+    spec = _spec(tmp_path, generator={"type": "touch", "seed": 3, "duration": 30})
+    before = threading.active_count()
+    stream = SourceStream(spec, RATE, read_ahead=True)
+    stream.read(0, np.empty(RATE))  # the first segment, and the second being made
+    assert threading.active_count() == before + 1
+    stream.finish()
+    assert threading.active_count() == before
+    assert stream._buffer.nbytes == 0
+    assert_array_equal(stream.read(stream.length, np.ones(10)), np.zeros(10))
 
 
 def test_a_looped_generator_repeats_its_sound_up_to_the_scene_end(tmp_path):

@@ -32,6 +32,7 @@ __all__ = ["render", "render_to_file", "render_plan_to_file", "RenderReport"]
 
 import math
 import time
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -268,18 +269,34 @@ def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=No
     # temporary files a killed render of this output left (SIGKILL, power loss)
     remove_temporaries(path)
     _check_space(plan, path, depth, fmt)
-    chunks = plan.chunks()
+    # the render runs a chunk ahead of the mastering (its meters and spool),
+    # and the mastering a chunk ahead of the file: the stages overlap
+    rendered = _ahead(plan.chunks(), plan.threads)
+    chunks = rendered
     if progress is not None:
         chunks = _progress(chunks, progress, plan.n_samples, plan.sample_rate)
     mastering = _mastering(chunks, plan.sample_rate, scene.output.normalize, depth != "float",
                            path, plan.dtype)
     try:
         for finished in mastering.passes():
-            written = write_audio(path, finished, plan.sample_rate, depth, frames=plan.n_samples)
+            with closing(_ahead(finished, plan.threads)) as finished:
+                written = write_audio(path, finished, plan.sample_rate, depth,
+                                      frames=plan.n_samples)
     finally:
+        rendered.close()
         mastering.close()
     return _report(written.path, written.n_samples, plan, depth, scene, mastering, started,
                    written.container)
+
+
+def _ahead(chunks, threads):
+    """``chunks`` made on a thread of their own while the consumer works,
+    where there is more than one thread to run on."""
+    if threads > 1:
+        from ..readahead import ahead
+
+        return ahead(chunks)
+    return chunks
 
 
 def _check_space(plan, path, depth, fmt):

@@ -120,7 +120,9 @@ class RenderPlan:
         self.interpolation = scene.render.interpolation
         self.hrtf = hrtf if hrtf is not None else load_hrtf(scene.hrtf, sr)
         self.dtype = np.dtype(dtype)
-        self.sources = self._signals(scene, sr, self.dtype)
+        # with more than one thread, a generator's next segment is made
+        # while the render works on this one
+        self.sources = self._signals(scene, sr, self.dtype, self.threads > 1)
         self._reference_gains = None  # made by _gains when first needed
         self._references = np.array([
             spec.reference_distance if spec.reference_distance is not None
@@ -140,7 +142,8 @@ class RenderPlan:
         margin = RANGE_MARGIN + 4 * self.block_size / sr + self.hrtf.n_taps / sr
         ranges = [src.distance_range(min(length / sr + margin, span),
                                      min(max(start / sr - margin, 0.0), span))
-                  for src, start, length in zip(self.sources, starts, self._lengths)]
+                  for src, start, length in zip(self.sources, starts, self._lengths,
+                                                strict=True)]
         closest = min(r[0] for r in ranges)
         if settings.distance_gain and settings.hrtf_level == "frontal":
             closest = min(closest, self._references.min())  # the layers of its gain
@@ -213,11 +216,11 @@ class RenderPlan:
             self._warn_silent(scene, sr)
 
     @staticmethod
-    def _signals(scene, sr, dtype):
+    def _signals(scene, sr, dtype, read_ahead):
         """Source streams; looping ones fill the scene (its duration, or else
         the end of the longest source that does not loop)."""
         duration = scene.duration
-        once = {i: SourceStream(spec, sr, duration, dtype)
+        once = {i: SourceStream(spec, sr, duration, dtype, read_ahead=read_ahead)
                 for i, spec in enumerate(scene.sources)
                 if not spec.loop}
         if duration is None:
@@ -226,7 +229,8 @@ class RenderPlan:
                 raise SceneError(f"{where}every source loops and the scene has no duration; "
                                   "give the scene a duration")
             duration = max(s.length for s in once.values()) / sr
-        return [_Source(once[i] if i in once else SourceStream(spec, sr, duration, dtype),
+        return [_Source(once[i] if i in once
+                        else SourceStream(spec, sr, duration, dtype, read_ahead=read_ahead),
                         spec)
                 for i, spec in enumerate(scene.sources)]
 

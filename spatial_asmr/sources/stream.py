@@ -119,6 +119,11 @@ class SourceStream:
         generator output (float64) is cast to it before fading.
     frame_seconds : float, optional
         Frame length of :meth:`frame_peaks`, > 0 and at least one sample.
+    read_ahead : bool, optional
+        Make each chunk on a thread of its own while the one before is read
+        (:func:`spatial_asmr.readahead.ahead`): a generator's next segment
+        is made while the renderer works on this one.  The samples are the
+        same.  Default False.
 
     Attributes
     ----------
@@ -158,7 +163,7 @@ class SourceStream:
     """
 
     def __init__(self, spec, sample_rate, scene_duration=None, dtype=np.float32,
-                 frame_seconds=0.1):
+                 frame_seconds=0.1, read_ahead=False):
         dtype = np.dtype(dtype)
         if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError(f"dtype is {dtype.name!r} but must be 'float32' or 'float64'")
@@ -184,6 +189,7 @@ class SourceStream:
         self._fade_out = min(int(round(spec.fade_out * sample_rate)), n)
         self._gain = 10.0 ** (spec.gain_db / 20.0) if spec.gain_db else None
         self._chunks = None  # iterator over the faded body, made on the first read
+        self._read_ahead = bool(read_ahead)
         self._buffer = np.zeros(0, dtype)  # body samples from _buffer_start on
         self._buffer_start = 0
         self._last_start = None
@@ -279,6 +285,10 @@ class SourceStream:
         if self._chunks is None:
             self._account_zeros(self._offset)
             self._chunks = self._faded()
+            if self._read_ahead:
+                from ..readahead import ahead
+
+                self._chunks = ahead(self._chunks)
         pieces = [self._buffer] if len(self._buffer) else []
         while end < b:
             chunk = next(self._chunks)
