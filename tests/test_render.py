@@ -236,6 +236,37 @@ def test_sources_add_up_over_many_chunks_and_stay_silent_after_they_end(tmp_path
     assert np.abs(both - alone_short - alone_long).max() < 1e-12 * np.abs(both).max()
 
 
+def test_static_sources_in_turn_are_read_where_they_sound_and_let_go_after(tmp_path):
+    # 20 s: four chunks of the fixed-filter engine; the three sources sound
+    # in turn.  The mix is each source's signal convolved with its fixed
+    # filter (scipy), and once rendered every stream holds no samples.
+    from scipy.signal import fftconvolve
+
+    from spatial_asmr.renderer.plan import RenderPlan
+    from spatial_asmr.sources.stream import source_signal
+
+    rng = np.random.default_rng(8)
+    body = "duration: 20\nsources:\n"
+    for i, (start, azimuth) in enumerate([(0.5, 40), (9.0, -70), (15.5, 150)]):
+        _write(tmp_path, f"n{i}.wav", 0.1 * rng.standard_normal(RATE))
+        body += (f"  - file: n{i}.wav\n    start: {start}\n"
+                 f"    position: {{azimuth: {azimuth}, elevation: 0, distance: 1.4}}\n")
+    scene = _scene(tmp_path, body)
+    plan = RenderPlan(scene, np.float64)
+    mix = np.concatenate(list(plan.chunks()))
+
+    expected = np.zeros((20 * RATE, 2))
+    for spec, (_, _, row) in zip(scene.sources, plan.channels, strict=True):
+        x = source_signal(spec, RATE, 20.0)
+        h = plan.static_filters[row - plan.table.shape[0]]
+        for ear in (0, 1):
+            y = fftconvolve(x, h[ear])[:20 * RATE]
+            expected[:len(y), ear] += y
+    assert mix.shape == expected.shape
+    assert np.abs(mix - expected).max() < 1e-12 * np.abs(expected).max()
+    assert all(src.stream._buffer.nbytes == 0 for src in plan.sources)
+
+
 def test_a_turned_head_hears_a_frontal_source_on_the_other_side(tmp_path):
     rng = np.random.default_rng(5)
     _write(tmp_path, "noise.wav", 0.1 * rng.standard_normal(RATE // 4))

@@ -314,6 +314,7 @@ class PartitionedConvolver:
         self._history = np.zeros((n_channels, P - 1, self.n_bins), dtype=self.cdtype)
         self._held = np.ones(n_channels, dtype=bool)  # history rows that may be non-zero
         self._ramp = crossfade_ramp(B, self.dtype)
+        self._unramp = 1 - self._ramp  # the old filters' side of the crossfade
         self._ears = None  # two threads, one per ear, made on first use
 
     def _threads(self):
@@ -472,13 +473,21 @@ class PartitionedConvolver:
             out[:, still] = fft.irfft(y[0][:, still] + 1j * y[1][:, still], N, axis=-1,
                                       workers=workers)[..., N - B:]
         if moving.any():
-            sel = np.flatnonzero(moving)
-            re, im = y[0][:, sel], y[1][:, sel]
-            faded = fft.irfft(np.stack([(re + y[2][:, sel]) + 1j * (im + y[3][:, sel]),
-                                        (re + y[4][:, sel]) + 1j * (im + y[5][:, sel])]), N,
-                              axis=-1, workers=workers)[..., N - B:]
-            ramp = self._ramp
-            out[:, sel] = faded[0] * (1 - ramp) + faded[1] * ramp
+            # (where every block crossfades, as for moving sources, by views)
+            sel = slice(None) if moving.all() else np.flatnonzero(moving)
+            n_sel = K if moving.all() else len(sel)
+            # the old and the new filters' spectra, both ears, made in place
+            sides = np.empty((2, 2, n_sel, self.n_bins), dtype=self.cdtype)
+            for side, (re, im) in enumerate(((2, 3), (4, 5))):
+                np.add(y[0][:, sel], y[re][:, sel], out=sides[side].real)
+                np.add(y[1][:, sel], y[im][:, sel], out=sides[side].imag)
+            faded = fft.irfft(sides, N, axis=-1, workers=workers)[..., N - B:]
+            old = faded[0] * self._unramp
+            new = np.multiply(faded[1], self._ramp, out=faded[1])
+            if isinstance(sel, slice):
+                np.add(old, new, out=out)
+            else:
+                out[:, sel] = old + new
         return out.reshape(2, K * B)
 
 

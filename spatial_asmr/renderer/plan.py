@@ -333,22 +333,31 @@ class RenderPlan:
         return (index.reshape(shape + (2, BLEND)), weights.reshape(shape + (2, BLEND)),
                 delays.reshape(shape + (2,)))
 
-    def _control_some(self, row_of, controlled, first_block, last_boundary, boundaries):
-        """:meth:`_control` of the sources (``row_of``: source -> row) whose
-        channels apply a filter at one of the boundaries; zeros for the rest."""
+    def _control_some(self, source_of, first_block, last_boundary, boundaries):
+        """:meth:`_control` of the sources whose channels apply a filter at
+        one of the boundaries.
+
+        Parameters
+        ----------
+        source_of, first_block, last_boundary : ndarray of int, shape (C,)
+            Each engine row's source, and the block boundaries between which
+            its filter applies.
+        boundaries : ndarray of int, shape (Q,)
+
+        Returns
+        -------
+        row_of : dict of int to int
+            Each of those sources' row in the arrays.
+        index, weights, delays : ndarray
+            As :meth:`_control` returns them, a row per source of ``row_of``.
+        """
         lo, hi = boundaries[0], boundaries[-1]
-        needed = {self.channels[c][0] for c in controlled
-                  if first_block[c] <= hi and last_boundary[c] >= lo}
-        shape = (len(row_of), len(boundaries))
-        index = np.zeros(shape + (2, BLEND), dtype=np.int64)
-        weights = np.zeros(shape + (2, BLEND))
-        delays = np.zeros(shape + (2,))
-        sources = [s for s in row_of if s in needed]
-        if sources:
-            got = self._control(sources, boundaries)
-            rows = [row_of[s] for s in sources]
-            index[rows], weights[rows], delays[rows] = got
-        return index, weights, delays
+        sources = np.unique(source_of[(first_block <= hi) & (last_boundary >= lo)]).tolist()
+        if not sources:
+            shape = (0, len(boundaries))
+            return {}, (np.zeros(shape + (2, BLEND), dtype=np.int64),
+                        np.zeros(shape + (2, BLEND)), np.zeros(shape + (2,)))
+        return {s: j for j, s in enumerate(sources)}, self._control(sources, boundaries)
 
     @property
     def controlled(self):
@@ -427,16 +436,19 @@ class RenderPlan:
                  np.zeros((C, K + 1, 2, BLEND), dtype=np.int64),
                  np.zeros((C, K + 1, 2, BLEND), dtype=self.dtype)) for _ in range(2)]
         delays = np.zeros((len(moving), K + 2))
-        row_of = {}
-        for c in controlled:
-            row_of.setdefault(self.channels[c][0], len(row_of))
         first_block, last_block = self._input_blocks(B)
         last_reads = self._last_reads(K, n_blocks, first_block, last_block, static)
         # a channel's filter is applied from its first input block until
         # its tail has left the engine's partitions (plus a boundary each
         # side, so that no crossfade from or to zero meets any sound)
         last_boundary = last_block + engine.n_partitions + 1
-        ctl_rows = np.array(controlled)  # channel index of each engine row
+        ctl_rows = np.array(controlled, dtype=np.int64)  # channel index of each engine row
+        # per engine row: its source, its first input block and the last
+        # block boundary its filter applies at, its last input block
+        row_source = np.array([self.channels[c][0] for c in controlled], dtype=np.int64)
+        row_first, row_applies = first_block[ctl_rows], last_boundary[ctl_rows]
+        row_last = last_block[ctl_rows]
+        held = [np.zeros(0, dtype=np.int64)] * 2  # rows each set's weights hold a filter for
         # positions and HRTF lookups are computed for CONTROL_CHUNKS chunks
         # at a time: fewer, larger vectorised calls
         span = K * CONTROL_CHUNKS
@@ -489,18 +501,25 @@ class RenderPlan:
                         # sources whose filters apply somewhere in them (the
                         # others' weights are zero there, and their delays unused)
                         last = min(k0 + span, n_blocks)
-                        ctl = self._control_some(row_of, controlled, first_block,
-                                                 last_boundary, np.arange(k0 - 1, last + 1))
+                        row_of, ctl = self._control_some(row_source, row_first, row_applies,
+                                                         np.arange(k0 - 1, last + 1))
                     j0 = k0 % span
                     idx, w, d = (a[:, j0:j0 + k_n + 2] for a in ctl)
                     boundaries = np.arange(k0, k0 + k_n + 1)
-                    applied = ((boundaries >= first_block[ctl_rows, None])
-                               & (boundaries <= last_boundary[ctl_rows, None]))  # (C, k_n + 1)
-                    active = ((first_block[ctl_rows] <= k0 + k_n - 1)
-                              & (last_block[ctl_rows] >= k0 - 1))
-                    # the rows that apply no filter in this chunk keep what they
-                    # held, weighed by zero below (and their input is not read)
-                    applying = np.flatnonzero(applied.any(axis=1))
+                    active = (row_first <= k0 + k_n - 1) & (row_last >= k0 - 1)
+                    # the rows whose filter applies at some boundary of the chunk
+                    # (the active ones among them); only they are looked at: a
+                    # long scene of many sources in turn costs what those do
+                    near = np.flatnonzero((row_first <= k0 + k_n) & (row_applies >= k0))
+                    applied = ((boundaries >= row_first[near, None])
+                               & (boundaries <= row_applies[near, None]))  # (len(near), k_n + 1)
+                    some = applied.any(axis=1)
+                    applying, applied = near[some], applied[some]
+                    # the others apply no filter: their weights are zero (the
+                    # engine skips them; their input is not read)
+                    which = (k0 // K) % 2
+                    weights[np.setdiff1d(held[which], applying, assume_unique=True)] = 0
+                    held[which] = applying
                     for m in applying:
                         c = controlled[m]
                         s, ear, _ = self.channels[c]
@@ -531,7 +550,7 @@ class RenderPlan:
                         s = self.channels[controlled[m]][0]
                         self.sources[s].stream.read(start, x[m])
                         moving_part(x[m], start, self.still[s])
-                    weights[:, :k_n + 1] *= applied[:, :, None, None]
+                    weights[applying, :k_n + 1] *= applied[:, :, None, None]
                     convolved = ahead.submit(engine.process, x, index[:, :k_n + 1],
                                              weights[:, :k_n + 1], workers=workers,
                                              active=active, rows=applying)
@@ -610,11 +629,25 @@ class RenderPlan:
         n_blocks = -(-self.n_samples // B)
         K = max(1, STATIC_CHUNK_SAMPLES // B)
 
-        def piece(k0, x):
-            y = engine.process(x, workers=1)
+        def piece(k0, x, on):
+            y = engine.process(x, workers=1, active=on)
             n = min((x.shape[1] // B - 1) * B, self.n_samples - k0 * B)
             return _frames(y, n)
 
+        # each channel's source sounds in [start, length): a chunk reads
+        # (and transforms) only the sources that sound in its window, and a
+        # source's stream lets go of its samples after its last window
+        start = np.array([self.sources[s].stream.start for s, _, _ in self.channels])
+        end = np.array([self.sources[s].stream.length for s, _, _ in self.channels])
+        last = {}
+        for c, (s, _, _) in enumerate(self.channels):
+            if end[c] > start[c]:
+                # the last chunk whose window, from a block before it, reaches the source
+                k_last = min((int(end[c]) - 1) // B + 1, n_blocks - 1) // K * K
+                last[s] = max(last.get(s, 0), k_last)
+        finished = {}
+        for s, k0 in last.items():
+            finished.setdefault(k0, []).append(s)
         workers = self.threads
         with ThreadPoolExecutor(workers) as pool:
             pending = deque()
@@ -622,10 +655,14 @@ class RenderPlan:
                 # the sources are read in order, here; the convolutions run
                 # in the pool
                 k_n = min(K, n_blocks - k0)
+                lo, hi = (k0 - 1) * B, (k0 + k_n) * B  # the window's samples
+                on = (start < hi) & (end > lo) & (end > start)
                 x = np.empty((len(self.channels), (k_n + 1) * B), dtype=self.dtype)
-                for c, (s, _, _) in enumerate(self.channels):
-                    self.sources[s].stream.read((k0 - 1) * B, x[c])
-                pending.append(pool.submit(piece, k0, x))
+                for c in np.flatnonzero(on):
+                    self.sources[self.channels[c][0]].stream.read(lo, x[c])
+                for s in finished.pop(k0, ()):
+                    self.sources[s].stream.finish()  # read for the last time
+                pending.append(pool.submit(piece, k0, x, on))
                 if len(pending) > workers:
                     yield pending.popleft().result()
             while pending:
