@@ -315,6 +315,7 @@ class PartitionedConvolver:
         self._held = np.ones(n_channels, dtype=bool)  # history rows that may be non-zero
         self._ramp = crossfade_ramp(B, self.dtype)
         self._unramp = 1 - self._ramp  # the old filters' side of the crossfade
+        self._y = None  # accumulators, made on first use
         self._ears = None  # two threads, one per ear, made on first use
 
     def _threads(self):
@@ -421,7 +422,13 @@ class PartitionedConvolver:
         spectra = spectra.astype(self.cdtype, copy=False)
         K = spectra.shape[1]
         P = self.n_partitions
-        y = np.zeros((6, 2, K, self.n_bins), dtype=self.dtype)
+        # the accumulators, kept from chunk to chunk (zeroing them costs a
+        # tenth of a fresh array's page faults)
+        if self._y is None or self._y.shape[2] != K:
+            self._y = np.zeros((6, 2, K, self.n_bins), dtype=self.dtype)
+        else:
+            self._y.fill(0)
+        y = self._y
         moving = np.zeros((2, K), dtype=np.bool_)
         spectra = np.ascontiguousarray(spectra)
         history = self._history if every else np.ascontiguousarray(self._history[rows])

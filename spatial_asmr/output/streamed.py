@@ -73,7 +73,7 @@ class Spool:
             self._pieces.append(chunk)
         else:
             with writing(self._output):
-                self._file.write(chunk.tobytes())
+                self._file.write(memoryview(chunk).cast("B"))  # no copy
         self.frames += len(chunk)
 
     def read(self, start, stop):
