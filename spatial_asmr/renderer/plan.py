@@ -532,7 +532,9 @@ class RenderPlan:
                     if moving:
                         d = delays[:, :k_n + 2]
                         offset = start - reach
-                        if d.size and (d.max() > self.max_delay + 0.5 or d.min() < -0.5):
+                        here = d[applying[applying < len(moving)]]  # the delays set for this chunk
+                        if here.size and (here.max() > self.max_delay + 0.5
+                                          or here.min() < -0.5):
                             raise AssertionError("a delay is outside the planned window")
                         # only sources whose delayed signal may be non-zero here
                         # (moving channels are the engine's first rows)
