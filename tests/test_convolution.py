@@ -331,14 +331,20 @@ def test_the_chunks_channels_alone_give_the_same_output_as_all_of_them(rng, chun
     weights[3, 23:25, :, 0] = 1.0  # before its sound: no chunk is silent throughout
     full = PartitionedConvolver(filters, block, 4)
     part = PartitionedConvolver(filters, block, 4)
+    compact = PartitionedConvolver(filters, block, 4)
 
     def both(x, first, k):
         w = weights[:, first:first + k + 1]
+        i = index[:, first:first + k + 1]
         rows = np.flatnonzero(w.any(axis=(1, 2, 3)))
         active = np.abs(x).max(axis=1) > 0
-        y = full.process(x, index[:, first:first + k + 1], w, active=active)
-        z = part.process(x, index[:, first:first + k + 1], w, active=active, rows=rows)
+        y = full.process(x, i, w, active=active)
+        z = part.process(x, i, w, active=active, rows=rows)
         assert_array_equal(z, y)
+        # given only those channels' rows (the active ones among them)
+        mine = np.union1d(rows, np.flatnonzero(active))
+        c = compact.process(x[mine], i[mine], w[mine], active=active[mine], channels=mine)
+        assert_array_equal(c, y)
         return z
 
     y = feed(both, block, signal, chunks)

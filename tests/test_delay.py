@@ -7,6 +7,7 @@ from scipy.signal import hilbert
 
 from spatial_asmr.dsp.delay import (
     HALF_LENGTH,
+    DelayBank,
     delay_signal,
     fractional_kernel,
     interpolator_taps,
@@ -254,3 +255,28 @@ def test_the_stored_farrow_table_is_what_a_fresh_fit_gives():
 
     assert COEFFICIENTS.shape == (8, 24) and len(HEX) == 8
     assert_allclose(COEFFICIENTS, fit_coefficients(), rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_compact_read_gives_the_rows_a_full_read_gives(rng, dtype):
+    # three sources (groups), two ears each; the compact read holds the
+    # channels of groups 2 and 0 only, in that order, with their windows
+    block, n_out, offset, start = 32, 8 * 32, -40, 10
+    groups = [0, 0, 1, 1, 2, 2]
+    windows = rng.standard_normal((3, n_out + 200)).astype(dtype)
+    delays = rng.uniform(2.0, 30.0, (6, n_out // block + 1))
+    bank = DelayBank(groups, dtype)
+    full = bank.read(windows, offset, start, n_out, delays, block)
+    rows = np.array([4, 5, 0, 1])
+    out = np.full((4, n_out), np.nan, dtype=dtype)
+    compact = bank.read(windows[[2, 0]], offset, start, n_out, delays[rows], block, out=out,
+                        groups=[2, 0], rows=rows, fill=False)
+    assert compact is out
+    assert_array_equal(compact, full[rows])
+    # each row is the one-channel delay line of its window
+    for i, c in enumerate(rows):
+        one = delay_signal(windows[groups[c]], start - offset, n_out, delays[c], block)
+        assert_array_equal(compact[i], one)
+    with pytest.raises(ValueError, match="rows must hold every channel"):
+        bank.read(windows[[2]], offset, start, n_out, delays[[4]], block,
+                  out=np.empty((1, n_out), dtype), groups=[2], rows=[4])

@@ -267,6 +267,34 @@ def test_static_sources_in_turn_are_read_where_they_sound_and_let_go_after(tmp_p
     assert all(src.stream._buffer.nbytes == 0 for src in plan.sources)
 
 
+def test_moving_sources_in_turn_render_in_long_chunks_and_add_up(tmp_path):
+    # 12 moving sources, 0.4 s each, one every 0.5 s: 24 channels, of which
+    # a few apply a filter in any chunk; the chunks are as long as those few
+    # allow, and the mix is the sum of the sources rendered alone (stems)
+    from spatial_asmr.renderer.blocks import CHUNK_BUDGET, LONGEST_CHUNK
+    from spatial_asmr.renderer.plan import RenderPlan
+
+    rng = np.random.default_rng(9)
+    body = "duration: 6.5\nsources:\n"
+    for i in range(12):
+        _write(tmp_path, f"m{i}.wav", 0.1 * rng.standard_normal(2 * RATE // 5))
+        body += (f"  - file: m{i}.wav\n    start: {0.5 * i}\n"
+                 "    trajectory: {orbit: {distance: 0.3, period: 2, "
+                 f"start_azimuth: {30 * i}}}}}\n")
+    scene = _scene(tmp_path, body)
+    plan = RenderPlan(scene, np.float64)
+    assert len(plan.channels) * LONGEST_CHUNK > CHUNK_BUDGET
+    chunks = list(plan.chunks())
+    assert len(chunks[0]) == LONGEST_CHUNK
+    mix = np.concatenate(chunks)
+    stems = sum(np.concatenate(list(RenderPlan(scene, np.float64, solo=i).chunks()))
+                for i in range(12))
+    assert np.abs(mix).max() > 0
+    # (float64 rounding of sums taken in another order; a wrong hand-over
+    # between chunks would be at -60 dB or more)
+    assert np.abs(mix - stems).max() < 1e-10 * np.abs(mix).max()
+
+
 def test_a_turned_head_hears_a_frontal_source_on_the_other_side(tmp_path):
     rng = np.random.default_rng(5)
     _write(tmp_path, "noise.wav", 0.1 * rng.standard_normal(RATE // 4))
@@ -395,3 +423,16 @@ sources:
     frames = lambda x: np.sqrt(np.mean(x[:RATE // 100 * 100].reshape(100, -1) ** 2, axis=1))  # noqa: E731
     wet = frames(audio[:RATE, 0])
     assert np.argmax(wet) in {np.argmax(frames(dry)), np.argmax(frames(dry)) + 1}
+
+
+@pytest.mark.parametrize("K", [1, 3, 8])
+def test_the_most_intervals_at_a_chunk_start_are_counted_as_by_hand(K):
+    from spatial_asmr.renderer.plan import _most_per_chunk
+
+    rng = np.random.default_rng(K)
+    lo = rng.integers(-20, 60, 40)
+    hi = lo + rng.integers(-3, 25, 40)  # some empty
+    n_blocks = 70
+    by_hand = max(sum(1 for a, b in zip(lo, hi, strict=True) if a <= k0 <= b)
+                  for k0 in range(0, n_blocks, K))
+    assert _most_per_chunk(lo, hi, K, n_blocks) == by_hand

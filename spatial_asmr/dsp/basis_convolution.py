@@ -164,7 +164,8 @@ class BasisConvolver:
         _blend(self._table, index, weights, rows, ear, out)
         return out
 
-    def process(self, x, index, weights, workers=None, active=None, rows=None):
+    def process(self, x, index, weights, workers=None, active=None, rows=None,
+                channels=None):
         """Convolve one chunk.
 
         Parameters
@@ -185,12 +186,15 @@ class BasisConvolver:
             The channels whose weights may be non-zero in this chunk; the
             others are silent and apply no filter (as
             :meth:`spatial_asmr.dsp.convolution.PartitionedConvolver.process`).
+        channels : ndarray of int, optional
+            Compact form: ``x``, ``index``, ``weights`` and ``active`` hold
+            only these channels (the engine keeps no state per channel).
 
         Returns
         -------
         y : ndarray, shape (2, K * B)
         """
-        if rows is not None and len(rows) < x.shape[0]:
+        if channels is None and rows is not None and len(rows) < x.shape[0]:
             x, index, weights = x[rows], index[rows], weights[rows]
             active = None if active is None else np.asarray(active)[rows]
         B = self.block_size

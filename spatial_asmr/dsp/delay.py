@@ -218,7 +218,7 @@ class DelayBank:
         self._pool_size = 0
 
     def read(self, windows, offset, start, n_out, delays, block_size, out=None, groups=None,
-             workers=1, fill=True):
+             workers=1, fill=True, rows=None):
         """Read ``n_out`` samples from output time ``start`` for every channel.
 
         Parameters
@@ -245,13 +245,20 @@ class DelayBank:
             the GIL); the output does not depend on it.
         fill : bool, optional
             Whether the rows of the groups not read are zeroed.
+        rows : sequence of int, optional
+            Compact form, for a bank of many channels of which a few sound
+            at a time: ``out`` and ``delays`` hold only these channels, in
+            this order, and ``windows`` one row per group of ``groups`` (in
+            the order given; every channel of those groups must be among
+            ``rows``).  Default: every channel and group has its row.
 
         Returns
         -------
-        ndarray, shape (n_channels, n_out)
+        ndarray, shape (n_channels, n_out), or (len(rows), n_out)
         """
+        n_rows = self.n_channels if rows is None else len(rows)
         if out is None:
-            out = np.empty((self.n_channels, n_out), dtype=self.dtype)
+            out = np.empty((n_rows, n_out), dtype=self.dtype)
         if not (out.flags.c_contiguous and out.dtype == self.dtype):
             raise ValueError(f"out must be C-contiguous {self.dtype.name}")
         if not self.n_channels:
@@ -260,15 +267,26 @@ class DelayBank:
         delays = np.ascontiguousarray(delays, dtype=np.float64)
         start = int(start) - int(offset)
         block_size = int(block_size)
-        todo = range(self.n_groups) if groups is None else sorted(set(groups))
-        if groups is not None and fill:
-            skipped = np.ones(self.n_channels, dtype=bool)
+        if rows is None:
+            todo = range(self.n_groups) if groups is None else sorted(set(groups))
+            window_of = dict(zip(todo, todo, strict=True))
+            channels = self._channels
+        else:
+            todo = range(self.n_groups) if groups is None else [int(g) for g in groups]
+            window_of = {g: i for i, g in enumerate(todo)}
+            where = np.full(self.n_channels, -1, dtype=np.int64)
+            where[np.asarray(rows, dtype=np.int64)] = np.arange(len(rows))
+            channels = {g: where[self._channels[g]] for g in todo}
+            if any((channels[g] < 0).any() for g in todo):
+                raise ValueError("rows must hold every channel of the groups read")
+        if (groups is not None or rows is not None) and fill:
+            skipped = np.ones(n_rows, dtype=bool)
             for g in todo:
-                skipped[self._channels[g]] = False
+                skipped[channels[g]] = False
             out[skipped] = 0
 
         def read_group(g):
-            _read_group(windows[g], self._channels[g], start, delays, block_size, out,
+            _read_group(windows[window_of[g]], channels[g], start, delays, block_size, out,
                         self._coef)
 
         if workers > 1 and len(todo) > 1:

@@ -41,7 +41,7 @@ _GENERATOR_SECONDS = {"whisper": 0.0074, "hair_brush": 0.0116, "scissors": 0.013
                       "touch": 0.0071}
 _FILE_SECONDS = 0.0018
 _STATIC_SECONDS = 0.0006
-_MOVING_SECONDS_AT_128 = 0.0030  # per moving source at block size 128
+_MOVING_SECONDS_AT_128 = 0.0090  # per moving source at block size 128
 _START_SECONDS = 1.5  # loading the HRTF set and the kernels
 # preprocessing an HRTF set (minimum phase, onsets, near-field layers), the
 # first render of a set at a rate: measured peak memory with an empty cache
@@ -50,8 +50,7 @@ _PREPROCESS_BYTES = 415e6
 # compiling the numba kernels, the first render after an install: measured
 # peak memory with an empty cache less that with a full one
 _COMPILE_BYTES = 125e6
-_START_MOVING_SECONDS = 4.5  # and the moving engine's kernels
-_CHANNEL_SECONDS = 9e-5  # per time-varying engine channel and second of audio
+_START_MOVING_SECONDS = 2.0  # and the moving engine's kernels
 
 
 @dataclass(frozen=True)
@@ -300,12 +299,9 @@ def estimate_render(scene, dtype="float32", threads=None, in_memory=None):
         each += _MOVING_SECONDS_AT_128 * (128 / B) ** 0.45 if moves else _STATIC_SECONDS
         sounding = seconds if stream is None else min(seconds, (stream.length - stream.start) / sr)
         cost += each * sounding
+    # (the time-varying chunk loop looks only at the channels whose filter
+    # applies in a chunk: its work follows the sources where they sound)
     render_seconds = start + cost / max(1.0, min(threads, 2) * 0.6)
-    if n_moving:
-        # the time-varying chunk loop's own work, per channel whether it
-        # sounds or not (the hour-long scene of benchmarks/speed.py, 180
-        # channels: 59 s of its 100 s)
-        render_seconds += seconds * channels * _CHANNEL_SECONDS
     spool = n * 2 * item if scene.output.normalize is not None else 0
     return RenderEstimate(seconds=seconds, sample_rate=sr, sources=len(scene.sources),
                           moving=n_moving, moving_at_once=at_once, parts=tuple(parts),

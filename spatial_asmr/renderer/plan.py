@@ -39,7 +39,7 @@ from ..hrtf.spatializer import Spatializer
 from ..hrtf.sphere import SPEED_OF_SOUND
 from ..motion.listener import head_frame, still_spans
 from ..sources.stream import SourceStream
-from .blocks import CONTROL_CHUNKS, STATIC_CHUNK_SAMPLES, STATIC_FFT, chunk_samples
+from .blocks import CONTROL_CHUNKS, LONGEST_CHUNK, STATIC_CHUNK_SAMPLES, STATIC_FFT, chunk_samples
 from .engines import choose_engine, most_at_once
 from .gates import ALWAYS, moving_part, moving_span, still_gates, still_part
 
@@ -49,6 +49,19 @@ RANGE_MARGIN = 1.0
 """float : Seconds before a source's first sample and after its last over
 which its distances are looked at (with 4 blocks and the responses' length
 more): the span where its filter may apply."""
+
+
+def _most_per_chunk(lo, hi, K, n_blocks):
+    """The most of the intervals ``[lo, hi]`` (blocks, inclusive) that hold
+    the first block of one chunk (blocks 0, K, 2K, ... below ``n_blocks``)."""
+    n_chunks = max(-(-n_blocks // K), 1)
+    first = np.maximum(-(-np.asarray(lo, dtype=np.int64) // K), 0)
+    last = np.minimum(np.asarray(hi, dtype=np.int64) // K, n_chunks - 1)
+    keep = first <= last
+    count = np.zeros(n_chunks + 1, dtype=np.int64)
+    np.add.at(count, first[keep], 1)
+    np.add.at(count, last[keep] + 1, -1)
+    return int(np.cumsum(count).max())
 
 
 class _Muted:
@@ -396,7 +409,6 @@ class RenderPlan:
         moving = [c for c, (_, ear, _) in enumerate(self.channels) if ear in (0, 1)]
         shared = [c for c, (_, ear, _) in enumerate(self.channels) if ear == BOTH]
         static = [c for c, (_, ear, _) in enumerate(self.channels) if ear == STATIC]
-        K = max(1, chunk_samples(len(self.channels)) // B)
         # The time-varying engine runs the moving and shared channels at the
         # scene's block size; the static ones (fixed filters) run beside it
         # in a fixed-filter engine whose one block is the whole chunk (the
@@ -412,6 +424,40 @@ class RenderPlan:
                                     self.dtype)
         else:
             engine = PartitionedConvolver(self.table, B, C, self.dtype)
+        first_block, last_block = self._input_blocks(B)
+        # a channel's filter is applied from its first input block until
+        # its tail has left the engine's partitions (plus a boundary each
+        # side, so that no crossfade from or to zero meets any sound)
+        last_boundary = last_block + engine.n_partitions + 1
+        ctl_rows = np.array(controlled, dtype=np.int64)  # channel index of each engine row
+        # per engine row: its source, its first input block and the last
+        # block boundary its filter applies at, its last input block
+        row_source = np.array([self.channels[c][0] for c in controlled], dtype=np.int64)
+        row_first, row_applies = first_block[ctl_rows], last_boundary[ctl_rows]
+        row_last = last_block[ctl_rows]
+        static_rows = np.array(static, dtype=np.int64)
+        # Chunks are as long as the channels in them allow (CHUNK_BUDGET),
+        # and the engine's buffers hold the rows that apply a filter in a
+        # chunk, not all: a long scene of many sources in turn renders in
+        # the chunks of the few that sound at once.
+        sounds = row_first <= row_applies  # (a row that never sounds never applies)
+        still_sounds = first_block[static_rows] <= last_block[static_rows]
+
+        def most(K):
+            # the most rows applying a filter (the moving ones among them)
+            # and static channels read in one chunk of K blocks
+            rows = _most_per_chunk((row_first - K)[sounds], row_applies[sounds], K, n_blocks)
+            mv = sounds[:len(moving)]
+            moving_rows = _most_per_chunk((row_first[:len(moving)] - K)[mv],
+                                          row_applies[:len(moving)][mv], K, n_blocks)
+            fixed_rows = _most_per_chunk((first_block[static_rows] - K + 1)[still_sounds],
+                                         (last_block[static_rows] + K)[still_sounds], K,
+                                         n_blocks)
+            return rows, moving_rows, fixed_rows
+
+        rows_most, _, fixed_most = most(LONGEST_CHUNK // B)
+        K = max(1, chunk_samples(rows_most + fixed_most) // B)
+        n_rows, n_moving, _ = most(K)  # fewer in shorter chunks
         L = K * B
         first = self.table.shape[0]
         fixed = (FixedConvolver(self.static_filters[[self.channels[c][2] - first for c in static]],
@@ -426,29 +472,18 @@ class RenderPlan:
         window_of = np.array([group_of[self.channels[c][0]] for c in moving], dtype=np.int64)
         bank = DelayBank(window_of, self.dtype)
         source_of_window = {g: s for s, g in group_of.items()}
-        static_rows = np.array(static, dtype=np.int64)
         reach = int(np.ceil(self.max_delay)) + 1 + MARGIN
-        windows = np.zeros((len(group_of), (K + 1) * B + reach + 2 * MARGIN), self.dtype)
-        # engine input and control, two sets used in turn: the engine
-        # convolves one chunk on its own thread while the next is prepared
-        # (sources read, delay lines, control) in the other set
-        sets = [(np.empty((C, (K + 1) * B), dtype=self.dtype),
-                 np.zeros((C, K + 1, 2, BLEND), dtype=np.int64),
-                 np.zeros((C, K + 1, 2, BLEND), dtype=self.dtype)) for _ in range(2)]
+        # a window per source sounding in the chunk (at most one per moving row)
+        windows = np.zeros((n_moving, (K + 1) * B + reach + 2 * MARGIN), self.dtype)
+        # engine input and control of the rows applying a filter in a chunk,
+        # two sets used in turn: the engine convolves one chunk on its own
+        # thread while the next is prepared (sources read, delay lines,
+        # control) in the other set
+        sets = [(np.empty((n_rows, (K + 1) * B), dtype=self.dtype),
+                 np.zeros((n_rows, K + 1, 2, BLEND), dtype=np.int64),
+                 np.zeros((n_rows, K + 1, 2, BLEND), dtype=self.dtype)) for _ in range(2)]
         delays = np.zeros((len(moving), K + 2))
-        first_block, last_block = self._input_blocks(B)
         last_reads = self._last_reads(K, n_blocks, first_block, last_block, static)
-        # a channel's filter is applied from its first input block until
-        # its tail has left the engine's partitions (plus a boundary each
-        # side, so that no crossfade from or to zero meets any sound)
-        last_boundary = last_block + engine.n_partitions + 1
-        ctl_rows = np.array(controlled, dtype=np.int64)  # channel index of each engine row
-        # per engine row: its source, its first input block and the last
-        # block boundary its filter applies at, its last input block
-        row_source = np.array([self.channels[c][0] for c in controlled], dtype=np.int64)
-        row_first, row_applies = first_block[ctl_rows], last_boundary[ctl_rows]
-        row_last = last_block[ctl_rows]
-        held = [np.zeros(0, dtype=np.int64)] * 2  # rows each set's weights hold a filter for
         # positions and HRTF lookups are computed for CONTROL_CHUNKS chunks
         # at a time: fewer, larger vectorised calls
         span = K * CONTROL_CHUNKS
@@ -476,7 +511,7 @@ class RenderPlan:
                 k_n = min(K, n_blocks - k0)
                 start = (k0 - 1) * B
                 y = np.zeros((2, L), dtype=self.dtype)
-                buffer, index, weights = sets[(k0 // K) % 2]
+                buffer, index_set, weights_set = sets[(k0 // K) % 2]
                 beside = convolved = None
                 if static:
                     # read first: its window starts before the delay lines' (L > B + reach);
@@ -494,8 +529,6 @@ class RenderPlan:
                     # on its own thread, while the time-varying engine works
                     beside = pool.submit(fixed.process, fixed_input, 1, on)
                 if C:
-                    # every row is written below; C-contiguous, as the kernels take it
-                    x = buffer.reshape(-1)[:C * (k_n + 1) * B].reshape(C, (k_n + 1) * B)
                     if k0 % span == 0:
                         # boundaries k0 - 1 ... k0 + span (inclusive), for the
                         # sources whose filters apply somewhere in them (the
@@ -506,56 +539,58 @@ class RenderPlan:
                     j0 = k0 % span
                     idx, w, d = (a[:, j0:j0 + k_n + 2] for a in ctl)
                     boundaries = np.arange(k0, k0 + k_n + 1)
-                    active = (row_first <= k0 + k_n - 1) & (row_last >= k0 - 1)
                     # the rows whose filter applies at some boundary of the chunk
-                    # (the active ones among them); only they are looked at: a
-                    # long scene of many sources in turn costs what those do
+                    # (every active one among them): only they have rows in the
+                    # engine's input and control, in order; the others apply no
+                    # filter and are silent
                     near = np.flatnonzero((row_first <= k0 + k_n) & (row_applies >= k0))
                     applied = ((boundaries >= row_first[near, None])
                                & (boundaries <= row_applies[near, None]))  # (len(near), k_n + 1)
                     some = applied.any(axis=1)
                     applying, applied = near[some], applied[some]
-                    # the others apply no filter: their weights are zero (the
-                    # engine skips them; their input is not read)
-                    which = (k0 // K) % 2
-                    weights[np.setdiff1d(held[which], applying, assume_unique=True)] = 0
-                    held[which] = applying
-                    for m in applying:
+                    n = len(applying)
+                    active = ((row_first[applying] <= k0 + k_n - 1)
+                              & (row_last[applying] >= k0 - 1))
+                    # C-contiguous, as the kernels take it
+                    x = buffer.reshape(-1)[:n * (k_n + 1) * B].reshape(n, (k_n + 1) * B)
+                    index, weights = index_set[:n, :k_n + 1], weights_set[:n, :k_n + 1]
+                    index[:] = 0
+                    weights[:] = 0
+                    for i, m in enumerate(applying):
                         c = controlled[m]
                         s, ear, _ = self.channels[c]
                         r = row_of[s]
                         ears = slice(None) if ear == BOTH else ear
-                        index[m, :k_n + 1, ears] = idx[r, 1:, ears]
-                        weights[m, :k_n + 1, ears] = w[r, 1:, ears]
+                        index[i, :, ears] = idx[r, 1:, ears]
+                        weights[i, :, ears] = w[r, 1:, ears]
                         if ear != BOTH:
                             delays[m, :k_n + 2] = d[r, :, ear]
-                    if moving:
-                        d = delays[:, :k_n + 2]
+                    mine = applying[applying < len(moving)]  # moving rows: the first
+                    if len(mine):
+                        here = delays[mine, :k_n + 2]  # the delays set for this chunk
                         offset = start - reach
-                        here = d[applying[applying < len(moving)]]  # the delays set for this chunk
-                        if here.size and (here.max() > self.max_delay + 0.5
-                                          or here.min() < -0.5):
+                        if here.max() > self.max_delay + 0.5 or here.min() < -0.5:
                             raise AssertionError("a delay is outside the planned window")
-                        # only sources whose delayed signal may be non-zero here
-                        # (moving channels are the engine's first rows)
-                        sounding = np.unique(window_of[active[:len(moving)]])
-                        for g in sounding:
+                        # only sources whose delayed signal may be non-zero here,
+                        # each into a window of its own
+                        sounding = np.unique(window_of[mine[active[:len(mine)]]])
+                        for i, g in enumerate(sounding):
                             s = source_of_window[g]
-                            self.sources[s].stream.read(offset, windows[g])
-                            moving_part(windows[g], offset, self.still[s])
+                            self.sources[s].stream.read(offset, windows[i])
+                            moving_part(windows[i], offset, self.still[s])
                         # read straight into the engine's input; the rows of the
                         # silent ones are left as they are (the engine skips them)
-                        bank.read(windows, offset, start, (k_n + 1) * B, d, B,
-                                  out=x[:len(moving)], groups=sounding, workers=workers,
-                                  fill=False)
-                    for m in len(moving) + np.flatnonzero(active[len(moving):]):
-                        s = self.channels[controlled[m]][0]
-                        self.sources[s].stream.read(start, x[m])
-                        moving_part(x[m], start, self.still[s])
-                    weights[applying, :k_n + 1] *= applied[:, :, None, None]
-                    convolved = ahead.submit(engine.process, x, index[:, :k_n + 1],
-                                             weights[:, :k_n + 1], workers=workers,
-                                             active=active, rows=applying)
+                        bank.read(windows[:len(sounding)], offset, start, (k_n + 1) * B, here,
+                                  B, out=x[:len(mine)], groups=sounding, workers=workers,
+                                  fill=False, rows=mine)
+                    for i in len(mine) + np.flatnonzero(active[len(mine):]):
+                        s = self.channels[controlled[applying[i]]][0]
+                        self.sources[s].stream.read(start, x[i])
+                        moving_part(x[i], start, self.still[s])
+                    weights *= applied[:, :, None, None]
+                    convolved = ahead.submit(engine.process, x, index, weights,
+                                             workers=workers, active=active,
+                                             channels=applying)
                 for s in last_reads.pop(k0, ()):
                     self.sources[s].stream.finish()  # read for the last time
                 if pending is not None:
