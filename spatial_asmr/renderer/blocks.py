@@ -8,13 +8,15 @@ CHUNK_SAMPLES = 16384
 LONGEST_CHUNK = 65536
 """int : Most samples rendered per chunk while something moves."""
 CHUNK_BUDGET = 1 << 20
-"""int : Engine channels times chunk samples that a chunk may hold (what bounds
-its buffers): a scene of few channels renders in longer chunks, with less
-work per sample spent on handing chunks from one stage to the next."""
+"""int : Channels in a chunk times its samples that a chunk may hold (what
+bounds its buffers): a scene of few channels at a time (however many in all:
+the plan counts those applying a filter in a chunk) renders in longer chunks,
+with less work per sample spent on handing chunks from one stage to the
+next."""
 
 
 def chunk_samples(channels):
-    """Samples per chunk of a time-varying engine with ``channels`` channels.
+    """Samples per chunk of a time-varying engine with ``channels`` channels in a chunk.
 
     The longest power of two from :data:`CHUNK_SAMPLES` to
     :data:`LONGEST_CHUNK` whose chunk holds at most :data:`CHUNK_BUDGET`

@@ -229,7 +229,7 @@ class RenderPlan:
             self._warn_silent(scene, sr)
 
     @staticmethod
-    def _signals(scene, sr, dtype, read_ahead):
+    def _signals(scene, sr, dtype, read_ahead=False):
         """Source streams; looping ones fill the scene (its duration, or else
         the end of the longest source that does not loop)."""
         duration = scene.duration
