@@ -302,6 +302,19 @@ def test_fixed_convolver_in_float32_agrees_with_float64_within_1e_minus_5(rng):
     assert relative_error(y32, y64) < 1e-5
 
 
+def test_a_fixed_convolvers_channel_let_go_of_is_made_anew_when_active_again(rng):
+    filters = rng.standard_normal((3, 2, 40))
+    x = rng.standard_normal((3, 5 * 64))
+    reference = FixedConvolver(filters, 128).process(x)
+    engine = FixedConvolver(filters, 128)
+    first = engine.process(x, active=np.array([True, False, True]))
+    assert sorted(engine._spectra) == [0, 2]  # made only for the channels in use
+    engine.release([0, 2])
+    assert engine._spectra == {}
+    assert_array_equal(engine.process(x), reference)
+    assert np.abs(first).max() > 0
+
+
 def test_fixed_convolver_needs_blocks_at_least_as_long_as_the_filter():
     with pytest.raises(ValueError, match="n_fft is 100 but must be at least 119"):
         FixedConvolver(np.ones((1, 2, 60)), 100)

@@ -115,6 +115,22 @@ def test_progress_reports_the_seconds_rendered(tmp_path):
     assert all(b[0] >= a[0] for a, b in zip(calls, calls[1:], strict=False))
 
 
+@pytest.mark.parametrize("normalize", ["none", {"loudness": -20}])
+def test_progress_is_told_on_the_calling_thread(tmp_path, normalize):
+    # the render and the mastering run on threads of their own; a callback
+    # (a GUI's, say) is called where render_to_file was
+    import threading
+
+    threads = set()
+
+    def progress(done, total):
+        threads.add(threading.get_ident())
+
+    render_to_file(_scene(tmp_path, normalize=normalize), tmp_path / "out.wav", threads=2,
+                   progress=progress)
+    assert threads == {threading.get_ident()}
+
+
 def test_the_thread_count_does_not_change_a_byte(tmp_path):
     scene = load_scene("scenes/whisper_orbit.yaml")
     scene = dataclasses.replace(scene, duration=2.0)

@@ -551,9 +551,26 @@ class FixedConvolver:
             raise ValueError(must_be("n_fft", N, f"at least {2 * n_taps - 1} "
                                      "(twice the filter length, less one)"))
         self.dtype = np.dtype(dtype)
-        cdtype = np.result_type(self.dtype, np.complex64)
-        self._spectra = fft.rfft(filters.astype(self.dtype), N, axis=-1).astype(cdtype)
+        self._cdtype = np.result_type(self.dtype, np.complex64)
+        self._filters = np.ascontiguousarray(filters, dtype=self.dtype)
+        # each channel's spectrum is made when the channel is first active
+        # (and let go of by release): memory follows the channels in use
+        self._spectra = {}
         self.n_channels = filters.shape[0]
+
+    def _spectra_of(self, rows):
+        missing = [int(r) for r in rows if int(r) not in self._spectra]
+        if missing:
+            made = fft.rfft(self._filters[missing], self.n_fft, axis=-1).astype(self._cdtype)
+            for r, h in zip(missing, made, strict=True):
+                self._spectra[r] = h
+        return [self._spectra[int(r)] for r in rows]
+
+    def release(self, rows):
+        """Let go of the spectra of channels that will not be active again
+        (a later call that finds one active makes it anew)."""
+        for r in rows:
+            self._spectra.pop(int(r), None)
 
     def process(self, x, workers=None, active=None):
         """Convolve one chunk.
@@ -582,9 +599,9 @@ class FixedConvolver:
         if len(rows) < self.n_channels:
             x = x[rows]
         spectra = _input_spectra(x, B, N, self.dtype, workers)
-        h = self._spectra
-        acc = spectra[0] * h[rows[0], :, None]
+        h = self._spectra_of(rows)
+        acc = spectra[0] * h[0][:, None]
         for i in range(1, len(rows)):
-            acc += spectra[i] * h[rows[i], :, None]
+            acc += spectra[i] * h[i][:, None]
         out = fft.irfft(acc, N, axis=-1, workers=workers, overwrite_x=True)
         return out[..., N - B:].reshape(2, K * B)

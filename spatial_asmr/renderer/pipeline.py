@@ -273,14 +273,19 @@ def render_plan_to_file(plan, path, *, bit_depth=None, progress=None, started=No
     # and the mastering a chunk ahead of the file: the stages overlap
     rendered = _ahead(plan.chunks(), plan.threads)
     chunks = rendered
-    if progress is not None:
+    # progress is told on this thread: as the first pass meters the render
+    # (with a normalisation target) or as the file is written (without)
+    normalize = scene.output.normalize
+    if progress is not None and normalize is not None:
         chunks = _progress(chunks, progress, plan.n_samples, plan.sample_rate)
-    mastering = _mastering(chunks, plan.sample_rate, scene.output.normalize, depth != "float",
+    mastering = _mastering(chunks, plan.sample_rate, normalize, depth != "float",
                            path, plan.dtype)
     try:
         for finished in mastering.passes():
-            with closing(_ahead(finished, plan.threads)) as finished:
-                written = write_audio(path, finished, plan.sample_rate, depth,
+            with closing(_ahead(finished, plan.threads)) as made:
+                if progress is not None and normalize is None:
+                    made = _progress(made, progress, plan.n_samples, plan.sample_rate)
+                written = write_audio(path, made, plan.sample_rate, depth,
                                       frames=plan.n_samples)
     finally:
         rendered.close()

@@ -202,8 +202,9 @@ class RenderPlan:
                 self.gates.append(None)
         # the moving sources that sound at once (from their first sample to
         # the end of their sound): what the engines' costs follow
+        # (the scene's, not a stem's: a stem takes the engine of its mix)
         self.moving_at_once = most_at_once(
-            (self.sources[i].stream.start, self.sources[i].stream.length)
+            (starts[i], self._lengths[i])
             for i in range(len(self.sources)) if not everywhere[i])
         self.engine = choose_engine(settings.engine, self.moving_at_once)
         n_taps = max([table.shape[-1]] + [f.shape[-1] for f in static_filters])
@@ -428,7 +429,8 @@ class RenderPlan:
         # a channel's filter is applied from its first input block until
         # its tail has left the engine's partitions (plus a boundary each
         # side, so that no crossfade from or to zero meets any sound)
-        last_boundary = last_block + engine.n_partitions + 1
+        last_boundary = np.where(first_block <= last_block,
+                                 last_block + engine.n_partitions + 1, first_block - 1)
         ctl_rows = np.array(controlled, dtype=np.int64)  # channel index of each engine row
         # per engine row: its source, its first input block and the last
         # block boundary its filter applies at, its last input block
@@ -490,6 +492,7 @@ class RenderPlan:
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(1) if static else None
+        was_on = np.zeros(len(static), dtype=bool)  # the static rows on in the chunk before
         ahead = ThreadPoolExecutor(1) if C else None  # the engine, one chunk at a time
         done = 0
         pending = None
@@ -518,7 +521,13 @@ class RenderPlan:
                     # it holds the chunk before, so a response's tail is in it
                     on = ((first_block[static_rows] <= k0 + K - 1)
                           & (last_block[static_rows] >= k0 - K))
-                    # the rows that are off are neither read nor transformed
+                    # the rows that are off are neither read nor transformed;
+                    # those that have gone off for good let go of their spectra
+                    # (on the engine's thread, after the chunk that used them)
+                    ended = np.flatnonzero(was_on & ~on)
+                    if len(ended):
+                        pool.submit(fixed.release, ended)
+                    was_on = on
                     fixed_input = np.empty((len(static), 2 * L), dtype=self.dtype)
                     for i in np.flatnonzero(on):
                         c = static[i]
