@@ -436,3 +436,22 @@ def test_the_most_intervals_at_a_chunk_start_are_counted_as_by_hand(K):
     by_hand = max(sum(1 for a, b in zip(lo, hi, strict=True) if a <= k0 <= b)
                   for k0 in range(0, n_blocks, K))
     assert _most_per_chunk(lo, hi, K, n_blocks) == by_hand
+
+
+def test_a_render_left_after_one_chunk_leaves_no_read_ahead_thread():
+    # sleep.yaml's generators make their next segment on threads of their
+    # own; closing the render (an error, an interrupt) ends them all
+    import threading
+
+    from spatial_asmr.renderer.plan import RenderPlan
+
+    def reading_ahead():
+        return [t for t in threading.enumerate() if t.name.startswith("spatial-asmr-ahead")]
+
+    plan = RenderPlan(load_scene("scenes/sleep.yaml"), threads=2)
+    render = plan.chunks()
+    next(render)
+    assert reading_ahead()
+    render.close()
+    assert reading_ahead() == []
+    assert all(src.stream._buffer.nbytes == 0 for src in plan.sources)

@@ -284,6 +284,7 @@ def test_a_finished_stream_holds_nothing_and_reads_silence_after_its_body(tmp_pa
     assert stream._buffer.nbytes > 0
 
     stream.finish()
+    stream.finish()  # a second time: nothing more to let go of
 
     assert stream._buffer.nbytes == 0
     later = np.full(1000, 7.0)

@@ -401,6 +401,17 @@ class RenderPlan:
         audio : ndarray, shape (n, 2)
             Consecutive pieces of the output (left, right), ``dtype``.
         """
+        try:
+            yield from self._chunks()
+        finally:
+            # ended, failed or abandoned: every stream lets go of its samples
+            # and its read-ahead thread (what they counted, frame_peaks, stays)
+            for src in self.sources:
+                finish = getattr(src.stream, "finish", None)
+                if finish is not None:
+                    finish()
+
+    def _chunks(self):
         if not self.controlled:
             yield from self._fixed_chunks()
             return

@@ -266,7 +266,9 @@ class SourceStream:
         """
         self._buffer = self._buffer[:0]
         if self._chunks is not None:
-            self._chunks.close()
+            close = getattr(self._chunks, "close", None)  # (once: then it is empty)
+            if close is not None:
+                close()
             self._chunks = iter(())
 
     def _advance(self, a, b):
