@@ -22,7 +22,7 @@ from collections import deque
 _END = object()
 
 
-def ahead(iterable, depth=1):
+def ahead(iterable, depth=1, pool=None):
     """Yield the items of ``iterable``, each made on a worker thread while
     the items before it are used.
 
@@ -33,6 +33,11 @@ def ahead(iterable, depth=1):
     depth : int, optional
         Items made ahead of the one yielded (>= 1): what the producer may
         hold beyond its consumer.
+    pool : concurrent.futures.ThreadPoolExecutor, optional
+        A single-thread executor that several producers share (one item is
+        made at a time for all of them: the many sources of a scene hold one
+        segment's temporaries, not one each).  Default: a thread of its own,
+        ended when the generator ends.
 
     Yields
     ------
@@ -49,12 +54,14 @@ def ahead(iterable, depth=1):
     contextlib.closing(...)`` block where the producer holds resources that
     must be released before the consumer goes on.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor, wait
 
     if depth < 1:
         raise ValueError(f"depth is {depth!r} but must be >= 1")
     it = iter(iterable)
-    pool = ThreadPoolExecutor(1, thread_name_prefix="spatial-asmr-ahead")
+    own = pool is None
+    if own:
+        pool = ThreadPoolExecutor(1, thread_name_prefix="spatial-asmr-ahead")
     worker = []
 
     def step():
@@ -80,7 +87,10 @@ def ahead(iterable, depth=1):
         # was dropped by what the producer let go of), which then goes on
         # to its end on its own
         on_worker = bool(worker) and worker[0] == threading.get_ident()
-        pool.shutdown(wait=not on_worker)
+        if own:
+            pool.shutdown(wait=not on_worker)
+        elif not on_worker:
+            wait([future for future in pending if not future.cancelled()])
         close = getattr(it, "close", None)
         if close is not None and not on_worker:
             close()  # suspended now: its finally blocks run here

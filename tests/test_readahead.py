@@ -58,3 +58,19 @@ def test_a_plain_iterable_is_read_ahead_too():
 def test_depth_must_be_at_least_one():
     with pytest.raises(ValueError, match="depth is 0 but must be >= 1"):
         next(ahead([1], depth=0))
+
+
+def test_producers_sharing_a_pool_each_come_in_order_and_close_alone():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        made_a, closed_a, made_b, closed_b = [], [], [], []
+        a = ahead(_producer(made_a, closed_a, n=50), pool=pool)
+        b = ahead(_producer(made_b, closed_b, n=5), pool=pool)
+        assert [next(a), next(b), next(a)] == [0, 0, 1]
+        a.close()  # b goes on on the same pool
+        assert closed_a == [threading.get_ident()]
+        assert list(b) == [1, 2, 3, 4]
+        assert len(made_a) <= 3
+        # one thread made every item of both
+        assert len({ident for _, ident in made_a + made_b}) == 1

@@ -438,9 +438,9 @@ def test_the_most_intervals_at_a_chunk_start_are_counted_as_by_hand(K):
     assert _most_per_chunk(lo, hi, K, n_blocks) == by_hand
 
 
-def test_a_render_left_after_one_chunk_leaves_no_read_ahead_thread():
-    # sleep.yaml's generators make their next segment on threads of their
-    # own; closing the render (an error, an interrupt) ends them all
+def test_a_renders_sources_read_ahead_on_one_thread_which_ends_with_the_render(tmp_path):
+    # three generators sounding at once make their next segments on one
+    # thread they share; closing the render (an error, an interrupt) ends it
     import threading
 
     from spatial_asmr.renderer.plan import RenderPlan
@@ -448,10 +448,15 @@ def test_a_render_left_after_one_chunk_leaves_no_read_ahead_thread():
     def reading_ahead():
         return [t for t in threading.enumerate() if t.name.startswith("spatial-asmr-ahead")]
 
-    plan = RenderPlan(load_scene("scenes/sleep.yaml"), threads=2)
+    body = "duration: 30\nsources:\n"
+    for i, kind in enumerate(["touch", "whisper", "tapping"]):
+        body += (f"  - generator: {{type: {kind}, seed: {i}}}\n"
+                 "    trajectory: {orbit: {distance: 0.5, period: 7, "
+                 f"start_azimuth: {90 * i}}}}}\n")
+    plan = RenderPlan(_scene(tmp_path, body), threads=2)
     render = plan.chunks()
     next(render)
-    assert reading_ahead()
+    assert len(reading_ahead()) == 1
     render.close()
     assert reading_ahead() == []
     assert all(src.stream._buffer.nbytes == 0 for src in plan.sources)

@@ -134,8 +134,15 @@ class RenderPlan:
         self.hrtf = hrtf if hrtf is not None else load_hrtf(scene.hrtf, sr)
         self.dtype = np.dtype(dtype)
         # with more than one thread, a generator's next segment is made
-        # while the render works on this one
-        self.sources = self._signals(scene, sr, self.dtype, self.threads > 1)
+        # while the render works on this one: on one thread all sources
+        # share (made when first asked for), ended when the render ends
+        self._reading = None
+        if self.threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._reading = ThreadPoolExecutor(1, thread_name_prefix="spatial-asmr-ahead")
+        self.sources = self._signals(scene, sr, self.dtype,
+                                     self._reading if self._reading is not None else False)
         self._reference_gains = None  # made by _gains when first needed
         self._references = np.array([
             spec.reference_distance if spec.reference_distance is not None
@@ -410,6 +417,8 @@ class RenderPlan:
                 finish = getattr(src.stream, "finish", None)
                 if finish is not None:
                     finish()
+            if self._reading is not None:
+                self._reading.shutdown()
 
     def _chunks(self):
         if not self.controlled:

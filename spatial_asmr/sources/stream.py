@@ -119,11 +119,12 @@ class SourceStream:
         generator output (float64) is cast to it before fading.
     frame_seconds : float, optional
         Frame length of :meth:`frame_peaks`, > 0 and at least one sample.
-    read_ahead : bool, optional
-        Make each chunk on a thread of its own while the one before is read
+    read_ahead : bool or concurrent.futures.ThreadPoolExecutor, optional
+        Make each chunk on another thread while the one before is read
         (:func:`spatial_asmr.readahead.ahead`): a generator's next segment
-        is made while the renderer works on this one.  The samples are the
-        same.  Default False.
+        is made while the renderer works on this one.  True: on a thread of
+        the stream's own; an executor (one thread): on one that the streams
+        of a scene share.  The samples are the same.  Default False.
 
     Attributes
     ----------
@@ -189,7 +190,7 @@ class SourceStream:
         self._fade_out = min(int(round(spec.fade_out * sample_rate)), n)
         self._gain = 10.0 ** (spec.gain_db / 20.0) if spec.gain_db else None
         self._chunks = None  # iterator over the faded body, made on the first read
-        self._read_ahead = bool(read_ahead)
+        self._read_ahead = read_ahead or False  # False, True or an executor
         self._buffer = np.zeros(0, dtype)  # body samples from _buffer_start on
         self._buffer_start = 0
         self._last_start = None
@@ -290,7 +291,8 @@ class SourceStream:
             if self._read_ahead:
                 from ..readahead import ahead
 
-                self._chunks = ahead(self._chunks)
+                shared = None if self._read_ahead is True else self._read_ahead
+                self._chunks = ahead(self._chunks, pool=shared)
         pieces = [self._buffer] if len(self._buffer) else []
         while end < b:
             chunk = next(self._chunks)
