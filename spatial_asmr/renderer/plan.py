@@ -635,9 +635,10 @@ class RenderPlan:
 
     def _last_reads(self, K, n_blocks, first_block, last_block, static):
         """The chunk (its first block) in which each source is read for the
-        last time: {chunk: [source, ...]}.  A static channel reads its
-        source's chunk and the one before (while ``last_block >= k0 - K``),
-        the others the chunk and a block before (while ``last_block >= k0 - 1``)."""
+        last time: {chunk: [source, ...]}.  A channel of ``static`` (a fixed
+        filter beside the time-varying engine) reads its source's chunk and
+        the one before (while ``last_block >= k0 - K``), the others the chunk
+        and a block before (while ``last_block >= k0 - 1``)."""
         last = {}
         static = set(static)
         final = (n_blocks - 1) // K * K
@@ -700,20 +701,11 @@ class RenderPlan:
             n = min((x.shape[1] // B - 1) * B, self.n_samples - k0 * B)
             return _frames(y, n)
 
-        # each channel's source sounds in [start, length): a chunk reads
-        # (and transforms) only the sources that sound in its window, and a
-        # source's stream lets go of its samples after its last window
-        start = np.array([self.sources[s].stream.start for s, _, _ in self.channels])
-        end = np.array([self.sources[s].stream.length for s, _, _ in self.channels])
-        last = {}
-        for c, (s, _, _) in enumerate(self.channels):
-            if end[c] > start[c]:
-                # the last chunk whose window, from a block before it, reaches the source
-                k_last = min((int(end[c]) - 1) // B + 1, n_blocks - 1) // K * K
-                last[s] = max(last.get(s, 0), k_last)
-        finished = {}
-        for s, k0 in last.items():
-            finished.setdefault(k0, []).append(s)
+        # a chunk reads (and transforms) only the sources that may sound in
+        # its window (a block before it and its own), and a source's stream
+        # lets go of its samples after its last window
+        first_block, last_block = self._input_blocks(B)
+        finished = self._last_reads(K, n_blocks, first_block, last_block, ())
         workers = self.threads
         with ThreadPoolExecutor(workers) as pool:
             pending = deque()
@@ -721,11 +713,10 @@ class RenderPlan:
                 # the sources are read in order, here; the convolutions run
                 # in the pool
                 k_n = min(K, n_blocks - k0)
-                lo, hi = (k0 - 1) * B, (k0 + k_n) * B  # the window's samples
-                on = (start < hi) & (end > lo) & (end > start)
+                on = (first_block <= k0 + k_n - 1) & (last_block >= k0 - 1)
                 x = np.empty((len(self.channels), (k_n + 1) * B), dtype=self.dtype)
                 for c in np.flatnonzero(on):
-                    self.sources[self.channels[c][0]].stream.read(lo, x[c])
+                    self.sources[self.channels[c][0]].stream.read((k0 - 1) * B, x[c])
                 for s in finished.pop(k0, ()):
                     self.sources[s].stream.finish()  # read for the last time
                 pending.append(pool.submit(piece, k0, x, on))
