@@ -164,8 +164,7 @@ class BasisConvolver:
         _blend(self._table, index, weights, rows, ear, out)
         return out
 
-    def process(self, x, index, weights, workers=None, active=None, rows=None,
-                channels=None):
+    def process(self, x, index, weights, workers=None, active=None, channels=None):
         """Convolve one chunk.
 
         Parameters
@@ -182,21 +181,17 @@ class BasisConvolver:
             Threads (the two ears are mixed on two; the FFTs use ``workers``).
         active : ndarray of bool, shape (n_channels,), optional
             Channels whose input may be non-zero in this chunk; default all.
-        rows : ndarray of int, optional
-            The channels whose weights may be non-zero in this chunk; the
-            others are silent and apply no filter (as
-            :meth:`spatial_asmr.dsp.convolution.PartitionedConvolver.process`).
         channels : ndarray of int, optional
-            Compact form: ``x``, ``index``, ``weights`` and ``active`` hold
-            only these channels (the engine keeps no state per channel).
+            ``x``, ``index``, ``weights`` and ``active`` hold only these
+            channels, the others being silent and applying no filter (as
+            :meth:`spatial_asmr.dsp.convolution.PartitionedConvolver.process`
+            takes them; this engine keeps no state per channel, so it needs
+            no more than the rows given).
 
         Returns
         -------
         y : ndarray, shape (2, K * B)
         """
-        if channels is None and rows is not None and len(rows) < x.shape[0]:
-            x, index, weights = x[rows], index[rows], weights[rows]
-            active = None if active is None else np.asarray(active)[rows]
         B = self.block_size
         T = x.shape[1] - B
         K = self.basis.size

@@ -364,8 +364,7 @@ class PartitionedConvolver:
                     else:
                         self._own.extend(slots.tolist())
 
-    def process(self, x, index, weights, workers=None, active=None, rows=None,
-                channels=None):
+    def process(self, x, index, weights, workers=None, active=None, channels=None):
         """Convolve one chunk.
 
         Parameters
@@ -385,17 +384,13 @@ class PartitionedConvolver:
             are taken as silent (their input is not transformed).  A silent
             channel costs nothing where its weights are zero too.  Default:
             all.
-        rows : ndarray of int, optional
-            The channels whose weights may be non-zero in this chunk (the
-            active ones are added); the others apply no filter and are
-            silent, and the chunk costs nothing for them: a long scene of
-            many sources, a few sounding at a time, costs what those few
-            do.  Default: all.
         channels : ndarray of int, optional
-            Compact form of ``rows``: ``x``, ``index``, ``weights`` and
-            ``active`` hold only these channels (ascending), the ones whose
-            weights may be non-zero and every active one; the others apply
-            no filter and are silent.
+            ``x``, ``index``, ``weights`` and ``active`` hold only these
+            channels (ascending): the ones whose weights may be non-zero in
+            this chunk and every active one.  The others apply no filter and
+            are silent, and the chunk costs nothing for them (their history
+            moves on as silence): a long scene of many sources, a few
+            sounding at a time, costs what those few do.  Default: all.
 
         Returns
         -------
@@ -411,17 +406,8 @@ class PartitionedConvolver:
             self._held[:] = False
             return np.zeros((2, K * B), dtype=self.dtype)
         n_ch = self.n_channels
-        if channels is not None:  # given compact: x and the rest are these rows'
-            rows = np.asarray(channels, dtype=np.int64)
-            every = len(rows) == n_ch
-        else:
-            every = rows is None or active is None or len(rows) == n_ch
-            if not every:  # the chunk's channels only, in order (the active ones among them)
-                rows = np.union1d(np.asarray(rows, dtype=np.int64), np.flatnonzero(active))
-                every = len(rows) == n_ch
-            if not every:
-                x, index, weights = x[rows], index[rows], weights[rows]
-                active = None if active is None else active[rows]
+        rows = None if channels is None else np.asarray(channels, dtype=np.int64)
+        every = rows is None or len(rows) == n_ch
         if active is None or np.all(active):
             spectra = _input_spectra(x, B, N, self.dtype, workers)
         else:
