@@ -267,33 +267,32 @@ class DelayBank:
         delays = np.ascontiguousarray(delays, dtype=np.float64)
         start = int(start) - int(offset)
         block_size = int(block_size)
+        # each read: its window's row and the rows of out (and delays) it writes
         if rows is None:
             todo = range(self.n_groups) if groups is None else sorted(set(groups))
-            window_of = dict(zip(todo, todo, strict=True))
-            channels = self._channels
+            jobs = [(g, self._channels[g]) for g in todo]
         else:
             todo = range(self.n_groups) if groups is None else [int(g) for g in groups]
-            window_of = {g: i for i, g in enumerate(todo)}
             where = np.full(self.n_channels, -1, dtype=np.int64)
             where[np.asarray(rows, dtype=np.int64)] = np.arange(len(rows))
-            channels = {g: where[self._channels[g]] for g in todo}
-            if any((channels[g] < 0).any() for g in todo):
+            jobs = [(i, where[self._channels[g]]) for i, g in enumerate(todo)]
+            if any((channels < 0).any() for _, channels in jobs):
                 raise ValueError("rows must hold every channel of the groups read")
         if (groups is not None or rows is not None) and fill:
             skipped = np.ones(n_rows, dtype=bool)
-            for g in todo:
-                skipped[channels[g]] = False
+            for _, channels in jobs:
+                skipped[channels] = False
             out[skipped] = 0
 
-        def read_group(g):
-            _read_group(windows[window_of[g]], channels[g], start, delays, block_size, out,
-                        self._coef)
+        def read_group(job):
+            window, channels = job
+            _read_group(windows[window], channels, start, delays, block_size, out, self._coef)
 
-        if workers > 1 and len(todo) > 1:
-            list(self._threads(workers).map(read_group, todo))
+        if workers > 1 and len(jobs) > 1:
+            list(self._threads(workers).map(read_group, jobs))
         else:
-            for g in todo:
-                read_group(g)
+            for job in jobs:
+                read_group(job)
         return out
 
     def _threads(self, workers):
